@@ -1,0 +1,184 @@
+"""Command line: ``spamcore train | evaluate | predict`` on the same core as the app.
+
+User errors print one line (``error: ...``) and exit with status 2; nothing prints a traceback for them.
+Ctrl-C during training stops after the current step and keeps the best checkpoint; a second Ctrl-C aborts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+
+from spamcore.config import DEVICES, POOLINGS, PRECISIONS, RECIPES, recipe_defaults
+from spamcore.errors import SpamcoreError
+
+EXIT_USAGE = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="spamcore", description="BERT spam classification: train, evaluate, predict.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    t = sub.add_parser("train", help="train a classifier and write a run folder")
+    t.add_argument("--data", help="labelled messages (UCI, CSV or TSV); default: $SPAMCORE_DATA, cache, download")
+    t.add_argument("--recipe", choices=RECIPES, default="frozen", help="frozen encoder + MLP head, or full fine-tuning")
+    t.add_argument("--out", required=True, help="run folder to create")
+    t.add_argument("--model", help="Hugging Face id or local folder (default: the bundled MiniLM BERT)")
+    t.add_argument("--epochs", type=int)
+    t.add_argument("--max-length", type=int, dest="max_length")
+    t.add_argument("--batch-size", type=int, dest="batch_size")
+    t.add_argument("--lr", type=float)
+    t.add_argument("--seed", type=int)
+    t.add_argument("--device", choices=DEVICES)
+    t.add_argument("--pooling", choices=POOLINGS, help="frozen recipe: pooled [CLS] output or mean of tokens")
+    t.add_argument("--precision", choices=PRECISIONS, help="bf16 autocast where supported (auto), or force one")
+    t.add_argument("--max-rows", type=int, dest="max_rows", help="train on a stratified sample of this many messages")
+    t.add_argument("--patience", type=int, help="stop after this many epochs without a better validation loss")
+
+    e = sub.add_parser("evaluate", help="metrics of a saved run on a labelled file")
+    e.add_argument("run_dir")
+    e.add_argument("--data", help="labelled messages; the whole file is the evaluation set")
+    e.add_argument("--threshold", type=float, default=0.5, help="spam probability at or above which a message is spam")
+    e.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    p = sub.add_parser("predict", help="spam probability of messages (arguments, or one per line on stdin)")
+    p.add_argument("run_dir")
+    p.add_argument("texts", nargs="*", metavar="TEXT")
+    p.add_argument("--json", action="store_true", help="print one JSON list")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _quiet_transformers()
+    try:
+        return {"train": _train, "evaluate": _evaluate, "predict": _predict}[args.command](args)
+    except SpamcoreError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+
+
+def _quiet_transformers() -> None:
+    from transformers.utils import logging
+
+    logging.set_verbosity_error()
+    logging.disable_progress_bar()
+
+
+def _train(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from spamcore.data import read_messages, resolve_data
+    from spamcore.experiment import run_experiment
+    from spamcore.metrics import format_report
+    from spamcore.train import EpochRecord, StageProgress, StepProgress
+
+    config = recipe_defaults(
+        args.recipe, model=args.model, epochs=args.epochs, max_length=args.max_length,
+        batch_size=args.batch_size, lr=args.lr, seed=args.seed, device=args.device, pooling=args.pooling,
+        precision=args.precision, max_rows=args.max_rows, patience=args.patience,
+    )
+    data_path = resolve_data(args.data)
+    data = read_messages(data_path)
+    print(f"{len(data)} messages from {data_path}; recipe {config.recipe}, model {config.model}", file=sys.stderr)
+
+    stop = threading.Event()
+    bars: dict[str, tqdm] = {}
+
+    def on_sigint(signum, frame) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+        print("\nstopping after this step (Ctrl-C again to abort)...", file=sys.stderr)
+
+    def show(event) -> None:
+        if isinstance(event, StageProgress) and event.stage == "encoding":
+            bar = bars.get("encoding") or bars.setdefault(
+                "encoding", tqdm(total=event.total, desc="encoding", unit="msg", file=sys.stderr, leave=False))
+            bar.n = event.done
+            bar.refresh()
+        elif isinstance(event, StepProgress):
+            if event.step == 1:
+                _close(bars)
+                bars["epoch"] = tqdm(total=event.steps_per_epoch, desc=f"epoch {event.epoch}/{config.epochs}",
+                                     unit="step", file=sys.stderr, leave=False)
+            bar = bars["epoch"]
+            bar.update(1)
+            bar.set_postfix(loss=f"{event.running_loss:.4f}", refresh=False)
+        elif isinstance(event, EpochRecord):
+            _close(bars)
+            best = "  *best" if event.is_best else ""
+            print(f"epoch {event.epoch:>3}: train loss {event.train_loss:.4f}  val loss {event.val_loss:.4f}  "
+                  f"val acc {event.val_accuracy:.3f}  val spam F1 {event.val_spam_f1:.3f}  "
+                  f"{event.seconds:.1f}s{best}", flush=True)
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        info = run_experiment(config, data, args.out, data_name=str(data_path), callback=show, stop=stop)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        _close(bars)
+    meta = info.meta
+    print(f"\nbest epoch {meta['best_epoch']} of {meta['epochs_run']}; {meta['seconds']:.1f}s on {meta['device']}"
+          f"{' (bf16)' if meta['bf16'] else ''}; status {meta['status']}")
+    print(f"test set ({info.metrics['n']} messages):\n{format_report(info.metrics)}")
+    print(f"run saved to {info.path}")
+    return 0
+
+
+def _close(bars: dict) -> None:
+    for bar in bars.values():
+        bar.close()
+    bars.clear()
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from spamcore.data import read_messages, resolve_data
+    from spamcore.metrics import classification_report, format_report
+    from spamcore.runs import load_classifier
+
+    if not 0.0 <= args.threshold <= 1.0:
+        raise SpamcoreError(f"--threshold must be between 0 and 1; got {args.threshold}")
+    classifier = load_classifier(args.run_dir)
+    data_path = resolve_data(args.data)
+    data = read_messages(data_path)
+    probs = classifier.predict_proba(list(data["text"]))
+    report = classification_report(data["label"].to_numpy(), probs, threshold=args.threshold)
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print(f"{len(data)} messages from {data_path}\n{format_report(report)}")
+    return 0
+
+
+def _predict(args: argparse.Namespace) -> int:
+    from spamcore.runs import load_classifier
+
+    texts = list(args.texts)
+    if not texts:
+        if sys.stdin is None or sys.stdin.isatty():
+            raise SpamcoreError("give messages as arguments, or pipe one message per line on stdin")
+        texts = [line.rstrip("\r\n") for line in sys.stdin if line.strip()]
+        if not texts:
+            raise SpamcoreError("stdin held no messages (one message per line expected)")
+    classifier = load_classifier(args.run_dir)
+    predictions = classifier.predict(texts)
+    if args.json:
+        print(json.dumps([p.__dict__ for p in predictions], ensure_ascii=False, indent=2))
+    else:
+        for p in predictions:
+            one_line = " ".join(p.text.split())
+            note = " (truncated)" if p.truncated else ""
+            print(f"{p.label}\t{p.spam_probability:.4f}\t{one_line[:100]}{note}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

