@@ -195,9 +195,11 @@ def train(
     if best_state is None:
         raise RuntimeError("training stopped before the first step; nothing to keep")
     task.load_trainable_state(best_state)
-    total_params = sum(p.numel() for p in task.module.parameters())
+    classifier = task.classifier()
+    # Counted on the whole classifier: in the frozen recipe ``task.module`` is the head alone.
+    total_params = sum(p.numel() for p in classifier.module.parameters())
     return TrainResult(
-        classifier=task.classifier(), history=history, best_epoch=best_epoch, stopped=stopped,
+        classifier=classifier, history=history, best_epoch=best_epoch, stopped=stopped,
         early_stopped=early_stopped, seconds=time.perf_counter() - start, device=str(device), bf16=bf16,
         trainable_parameters=sum(p.numel() for p in params), total_parameters=total_params,
     )
