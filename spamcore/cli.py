@@ -53,7 +53,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    # argparse fills a '*' positional once: in "predict RUN --json TEXT ..." the TEXTs come back unparsed.
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        if args.command != "predict" or any(arg.startswith("-") for arg in extra):
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        args.texts += extra
     _quiet_transformers()
     try:
         return {"train": _train, "evaluate": _evaluate, "predict": _predict}[args.command](args)
@@ -122,6 +128,10 @@ def _train(args: argparse.Namespace) -> int:
     previous = signal.signal(signal.SIGINT, on_sigint)
     try:
         info = run_experiment(config, data, args.out, data_name=str(data_path), callback=show, stop=stop)
+    except RuntimeError:
+        if stop.is_set():  # Ctrl-C before the first step: nothing was trained; an interruption, not a crash
+            raise KeyboardInterrupt from None
+        raise
     finally:
         signal.signal(signal.SIGINT, previous)
         _close(bars)

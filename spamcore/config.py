@@ -107,7 +107,7 @@ _RECIPE_DEFAULTS: dict[str, dict[str, Any]] = {
 def recipe_defaults(recipe: str = "frozen", **overrides: Any) -> TrainConfig:
     """The default config of a recipe, with ``overrides`` applied (``None`` values are ignored).
 
-    Example: ``recipe_defaults("finetune", epochs=1).lr == 5e-5``
+    Example: ``recipe_defaults("finetune", epochs=1).lr == 1e-4``
     """
     _check_choice("recipe", recipe, RECIPES)
     values = {**_RECIPE_DEFAULTS[recipe], **{k: v for k, v in overrides.items() if v is not None}}

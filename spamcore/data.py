@@ -21,6 +21,7 @@ import os
 import tempfile
 import urllib.error
 import urllib.request
+import warnings
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -147,10 +148,20 @@ def _parse_uci(lines: list[str], name: str) -> pd.DataFrame:
 def _parse_table(text: str, header: str, name: str) -> pd.DataFrame:
     delimiter = "\t" if "\t" in header else (";" if header.count(";") > header.count(",") else ",")
     try:
-        table = pd.read_csv(
-            io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
-            quoting=csv.QUOTE_MINIMAL, skip_blank_lines=True, engine="python",
-        )
+        with warnings.catch_warnings():
+            # index_col=False: a trailing delimiter must not turn the label column into the index. A row with
+            # more fields than the header (an unquoted delimiter in a message) would then lose its end, with
+            # only a warning: make that an error instead.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            table = pd.read_csv(
+                io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False, index_col=False,
+                quoting=csv.QUOTE_MINIMAL, skip_blank_lines=True, engine="python",
+            )
+    except pd.errors.ParserWarning:
+        raise DataError(
+            f"{name}: some rows have more fields than the header; put messages that contain {delimiter!r} "
+            "in double quotes"
+        ) from None
     except (pd.errors.ParserError, csv.Error) as err:
         raise DataError(f"{name}: cannot be read as CSV/TSV ({err})") from None
     columns = {str(c).strip().lower(): c for c in table.columns}
@@ -252,8 +263,8 @@ def download_dataset(
     except (urllib.error.URLError, OSError, ValueError) as err:
         reason = getattr(err, "reason", err)
         raise DataError(
-            f"Could not download the SMS Spam Collection from {url} ({reason}). Without internet, download "
-            f"the zip elsewhere, unzip it and pass --data PATH/{UCI_FILE} or set SPAMCORE_DATA"
+            f"Could not download the SMS Spam Collection from {url} ({reason}); without internet, download "
+            f"the zip elsewhere, unzip it and pass --data PATH/{UCI_FILE} or set SPAMCORE_DATA to that file"
         ) from None
     try:
         with zipfile.ZipFile(io.BytesIO(payload)) as archive:

@@ -19,6 +19,10 @@ from spamcore.config import BUNDLED_MODEL
 from spamcore.errors import ConfigError, ModelLoadError
 
 LABELS = {0: "ham", 1: "spam"}
+#: Files a tokenizer's vocabulary is read from. Without any of them, ``AutoTokenizer`` (transformers 5) quietly
+#: builds an empty tokenizer that turns every word into [UNK], so a folder must hold one of them.
+TOKENIZER_FILES = ("tokenizer.json", "vocab.txt", "vocab.json", "tokenizer.model", "spiece.model",
+                   "sentencepiece.bpe.model")
 
 
 def resolve_model_path(model: str) -> str:
@@ -82,10 +86,21 @@ def _from_pretrained(loader, model: str, **kwargs):
         raise ModelLoadError(f"could not load model {model!r}: {first}") from None
 
 
+def has_tokenizer_files(folder: Path) -> bool:
+    """Whether ``folder`` holds a tokenizer vocabulary (see :data:`TOKENIZER_FILES`)."""
+    return any((folder / name).is_file() for name in TOKENIZER_FILES)
+
+
 def load_tokenizer(model: str):
     """The model's tokenizer (a fast, WordPiece tokenizer for BERT models)."""
     from transformers import AutoTokenizer
 
+    source = Path(resolve_model_path(model))
+    if source.is_dir() and not has_tokenizer_files(source):
+        raise ModelLoadError(
+            f"model folder {model!r} has no tokenizer files (tokenizer.json or vocab.txt); save the tokenizer "
+            "into it too (tokenizer.save_pretrained)"
+        )
     return _from_pretrained(AutoTokenizer, model)
 
 

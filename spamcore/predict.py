@@ -73,6 +73,8 @@ class SpamClassifier:
 
     def token_lengths(self, texts: Sequence[str]) -> np.ndarray:
         """Tokens per message before truncation ([CLS] and [SEP] included)."""
+        if len(texts) == 0:  # the fast tokenizer fails on an empty batch
+            return np.zeros(0, dtype=np.int64)
         encoded = self.tokenizer(
             [t[:MAX_MESSAGE_CHARS] for t in texts], add_special_tokens=True, truncation=False, verbose=False,
             return_attention_mask=False, return_token_type_ids=False,

@@ -16,11 +16,15 @@ name and renamed into place, so a crash leaves either the previous file or the n
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
 import shutil
 import tempfile
+import uuid
+import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -34,10 +38,12 @@ from spamcore.model import (
     FinetuneClassifier,
     FrozenEncoderClassifier,
     MLPHead,
+    has_tokenizer_files,
     load_encoder,
     resolve_device,
 )
 from spamcore.predict import SpamClassifier
+from spamcore.thresholds import DEFAULT_THRESHOLD, check_threshold
 
 RUN_FILE = "run.json"
 HISTORY_FILE = "history.json"
@@ -149,6 +155,15 @@ class RunInfo:
         weights = HEAD_FILE if self.meta["config"].get("recipe") == "frozen" else MODEL_FILE
         return (self.path / weights).is_file()
 
+    @property
+    def threshold(self) -> float:
+        """The spam threshold chosen for this run (see :func:`set_threshold`); 0.5 until one is chosen."""
+        value = self.meta.get("threshold", DEFAULT_THRESHOLD)
+        try:
+            return check_threshold(value)
+        except ConfigError:
+            raise RunError(f"{self.path / RUN_FILE}: invalid threshold {value!r}; set it again") from None
+
     def history(self) -> dict[str, Any]:
         return read_json(self.path / HISTORY_FILE, missing_ok=True) or {"epochs": [], "steps": []}
 
@@ -199,6 +214,7 @@ def load_classifier(run_dir: str | os.PathLike[str], device: str = "auto") -> Sp
     """Load a run's classifier, refusing missing, truncated, corrupted or mismatched files clearly."""
     info = read_run(run_dir)
     config = info.config
+    threshold = info.threshold
     if not info.has_weights:
         state = "is still training or was interrupted" if info.status == "running" else "has no weights"
         raise RunError(f"run {info.name!r} {state}: its checkpoint file is missing (incomplete run)")
@@ -215,12 +231,14 @@ def load_classifier(run_dir: str | os.PathLike[str], device: str = "auto") -> Sp
         module: torch.nn.Module = FrozenEncoderClassifier(encoder, head, config.pooling)
     else:
         module = FinetuneClassifier(_load_hf_classifier(info.path))
-    return SpamClassifier(module.to(torch_device), tokenizer, config, torch_device)
+    return SpamClassifier(module.to(torch_device), tokenizer, config, torch_device, threshold=threshold)
 
 
 def _load_run_tokenizer(path: Path):
     from transformers import AutoTokenizer
 
+    if not has_tokenizer_files(path):
+        raise RunError(f"{path}: tokenizer files missing (tokenizer.json); the run is incomplete")
     try:
         return AutoTokenizer.from_pretrained(str(path))
     except (OSError, ValueError, KeyError) as err:
@@ -263,3 +281,115 @@ def _load_hf_classifier(path: Path) -> torch.nn.Module:
     _load_state(model, _read_safetensors(path / MODEL_FILE), path / MODEL_FILE)
     return model.eval()
 
+
+
+# ------------------------------------------------------------------------------- choosing, listing, sharing
+
+
+def set_threshold(run_dir: str | os.PathLike[str], threshold: float) -> RunInfo:
+    """Store the spam threshold a run should classify with (``run.json``, atomically); the updated run.
+
+    :func:`load_classifier` applies it. Refused while the run is training: training rewrites ``run.json``.
+    """
+    value = check_threshold(threshold)
+    info = read_run(run_dir)
+    if info.status == "running":
+        raise RunError(f"run {info.name!r} is still training; choose its threshold once it has finished")
+    write_json(info.path / RUN_FILE, {**info.meta, "threshold": value})
+    return read_run(info.path)
+
+
+def run_table(runs: Sequence[RunInfo]) -> Any:
+    """One row per run for a history table: when, recipe, model, epochs, time, test and baseline scores.
+
+    Scores are on each run's own test split at threshold 0.5; missing values (a stopped run) are NaN.
+    """
+    import pandas as pd
+
+    rows = []
+    for info in runs:
+        meta, metrics = info.meta, info.metrics or {}
+        spam = metrics.get("classes", {}).get("spam", {})
+        baseline = metrics.get("baseline", {})
+        rows.append({
+            "run": info.name,
+            "created": pd.to_datetime(meta.get("created"), utc=True, errors="coerce"),
+            "status": info.status,
+            "recipe": meta["config"].get("recipe"),
+            "model": meta["config"].get("model"),
+            "epochs": meta.get("epochs_run"),
+            "best epoch": meta.get("best_epoch"),
+            "seconds": meta.get("seconds"),
+            "trainable parameters": meta.get("trainable_parameters"),
+            "test accuracy": metrics.get("accuracy"),
+            "test spam F1": spam.get("f1"),
+            "baseline spam F1": baseline.get("classes", {}).get("spam", {}).get("f1"),
+            "threshold": meta.get("threshold", DEFAULT_THRESHOLD),
+        })
+    columns = ["run", "created", "status", "recipe", "model", "epochs", "best epoch", "seconds",
+               "trainable parameters", "test accuracy", "test spam F1", "baseline spam F1", "threshold"]
+    table = pd.DataFrame(rows, columns=columns)
+    for column in columns[5:]:  # numbers, with NaN where a run has none (not None, which breaks sorting and charts)
+        table[column] = pd.to_numeric(table[column], errors="coerce")
+    return table
+
+
+def delete_run(root: str | os.PathLike[str], name: str, *, force: bool = False) -> None:
+    """Delete run ``name`` directly under ``root``, and nothing else.
+
+    Refuses names that leave ``root`` (see :func:`run_path`), links, folders without ``run.json`` and —
+    unless ``force`` — runs still marked as training. The folder is first renamed to a hidden name, so a
+    half-deleted run is never listed.
+    """
+    path = run_path(root, name)
+    root_dir = Path(root).resolve()
+    if path.is_symlink():
+        raise RunError(f"{path} is a link, not a run folder; not deleting it")
+    if not path.is_dir():
+        raise RunError(f"run {name!r} does not exist in {str(root)!r}")
+    if path.resolve().parent != root_dir:
+        raise RunError(f"{path} is not inside the runs folder {str(root_dir)!r}; not deleting it")
+    if not (path / RUN_FILE).is_file():
+        raise RunError(f"{path} has no {RUN_FILE}; not a spamcore run, not deleting it")
+    if not force:
+        try:
+            status = read_run(path).status
+        except RunError:  # a corrupted run can always be deleted
+            status = "unreadable"
+        if status == "running":
+            raise RunError(f"run {name!r} is still training; stop it first (or delete with force)")
+    trash = root_dir / f".deleting-{name}-{uuid.uuid4().hex[:8]}"
+    os.replace(path, trash)
+    shutil.rmtree(trash)
+
+
+def zip_run(run_dir: str | os.PathLike[str]) -> bytes:
+    """The run's files as a zip archive (in memory), inside a folder named after the run.
+
+    Hidden and temporary files and links are left out. Weights are stored, not compressed (floats barely
+    shrink); JSON, CSV and tokenizer files are deflated.
+    """
+    info = read_run(run_dir)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for file in sorted(info.path.rglob("*")):
+            relative = file.relative_to(info.path)
+            if file.is_symlink() or not file.is_file() or any(p.startswith(".") for p in relative.parts):
+                continue
+            if file.name.endswith(".tmp"):
+                continue
+            method = zipfile.ZIP_STORED if file.suffix == ".safetensors" else zipfile.ZIP_DEFLATED
+            archive.write(file, f"{info.name}/{relative.as_posix()}", compress_type=method)
+    return buffer.getvalue()
+
+
+def pipeline_snippet(info: RunInfo) -> str | None:
+    """Python that loads a ``finetune`` run with ``transformers.pipeline``; None for a ``frozen`` run (its head is
+    not a Hugging Face model: load it with :func:`load_classifier`)."""
+    if info.config.recipe != "finetune":
+        return None
+    return (
+        "from transformers import pipeline\n\n"
+        f"classify = pipeline(\"text-classification\", model={str(info.path.resolve())!r})\n"
+        "print(classify(\"WINNER! Claim your free prize now\"))  # [{'label': 'spam', 'score': ...}]\n"
+    )

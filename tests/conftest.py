@@ -82,7 +82,7 @@ def tiny_model_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture()
 def small_frame() -> pd.DataFrame:
-    """80 hand-written messages (60 ham, 20 spam... repeated x4)."""
+    """80 hand-written messages: the 12 ham and 8 spam above, 4 times (48 ham, 32 spam)."""
     return messages_frame(repeat=4)
 
 
@@ -98,3 +98,18 @@ def _isolated_cache(tmp_path_factory, monkeypatch):
     """Keep the feature cache and downloads of tests out of the user's cache folder."""
     monkeypatch.setenv("SPAMCORE_CACHE", str(tmp_path_factory.getbasetemp() / "spamcore-cache"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread(request):
+    """Tiny models train fastest on one thread, and 10x faster than on two when the CPU is busy (measured: 0.15 s
+    against 1.7 s for 32 steps); tests marked slow run the real model on every core."""
+    if request.node.get_closest_marker("slow"):
+        yield
+        return
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)

@@ -1,0 +1,99 @@
+"""spamcore.batching: tokenising without padding, dynamic padding, training and inference batch orders."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+import torch
+
+from spamcore.batching import pad_batch, sorted_batches, tokenize, training_batches
+
+
+def test_pad_batch_known_answer():
+    ids, mask = pad_batch([[1, 2, 3], [4], [5, 6]], pad_id=0)
+    assert ids.tolist() == [[1, 2, 3], [4, 0, 0], [5, 6, 0]]
+    assert mask.tolist() == [[1, 1, 1], [1, 0, 0], [1, 1, 0]]
+    assert ids.dtype == mask.dtype == torch.long
+
+
+def test_pad_batch_uses_the_pad_id_and_pads_to_the_batch_only():
+    ids, mask = pad_batch([[7], [8, 9]], pad_id=3)
+    assert ids.tolist() == [[7, 3], [8, 9]]
+    assert ids.shape == mask.shape == (2, 2)
+
+
+def _lengths(n: int, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).integers(2, 60, size=n)
+
+
+@pytest.mark.parametrize("group_by_length", [True, False])
+@pytest.mark.parametrize(("n", "batch_size"), [(1, 4), (10, 3), (64, 16), (1000, 7), (3901, 16)])
+def test_training_batches_cover_every_index_once(n, batch_size, group_by_length):
+    batches = training_batches(_lengths(n), batch_size, np.random.default_rng(1), group_by_length)
+    joined = np.concatenate(batches)
+    assert sorted(joined.tolist()) == list(range(n))
+    assert len(batches) == -(-n // batch_size)
+    assert sorted(len(b) for b in batches)[1:] == [batch_size] * (len(batches) - 1)  # at most one short batch
+
+
+def test_training_batches_of_nothing():
+    assert training_batches([], 8, np.random.default_rng(0)) == []
+
+
+def test_group_by_length_puts_similar_lengths_together():
+    lengths = _lengths(320)  # one group of 50 batches: batches are slices of one sorted order
+    batches = training_batches(lengths, 16, np.random.default_rng(0), group_by_length=True)
+    by_longest = sorted(batches, key=lambda b: -lengths[b].max())
+    for longer, shorter in itertools.pairwise(by_longest):
+        assert lengths[longer].min() >= lengths[shorter].max()
+    # ... and pads far less than a plain shuffle.
+    plain = training_batches(lengths, 16, np.random.default_rng(0), group_by_length=False)
+
+    def padding(bs):
+        return sum(int(lengths[b].max() * len(b) - lengths[b].sum()) for b in bs)
+
+    assert padding(batches) < padding(plain) / 4
+
+
+def test_group_by_length_groups_within_chunks():
+    lengths = _lengths(2000)
+    batch_size, group_size = 8, 5
+    batches = training_batches(lengths, batch_size, np.random.default_rng(0), True, group_size=group_size)
+    # Every batch is sorted longest first within a chunk of 40 messages; batch order is shuffled.
+    for batch in batches:
+        assert list(lengths[batch]) == sorted(lengths[batch], reverse=True)
+    ordered = [b.tolist() for b in batches]
+    assert ordered != sorted(ordered, key=lambda b: -lengths[b].max())
+
+
+def test_training_batches_are_seeded_and_differ_per_epoch():
+    lengths = _lengths(200)
+
+    def epoch(rng):
+        return [b.tolist() for b in training_batches(lengths, 16, rng)]
+
+    a, b = np.random.default_rng(5), np.random.default_rng(5)
+    first_a, first_b = epoch(a), epoch(b)
+    assert first_a == first_b
+    assert epoch(a) != first_a  # the next epoch draws a new order
+
+
+def test_sorted_batches_longest_first():
+    lengths = [3, 9, 1, 9, 5]
+    batches = [b.tolist() for b in sorted_batches(lengths, 2)]
+    assert batches == [[1, 3], [4, 0], [2]]
+
+
+def test_sorted_batches_of_nothing():
+    assert list(sorted_batches([], 4)) == []
+
+
+def test_tokenize_adds_special_tokens_and_truncates(tiny_model_dir):
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
+    ids = tokenize(tokenizer, ["ok lar", "see you at home later tonight"], max_length=5)
+    assert ids[0] == [tokenizer.cls_token_id, *tokenizer.convert_tokens_to_ids(["ok", "lar"]), tokenizer.sep_token_id]
+    assert len(ids[1]) == 5 and ids[1][0] == tokenizer.cls_token_id and ids[1][-1] == tokenizer.sep_token_id
