@@ -1,0 +1,68 @@
+"""Classify: one message → verdict and spam probability; many messages → table and CSV download."""
+
+import streamlit as st
+
+from spamcore.bulk import predictions_frame, read_texts, split_lines, to_csv_bytes
+from spamcore.config import recipe_defaults
+from spamcore.errors import SpamcoreError
+from ui import charts, state
+
+st.title("Classify")
+run = state.selected_run()
+if run is None:
+    st.info("No trained run yet. Start a quick **frozen** run on the built-in data (about a minute); you can "
+            "watch it on the Train page.", icon=":material/info:")
+    if st.button("Quick frozen run", key="quick_run", type="primary", icon=":material/bolt:"):
+        try:
+            state.start_job(recipe_defaults("frozen"), state.builtin_dataset())
+        except SpamcoreError as err:
+            state.show_error(err)
+        else:
+            st.switch_page("app_pages/train.py")
+    st.stop()
+
+try:
+    classifier = state.run_classifier(run)
+except SpamcoreError as err:
+    state.show_error(err)
+    st.stop()
+st.caption(f"Run {run.name} · {run.config.recipe} · test accuracy {run.metrics['accuracy']:.1%}")
+
+single, bulk = st.tabs(["One message", "Many messages"])
+with single:
+    text = st.text_area("Message", key="classify_text", height=110, max_chars=20_000,
+                        placeholder="Paste or type an SMS, then press Ctrl+Enter")
+    if text.strip():
+        try:
+            prediction = classifier.predict([text])[0]
+        except SpamcoreError as err:
+            state.show_error(err)
+        else:
+            st.markdown(f"## Verdict: {charts.verdict_markdown(prediction.label)}")
+            charts.show(charts.spam_probability_bar(prediction.spam_probability), key="chart_probability")
+            if prediction.truncated:
+                st.caption(f"The message is longer than max length {run.config.max_length} tokens; "
+                           "only its beginning was read.")
+
+with bulk:
+    pasted = st.text_area("Messages, one per line", key="bulk_text", height=150)
+    upload = st.file_uploader("…or a file: CSV/TSV with a `text` column, or one message per line",
+                              type=["csv", "tsv", "txt"], key="bulk_upload")
+    if st.button("Classify all", key="bulk_go", icon=":material/playlist_add_check:"):
+        try:
+            texts = read_texts(upload.getvalue(), upload.name) if upload is not None else split_lines(pasted)
+            if not texts:
+                raise SpamcoreError("nothing to classify: paste messages (one per line) or upload a file")
+            st.session_state["bulk_result"] = predictions_frame(classifier.predict(texts))
+        except SpamcoreError as err:
+            state.show_error(err)
+    result = st.session_state.get("bulk_result")
+    if result is not None:
+        spam_count = int((result["verdict"] == "spam").sum())
+        st.caption(f"{len(result):,} messages: {spam_count:,} spam, {len(result) - spam_count:,} ham")
+        st.dataframe(result, hide_index=True, width="stretch", key="bulk_table",
+                     column_config={"spam_probability": st.column_config.ProgressColumn(
+                         "spam probability", min_value=0.0, max_value=1.0, format="%.3f"),
+                         "message": st.column_config.TextColumn("message", width="large")})
+        st.download_button("Download as CSV", to_csv_bytes(result), file_name="spamcore-verdicts.csv",
+                           mime="text/csv", key="bulk_download", icon=":material/download:")

@@ -1,0 +1,105 @@
+"""Data: built-in or uploaded messages — samples, label balance, lengths, splits, and the tokenizer up close."""
+
+import pandas as pd
+import streamlit as st
+
+from spamcore.data import (
+    LABEL_NAMES,
+    label_summary,
+    read_messages,
+    split_dataset,
+    truncated_share,
+    word_counts,
+)
+from spamcore.errors import SpamcoreError
+from spamcore.explore import explain_tokens
+from ui import charts, state
+
+st.title("Data")
+
+kinds = [state.BUILTIN, state.UPLOAD]
+kind = st.radio("Messages", kinds, index=kinds.index(state.dataset_kind()), horizontal=True, key="data_source")
+if state.set_dataset_kind(kind):
+    st.rerun()  # so that the sidebar shows the new choice
+if kind == state.UPLOAD:
+    upload = st.file_uploader(
+        "CSV or TSV with a header holding `label` (ham/spam or 0/1) and `text`, or the UCI format "
+        "(`ham<TAB>message`, no header)", type=["csv", "tsv", "txt"], key="data_upload",
+    )
+    if upload is not None and state.upload_is_new(upload.file_id):
+        try:
+            frame = read_messages(upload.getvalue(), upload.name)
+        except SpamcoreError as err:
+            state.show_error(err)
+            st.stop()
+        state.set_upload(frame, upload.name, upload.file_id)
+        st.rerun()
+
+try:
+    dataset = state.current_dataset()
+except SpamcoreError as err:
+    st.info(str(err), icon=":material/info:")
+    st.stop()
+frame = dataset.frame
+st.caption(f"{dataset.name}: {len(frame):,} messages")
+
+st.subheader("Sample messages (4 of each class)")
+if st.button("Show other messages", key="data_resample", icon=":material/shuffle:"):
+    st.session_state["data_sample_seed"] = st.session_state.get("data_sample_seed", 0) + 1
+seed = st.session_state.get("data_sample_seed", 0)
+sample = pd.concat([group.sample(min(4, len(group)), random_state=seed) for _, group in frame.groupby("label")])
+st.dataframe(sample.assign(label=sample["label"].map(dict(enumerate(LABEL_NAMES))))[["label", "text"]],
+             hide_index=True, width="stretch", key="data_sample")
+
+left, right = st.columns([2, 3], gap="large")
+with left:
+    charts.show(charts.label_balance(label_summary(frame)), key="chart_balance")
+with right:
+    st.subheader("Training / validation / test split")
+    try:
+        split = split_dataset(frame)
+    except SpamcoreError as err:
+        st.warning(f"These messages cannot be trained on yet: {err}", icon=":material/warning:")
+    else:
+        rows = [{"split": name, "messages": len(part), "ham": int((part["label"] == 0).sum()),
+                 "spam": int((part["label"] == 1).sum())}
+                for name, part in (("train (70 %)", split.train), ("validation (15 %)", split.validation),
+                                   ("test (15 %)", split.test))]
+        st.dataframe(rows, hide_index=True, width="stretch", key="data_splits")
+        st.caption("Stratified: each split keeps the same share of spam. Fixed seed 42, as in the reference "
+                   "notebook.")
+
+st.subheader("How long are the messages?")
+max_length = st.slider("Max length (tokens per message, [CLS] and [SEP] included)", 8, 128, 25,
+                       key="data_max_length")
+labels = frame["label"].to_numpy()
+tokens = state.token_lengths("bundled:minilm-l6", state.data_key(frame), tuple(frame["text"]))
+share = truncated_share(tokens, max_length)
+m1, m2, m3 = st.columns(3)
+m1.metric("Median length", f"{int(sorted(tokens)[len(tokens) // 2])} tokens")
+m2.metric(f"Messages cut at {max_length} tokens", f"{share:.1%}")
+m3.metric("Longest message", f"{max(tokens)} tokens")
+words_col, tokens_col = st.columns(2, gap="large")
+with words_col:
+    charts.show(charts.length_histogram(word_counts(frame["text"]), labels, "words"), key="chart_words")
+with tokens_col:
+    charts.show(charts.length_histogram(tokens, labels, "WordPiece tokens", max_length, share),
+                    key="chart_tokens")
+
+st.subheader("Tokenization explorer")
+st.caption("Type a message to see what BERT receives: WordPiece tokens, their ids, and the attention mask.")
+text = st.text_input("Message", "WINNER!! Claim your £900 prize now, call 09061701461", key="tok_text", max_chars=2000)
+pad = st.checkbox("Pad to max length (shows attention mask 0 for padding)", key="tok_pad")
+if not text.strip():
+    st.info("Type a message above.")
+    st.stop()
+view = explain_tokens(state.base_tokenizer(), text, max_length, pad=pad)
+st.code(" ".join(view.table["token"]), language=None, wrap_lines=True)
+by_position = view.table.set_index("position").T.astype(str).rename(columns=str)  # one column per token
+st.dataframe(by_position, width="stretch", key="tok_table")
+if view.truncated:
+    st.warning(f"This message has {view.total_tokens} tokens; max length {max_length} cuts these "
+               f"{len(view.cut)} tokens off:", icon=":material/content_cut:")
+    st.code(" ".join(view.cut), language=None, wrap_lines=True)
+else:
+    st.caption(f"{view.total_tokens} tokens: fits in max length {max_length}, nothing is cut.")

@@ -1,0 +1,113 @@
+"""Train: pick a recipe and settings, start a background training, watch it live, stop it."""
+
+import dataclasses
+
+import streamlit as st
+
+from spamcore.config import BUNDLED_MODEL, RECIPES, recipe_defaults
+from spamcore.errors import SpamcoreError
+from ui import charts, state
+
+POLL_SECONDS = 1.0
+SETTINGS = ("epochs", "max_length", "batch_size", "lr", "seed")
+
+st.title("Train")
+
+
+def apply_recipe_defaults() -> None:
+    """Reset the numeric settings to the chosen recipe's defaults."""
+    defaults = recipe_defaults(st.session_state.get("train_recipe", "frozen"))
+    for name in SETTINGS:
+        st.session_state[f"train_{name}"] = getattr(defaults, name)
+
+
+if "train_epochs" not in st.session_state:
+    apply_recipe_defaults()
+
+job = state.current_job()
+busy = job is not None and job.active
+
+with st.container(border=True):
+    st.subheader("Settings")
+    c1, c2 = st.columns([1, 2])
+    recipe = c1.radio("Recipe", RECIPES, key="train_recipe", on_change=apply_recipe_defaults, horizontal=True,
+                      help="frozen: BERT fixed, a small head learns (fast). finetune: all BERT weights train.")
+    model = c2.text_input("Model", BUNDLED_MODEL, key="train_model",
+                          help="'bundled:minilm-l6' (offline), a Hugging Face id, or a local model folder")
+    c1, c2, c3, c4, c5, c6 = st.columns(6)
+    epochs = c1.number_input("Epochs", 1, 1000, key="train_epochs")
+    max_length = c2.number_input("Max length (tokens)", 8, 512, key="train_max_length")
+    batch_size = c3.number_input("Batch size", 1, 4096, key="train_batch_size")
+    lr = c4.number_input("Learning rate", 1e-7, 0.5, key="train_lr", format="%.1e", step=1e-5)
+    seed = c5.number_input("Seed", 0, 2**32 - 1, key="train_seed")
+    max_rows = c6.number_input("Row limit (0 = all)", 0, 10**8, 0, key="train_max_rows", step=100,
+                               help="Train on a stratified sample of this many messages (a quick classroom run)")
+    run_name = st.text_input("Run name (optional)", "", key="train_run_name", max_chars=80,
+                             placeholder="e.g. frozen-10-epochs (letters, digits, . _ -)")
+    start = st.button("Start training", key="train_start", type="primary", icon=":material/play_arrow:",
+                      disabled=busy)
+
+if start:
+    try:
+        dataset = state.current_dataset()
+        config = recipe_defaults(recipe, model=model.strip(), epochs=int(epochs), max_length=int(max_length),
+                                 batch_size=int(batch_size), lr=float(lr), seed=int(seed),
+                                 max_rows=int(max_rows) or None)
+        job = state.start_job(config, dataset, run_name.strip() or None)
+    except SpamcoreError as err:
+        state.show_error(err)
+    else:
+        st.rerun()
+
+if job is None:
+    st.info("No training yet: choose settings and press **Start training**.", icon=":material/info:")
+    st.stop()
+
+live = job.active
+st.button("Stop", key="train_stop", icon=":material/stop:", on_click=job.stop, disabled=not live,
+          help="Ends training after the current step; the best checkpoint so far is kept.")
+
+
+@st.fragment(run_every=POLL_SECONDS if live else None)
+def job_panel() -> None:
+    """Redrawn every second while the job runs: progress, live loss chart, epoch table."""
+    from spamcore.report import epoch_table, smooth, smoothing_weight
+
+    snap = job.snapshot()
+    st.subheader(f"Run {snap.run_name}")
+    st.caption(f"{snap.config.recipe} recipe · {state.model_label(snap.config.model)} · {snap.data_name} · "
+               f"{snap.config.epochs} epochs · status: {snap.status}")
+    eta = f"{snap.eta:.0f} s" if snap.eta is not None else "…"
+    if snap.stage in ("loading", "queued"):
+        st.progress(0.0, text=f"Loading the model… elapsed {snap.elapsed:.0f} s")
+    elif snap.stage == "encoding":
+        done = snap.stage_done / max(snap.stage_total, 1)
+        st.progress(done, text=f"Encoding messages with the frozen BERT: {snap.stage_done:,}/{snap.stage_total:,} "
+                               f"· elapsed {snap.elapsed:.0f} s")
+    else:
+        st.progress(snap.fraction, text=f"Step {snap.step:,}/{snap.total_steps:,} · epoch {snap.epoch}/"
+                                        f"{snap.config.epochs} · elapsed {snap.elapsed:.0f} s · ETA {eta}")
+    if snap.stage == "evaluating":
+        st.caption("Scoring the test messages and saving the run…")
+    steps_per_epoch = max(1, snap.total_steps // snap.config.epochs) if snap.total_steps else 1
+    records = epoch_table(snap.epoch_records)
+    smoothed = smooth(snap.step_losses, smoothing_weight(steps_per_epoch))
+    epochs = [dataclasses.asdict(r) for r in snap.epoch_records]
+    charts.show(charts.loss_chart(snap.step_losses, smoothed, epochs, steps_per_epoch, snap.config.epochs),
+                    key="chart_live_loss")
+    st.caption(f"{len(snap.step_losses):,} steps plotted")
+    if len(records):
+        st.dataframe(records, hide_index=True, width="stretch", key="train_epochs_table")
+    if snap.status == "failed":
+        st.error(f"Training failed: {snap.error}", icon=":material/error:")
+    elif snap.status == "stopped":
+        st.warning(f"Stopped. {snap.error or 'The best checkpoint so far was kept and scored on the test set.'}",
+                   icon=":material/stop_circle:")
+    elif snap.status == "finished":
+        st.success(f"Finished in {snap.elapsed:.0f} s. The run is selected in the sidebar: see **Evaluate** "
+                   "and **Classify**.", icon=":material/check_circle:")
+    if live and not snap.active:
+        st.rerun()  # full rerun: stop polling, refresh the run selector
+
+
+job_panel()

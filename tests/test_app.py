@@ -1,0 +1,262 @@
+"""The Streamlit app under ``streamlit.testing.v1.AppTest``: every page, with and without a run, and the widgets
+driving the real spamcore calls (tiny random BERT, hand-written messages; nothing from the real data)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from conftest import HAM, SPAM, messages_frame
+from streamlit.testing.v1 import AppTest
+
+from spamcore import jobs
+from spamcore.config import recipe_defaults
+from spamcore.errors import DataError
+from spamcore.experiment import run_experiment
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+PAGES = {
+    "app_pages/home.py": "spamcore — a BERT spam-classification lab",
+    "app_pages/data.py": "Data",
+    "app_pages/train.py": "Train",
+    "app_pages/evaluate.py": "Evaluate",
+    "app_pages/classify.py": "Classify",
+}
+TIMEOUT = 60
+
+
+def tiny_config(model_dir, **overrides):
+    values = dict(model=str(model_dir), epochs=1, batch_size=8, max_length=16, precision="fp32", device="cpu")
+    return recipe_defaults("finetune", **{**values, **overrides})
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tiny_model_dir, tmp_path_factory) -> Path:
+    """A runs folder holding one finished run of the tiny model on the hand-written messages."""
+    root = tmp_path_factory.mktemp("runs-with-one")
+    run_experiment(tiny_config(tiny_model_dir), messages_frame(4), root / "tiny-finetune", data_name="hand-written")
+    return root
+
+
+@pytest.fixture()
+def app_env(tmp_path, monkeypatch):
+    """Empty runs folder, a small hand-written data file as the built-in data, a fresh job manager."""
+    data = tmp_path / "messages.tsv"
+    frame = messages_frame(4)
+    data.write_text("".join(f"{('ham', 'spam')[y]}\t{t}\n" for t, y in zip(frame.text, frame.label, strict=True)))
+    monkeypatch.setenv("SPAMCORE_DATA", str(data))
+    monkeypatch.setenv("SPAMCORE_RUNS", str(tmp_path / "runs"))
+    monkeypatch.setattr(jobs, "_MANAGER", None)
+    yield tmp_path
+    for job in jobs.get_manager().jobs():
+        job.stop()
+        job.wait(60)
+
+
+def open_page(page: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    if page != "app_pages/home.py":
+        at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def texts(elements) -> list[str]:
+    return [e.value for e in elements]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_without_a_run(app_env, page):
+    at = open_page(page)
+    assert texts(at.title) == [PAGES[page]]
+    assert not at.error
+    assert at.selectbox(key="run_select").options == []
+    if page.endswith("evaluate.py"):
+        assert "No finished run yet" in at.info[0].value
+    if page.endswith("classify.py"):
+        assert at.button(key="quick_run").label == "Quick frozen run"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_with_a_run(app_env, tiny_run, monkeypatch, page):
+    monkeypatch.setenv("SPAMCORE_RUNS", str(tiny_run))
+    at = open_page(page)
+    assert texts(at.title) == [PAGES[page]]
+    assert not at.error
+    assert at.selectbox(key="run_select").value == "tiny-finetune"
+    if page.endswith("evaluate.py"):
+        assert [m.label for m in at.metric][:2] == ["Test accuracy", "Spam F1"]
+        assert len(at.get("plotly_chart")) == 3  # two confusion matrices and the loss curves
+        assert len(at.dataframe) >= 1
+
+
+def test_home_shows_the_citation_and_the_fix_when_data_is_missing(app_env, monkeypatch):
+    at = open_page("app_pages/home.py")
+    assert any("Almeida" in c.value for c in at.caption)
+    assert "Data found: 80 messages" in at.success[0].value
+
+    monkeypatch.setenv("SPAMCORE_DATA", str(app_env / "missing.tsv"))
+    calls = []
+
+    def offline(*args, **kwargs):
+        calls.append(1)
+        raise DataError("Could not download the SMS Spam Collection (offline)")
+
+    monkeypatch.setattr("spamcore.data.download_dataset", offline)
+    at = open_page("app_pages/home.py")
+    assert "Data not found" in at.warning[0].value and "SPAMCORE_DATA" in at.warning[0].value
+    assert any("Upload" in m.value for m in at.markdown)
+    at.button(key="home_download").click().run()
+    assert calls == [1]
+    assert "Could not download" in at.error[0].value
+    assert not at.exception
+
+
+def test_data_page_upload_charts_and_tokenizer(app_env):
+    at = open_page("app_pages/data.py")
+    assert "80 messages" in at.caption[0].value
+    assert len(at.get("plotly_chart")) == 3  # balance, words, tokens
+    at.radio(key="data_source").set_value("Upload a CSV/TSV").run()
+    assert "No file uploaded yet" in at.info[0].value
+
+    rows = [("ham", t) for t in HAM] + [("spam", t) for t in SPAM]
+    csv = "label,text\n" + "".join(f'{label},"{text}"\n' for label, text in rows)
+    at.file_uploader(key="data_upload").set_value(("mine.csv", csv.encode(), "text/csv")).run()
+    assert not at.exception and not at.error
+    assert "upload: mine.csv: 20 messages" in at.caption[0].value
+    assert "upload: mine.csv" in " ".join(texts(at.sidebar.text))
+    assert not at.warning and len(at.dataframe) == 3  # samples, the 70/15/15 split, the token table
+
+    at.file_uploader(key="data_upload").set_value(("photo.csv", b"\x89PNG\r\n\x1a\n...", "text/csv")).run()
+    assert "PNG image" in at.error[0].value and not at.exception
+
+    at = open_page("app_pages/data.py")
+    at.slider(key="data_max_length").set_value(8).run()
+    at.text_input(key="tok_text").input("Congratulations you won a free holiday text claim now").run()
+    assert not at.exception
+    assert "cuts these" in at.warning[0].value
+    assert "[CLS]" in at.code[0].value and "[SEP]" in at.code[0].value
+
+
+def test_train_page_shows_live_progress_and_stop(app_env, tiny_model_dir):
+    at = open_page("app_pages/train.py")
+    assert "No training yet" in at.info[0].value
+    at.radio(key="train_recipe").set_value("finetune").run()
+    assert at.number_input(key="train_epochs").value == 2  # the finetune recipe's default
+    at.text_input(key="train_model").input(str(tiny_model_dir))
+    at.number_input(key="train_epochs").set_value(300)
+    at.number_input(key="train_batch_size").set_value(4)
+    at.number_input(key="train_max_length").set_value(16)
+    at.text_input(key="train_run_name").input("live-tiny")
+    at.button(key="train_start").click().run()
+    assert not at.exception and not at.error
+
+    seen = []
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        at.run()
+        bar = [p.text for p in at.get("progress")]
+        seen += bar
+        if any(t.startswith("Step ") and "ETA" in t and "ETA …" not in t for t in bar):
+            break
+    assert any(t.startswith("Step ") and "ETA" in t for t in seen), seen
+    assert at.get("plotly_chart"), "the live loss chart is drawn"
+    assert at.button(key="train_start").disabled  # one training at a time
+    # A reloaded tab (a new session) finds the same running job.
+    reloaded = open_page("app_pages/train.py")
+    assert "Run live-tiny" in texts(reloaded.subheader)
+    assert any(p.text.startswith("Step ") for p in reloaded.get("progress"))
+
+    at.button(key="train_stop").click().run()
+    job = jobs.get_manager().get("live-tiny")
+    assert job.wait(60)
+    at.run()
+    assert job.snapshot().status == "stopped"
+    assert any("Stopped" in w.value for w in at.warning)
+    assert at.selectbox(key="run_select").value == "live-tiny"  # the stopped run is selected
+
+
+def test_train_page_runs_a_short_training_to_the_end(app_env, tiny_model_dir):
+    at = open_page("app_pages/train.py")
+    at.radio(key="train_recipe").set_value("finetune").run()
+    at.text_input(key="train_model").input(str(tiny_model_dir))
+    at.number_input(key="train_epochs").set_value(2)
+    at.number_input(key="train_batch_size").set_value(8)
+    at.button(key="train_start").click().run()
+    job = jobs.get_manager().jobs()[-1]
+    assert job.wait(60)
+    at.run()
+    assert "Finished" in at.success[0].value
+    assert at.get("progress")[0].value == 100
+    assert len(at.dataframe) == 1  # the per-epoch table
+    assert at.selectbox(key="run_select").value == job.run_name
+
+
+def test_train_page_reports_bad_settings_and_a_busy_server(app_env, tiny_model_dir):
+    at = open_page("app_pages/train.py")
+    at.number_input(key="train_max_rows").set_value(5)
+    at.button(key="train_start").click().run()
+    assert "max_rows must be between 20" in at.error[0].value and not at.exception
+
+    busy = jobs.get_manager().start(tiny_config(tiny_model_dir, epochs=500, batch_size=4), messages_frame(4),
+                                    "hand-written", app_env / "runs", run_name="someone-else")
+    at = open_page("app_pages/classify.py")
+    at.button(key="quick_run").click().run()
+    assert "Training is busy" in at.error[0].value and "someone-else" in at.error[0].value
+    busy.stop()
+    assert busy.wait(60)
+
+
+def test_train_failure_is_shown_as_a_message(app_env, tmp_path):
+    at = open_page("app_pages/train.py")
+    at.text_input(key="train_model").input(str(tmp_path / "not-a-model"))
+    at.button(key="train_start").click().run()
+    job = jobs.get_manager().jobs()[-1]
+    assert job.wait(60)
+    at.run()
+    assert "Training failed" in at.error[0].value and "does not exist" in at.error[0].value
+    assert not at.exception
+
+
+def test_classify_single_and_bulk(app_env, tiny_run, monkeypatch):
+    monkeypatch.setenv("SPAMCORE_RUNS", str(tiny_run))
+    at = open_page("app_pages/classify.py")
+    at.text_area(key="classify_text").input("WINNER! Claim your free prize now").run()
+    assert not at.exception
+    verdicts = [m for m in texts(at.markdown) if m.startswith("## Verdict:")]
+    assert verdicts in (["## Verdict: :orange[**SPAM**]"], ["## Verdict: :blue[**HAM**]"])
+    assert len(at.get("plotly_chart")) == 1
+
+    at.text_area(key="classify_text").input("   ").run()
+    assert not at.get("plotly_chart")
+
+    at.text_area(key="bulk_text").input("See you at home\n\n=cmd|' /C calc'!A0\nFree prize txt WIN now").run()
+    at.button(key="bulk_go").click().run()
+    assert not at.exception and not at.error
+    table = at.dataframe[0].value
+    assert list(table.columns) == ["message", "verdict", "spam_probability", "truncated"]
+    assert len(table) == 3 and set(table["verdict"]) <= {"ham", "spam"}
+    assert at.download_button(key="bulk_download").label == "Download as CSV"
+
+    csv = b"id,text\n1,Are we still on for lunch today?\n2,URGENT! You won a prize. Call now\n"
+    at.file_uploader(key="bulk_upload").set_value(("many.csv", csv, "text/csv"))
+    at.button(key="bulk_go").click().run()
+    assert len(at.dataframe[0].value) == 2
+
+    at.file_uploader(key="bulk_upload").set_value(None)
+    at.text_area(key="bulk_text").input("")
+    at.button(key="bulk_go").click().run()
+    assert "nothing to classify" in at.error[0].value
+
+
+def test_quick_frozen_run_from_classify(app_env):
+    at = open_page("app_pages/classify.py")
+    at.button(key="quick_run").click().run()
+    assert not at.exception and not at.error
+    assert texts(at.title) == ["Train"]  # switched to the Train page to watch it
+    job = jobs.get_manager().jobs()[-1]
+    assert job.config.recipe == "frozen"
+    assert job.wait(120)
+    assert job.snapshot().status == "finished", job.snapshot().error

@@ -1,0 +1,242 @@
+"""State shared by the pages: the current dataset, the selected run, the session's job, cached resources.
+
+Caches hold only what is the same for every user: the base tokenizer, the built-in data file, and the
+classifiers of runs on disk (read-only once written). What one user uploads or trains stays in their session
+(``st.session_state``) or in the job manager, keyed by run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from spamcore.config import BUNDLED_MODEL
+from spamcore.errors import DataError
+
+BUILTIN = "SMS Spam Collection (built-in)"
+UPLOAD = "Upload a CSV/TSV"
+FINISHED_STATUSES = ("complete", "stopped")
+
+# Session keys that are not widgets (widget keys are removed when their page is left).
+DATASET_KIND = "dataset_kind"
+UPLOAD_FRAME = "upload_frame"
+UPLOAD_NAME = "upload_name"
+UPLOAD_ID = "upload_id"
+JOB_RUN = "job_run"
+ADOPTED_RUN = "adopted_run"
+RUN_SELECT = "run_select"  # the sidebar's run selector (rendered on every page, so it persists)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    frame: pd.DataFrame  # text, label (0 ham, 1 spam)
+    name: str  # shown in the sidebar and saved in run.json
+    kind: str  # BUILTIN or UPLOAD
+
+
+def model_label(model: str) -> str:
+    """How a model setting reads in the UI."""
+    return "bundled MiniLM-L6 BERT (offline)" if model == BUNDLED_MODEL else model
+
+
+# ------------------------------------------------------------------------------------------------ data
+
+
+@st.cache_data(show_spinner="Reading the SMS Spam Collection…", max_entries=4)
+def _read_builtin(path: str, mtime: float) -> pd.DataFrame:
+    from spamcore.data import read_messages
+
+    return read_messages(path)
+
+
+def builtin_path() -> Path:
+    """The built-in data file; raises DataError with the fix when there is none."""
+    from spamcore.data import resolve_data
+
+    path = resolve_data(download=False)
+    if not path.is_file():
+        raise DataError(f"SPAMCORE_DATA points to {path}, which is not a file. {_fix()}")
+    return path
+
+
+def _fix() -> str:
+    from spamcore.data import missing_data_message
+
+    return missing_data_message()
+
+
+def builtin_dataset() -> Dataset:
+    path = builtin_path()
+    return Dataset(_read_builtin(str(path), path.stat().st_mtime), BUILTIN, BUILTIN)
+
+
+def dataset_kind() -> str:
+    return st.session_state.get(DATASET_KIND, BUILTIN)
+
+
+def set_dataset_kind(kind: str) -> bool:
+    """Remember the session's data choice; True when it changed (rerun so the sidebar shows it)."""
+    changed = dataset_kind() != kind
+    st.session_state[DATASET_KIND] = kind
+    return changed
+
+
+def upload_is_new(file_id: str) -> bool:
+    return st.session_state.get(UPLOAD_ID) != file_id
+
+
+def set_upload(frame: pd.DataFrame, name: str, file_id: str) -> None:
+    st.session_state[UPLOAD_FRAME] = frame
+    st.session_state[UPLOAD_NAME] = name
+    st.session_state[UPLOAD_ID] = file_id
+
+
+def current_dataset() -> Dataset:
+    """The dataset this session works with; raises DataError (with what to do) when there is none."""
+    if dataset_kind() == UPLOAD:
+        frame = st.session_state.get(UPLOAD_FRAME)
+        if frame is None:
+            raise DataError("No file uploaded yet: upload a CSV/TSV with 'label' and 'text' columns on the Data page")
+        return Dataset(frame, f"upload: {st.session_state[UPLOAD_NAME]}", UPLOAD)
+    return builtin_dataset()
+
+
+def data_key(frame: pd.DataFrame) -> int:
+    """A cheap content key for caching per-dataset results."""
+    return int(pd.util.hash_pandas_object(frame, index=False).sum())
+
+
+@st.cache_resource(show_spinner="Loading the tokenizer…")
+def base_tokenizer(model: str = BUNDLED_MODEL):
+    """The base model's tokenizer, loaded once per server process (read-only)."""
+    from spamcore.model import load_tokenizer
+
+    return load_tokenizer(model)
+
+
+@st.cache_data(show_spinner="Counting WordPiece tokens…", max_entries=8)
+def token_lengths(model: str, key: int, _texts: tuple[str, ...]) -> list[int]:
+    from spamcore.data import token_counts
+
+    return token_counts(base_tokenizer(model), list(_texts)).tolist()
+
+
+# ------------------------------------------------------------------------------------------------ runs
+
+
+def runs_root() -> Path:
+    from spamcore.runs import default_runs_root
+
+    return default_runs_root()
+
+
+def finished_runs() -> list:
+    """Runs on disk that finished (complete or stopped) and have weights and test metrics, newest first."""
+    from spamcore.runs import list_runs
+
+    return [r for r in list_runs(runs_root()) if r.status in FINISHED_STATUSES and r.metrics and r.has_weights]
+
+
+def selected_run():
+    """The RunInfo chosen in the sidebar, or None."""
+    name = st.session_state.get(RUN_SELECT)
+    return next((r for r in finished_runs() if r.name == name), None) if name else None
+
+
+@st.cache_resource(show_spinner="Loading the run's classifier…", max_entries=4)
+def _load_classifier(path: str, stamp: float):
+    from spamcore.runs import load_classifier
+
+    return load_classifier(path)
+
+
+def run_classifier(run):
+    """The run's classifier, loaded once per process (keyed by its folder and the time its files were written)."""
+    stamp = max((p.stat().st_mtime for p in Path(run.path).iterdir() if p.is_file()), default=0.0)
+    return _load_classifier(str(run.path), stamp)
+
+
+# ------------------------------------------------------------------------------------------------ jobs
+
+
+def manager():
+    from spamcore.jobs import get_manager
+
+    return get_manager()
+
+
+def current_job():
+    """This session's job, else a job running for anyone on this server (so a reload finds it), else None."""
+    job = manager().get(st.session_state.get(JOB_RUN))
+    if job is not None:
+        return job
+    active = manager().active()
+    if active:
+        st.session_state[JOB_RUN] = active[0].run_name
+        return active[0]
+    return None
+
+
+def adopt_finished_job() -> None:
+    """Select the session's job's run in the sidebar once it has finished (call before the sidebar)."""
+    job = manager().get(st.session_state.get(JOB_RUN))
+    if job is None or job.active or st.session_state.get(ADOPTED_RUN) == job.run_name:
+        return
+    st.session_state[ADOPTED_RUN] = job.run_name
+    if job.snapshot().status in ("finished", "stopped"):
+        st.session_state[RUN_SELECT] = job.run_name
+
+
+def start_job(config, dataset: Dataset, run_name: str | None = None):
+    """Start training on ``dataset`` in the background and remember it for this session."""
+    job = manager().start(config, dataset.frame, dataset.name, runs_root(), run_name=run_name or None)
+    st.session_state[JOB_RUN] = job.run_name
+    return job
+
+
+# --------------------------------------------------------------------------------------------- sidebar
+
+
+def sidebar() -> None:
+    """Dataset, model and run selector; shown on every page."""
+    with st.sidebar:
+        kind = dataset_kind()
+        if kind == UPLOAD:
+            name = st.session_state.get(UPLOAD_NAME)
+            st.markdown("**Dataset**")
+            st.text(f"upload: {name}" if name else "upload (no file yet)")
+        else:
+            try:
+                path = builtin_path()
+                st.markdown("**Dataset**")
+                st.text(f"SMS Spam Collection\n{path.name}")
+            except DataError:
+                st.markdown("**Dataset**")
+                st.text("SMS Spam Collection: not found\n(see Home for the fix)")
+
+        runs = finished_runs()
+        names = [r.name for r in runs]
+        if st.session_state.get(RUN_SELECT) not in names:
+            st.session_state[RUN_SELECT] = names[0] if names else None
+        by_name = {r.name: r for r in runs}
+        st.selectbox(
+            "Run", names, key=RUN_SELECT, placeholder="no finished run yet",
+            format_func=lambda n: f"{n} · {by_name[n].config.recipe} · acc {by_name[n].metrics['accuracy']:.3f}",
+            help=f"Finished runs in {runs_root()}. Evaluate and Classify use the selected run.",
+        )
+        run = by_name.get(st.session_state.get(RUN_SELECT))
+        st.markdown("**Model**")
+        st.text(model_label(run.config.model) if run else model_label(BUNDLED_MODEL) + "\n(no run selected)")
+        job = current_job()
+        if job is not None and job.active:
+            st.caption("Training now")
+            st.text(f"{job.run_name}: {job.snapshot().fraction:.0%}")
+
+
+def show_error(err: Exception) -> None:
+    """A user's error, shown as its message (never a traceback)."""
+    st.error(str(err), icon=":material/error:")
+
