@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -22,7 +24,7 @@ class Prediction:
     text: str
     label: str  # "ham" or "spam"
     spam_probability: float
-    truncated: bool  # the message had more tokens than the model's max length
+    truncated: bool  # only its beginning was read: more tokens than max length (or over MAX_MESSAGE_CHARS)
 
 
 class SpamClassifier:
@@ -41,6 +43,26 @@ class SpamClassifier:
         self.device = device
         self.threshold = threshold
         self.bf16 = use_bf16(config.precision, device)
+        self._fast_module: torch.nn.Module | None = None
+        self._fast_lock = threading.Lock()
+
+    def inference_module(self) -> torch.nn.Module:
+        """The module prediction runs: under bf16, a copy whose Linear weights are stored in bf16.
+
+        Autocast would cast every Linear weight to bf16 on every call (the same values, so the same results);
+        casting once saves that memory traffic: single-message latency and bulk throughput both gain ~1.5x.
+        ``self.module`` stays fp32 for training, attribution and saving.
+        """
+        if not self.bf16:
+            return self.module
+        with self._fast_lock:
+            if self._fast_module is None:
+                fast = copy.deepcopy(self.module).eval()
+                for layer in fast.modules():
+                    if isinstance(layer, torch.nn.Linear):
+                        layer.to(torch.bfloat16)
+                self._fast_module = fast
+            return self._fast_module
 
     @torch.inference_mode()
     def predict_proba(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
@@ -52,10 +74,11 @@ class SpamClassifier:
         ids = tokenize(self.tokenizer, [t[:MAX_MESSAGE_CHARS] for t in texts], self.config.max_length)
         probs = np.empty(len(ids), dtype=np.float64)
         pad_id = self.tokenizer.pad_token_id or 0
+        module = self.inference_module()
         for batch in sorted_batches([len(s) for s in ids], batch_size):
             input_ids, mask = pad_batch([ids[i] for i in batch], pad_id)
             with autocast(self.bf16, self.device):
-                logits = self.module(input_ids.to(self.device), mask.to(self.device))
+                logits = module(input_ids.to(self.device), mask.to(self.device))
             probs[batch] = torch.softmax(logits.float(), dim=-1)[:, 1].cpu().numpy()
         return probs
 
@@ -67,7 +90,8 @@ class SpamClassifier:
         probs = self.predict_proba(texts)
         lengths = self.token_lengths(texts)
         return [
-            Prediction(text, LABELS[int(p >= self.threshold)], float(p), int(n) > self.config.max_length)
+            Prediction(text, LABELS[int(p >= self.threshold)], float(p),
+                       int(n) > self.config.max_length or len(text) > MAX_MESSAGE_CHARS)
             for text, p, n in zip(texts, probs, lengths, strict=True)
         ]
 

@@ -66,3 +66,19 @@ def test_very_long_messages_are_cut_before_tokenising(classifier):
     long = "home " * (MAX_MESSAGE_CHARS // 2)
     assert classifier.predict_proba([long]).shape == (1,)
     assert classifier.token_lengths([long])[0] == MAX_MESSAGE_CHARS // 5 + 2
+
+
+def test_bf16_inference_copy_matches_autocast_and_keeps_the_module_fp32(classifier):
+    config = classifier.config.replace(precision="bf16")
+    bf16 = SpamClassifier(classifier.module, classifier.tokenizer, config, classifier.device)
+    fast = bf16.inference_module()
+    assert fast is not bf16.module and fast is bf16.inference_module()  # built once, then reused
+    linear = [m for m in fast.modules() if isinstance(m, torch.nn.Linear)]
+    assert linear and all(m.weight.dtype == torch.bfloat16 for m in linear)
+    assert all(p.dtype == torch.float32 for p in bf16.module.parameters())
+    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16):
+        from spamcore.batching import pad_batch, tokenize
+
+        ids, mask = pad_batch(tokenize(classifier.tokenizer, TEXTS[:1], config.max_length), 0)
+        expected = torch.softmax(classifier.module(ids, mask).float(), -1)[0, 1].item()
+    assert bf16.predict_proba(TEXTS[:1])[0] == pytest.approx(expected, abs=1e-6)
