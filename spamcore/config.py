@@ -51,6 +51,7 @@ class TrainConfig:
     precision: str = "auto"  # "auto" (bf16 autocast where the CPU/GPU supports it), "fp32" or "bf16"
     group_by_length: bool = True  # batch messages of similar length together to pad less
     freeze_embeddings: bool = False  # finetune only: keep the word-embedding matrix fixed (faster steps)
+    encoder_dropout: float | None = None  # finetune only: dropout inside the encoder; None keeps the model's
     max_rows: int | None = None  # stratified sample of this many messages before splitting (quick runs)
     patience: int | None = None  # stop after this many epochs without a better validation loss
 
@@ -71,6 +72,8 @@ class TrainConfig:
         _check_float("weight_decay", self.weight_decay, 0.0, 1.0)
         _check_float("warmup_ratio", self.warmup_ratio, 0.0, 1.0, high_open=True)
         _check_float("grad_clip", self.grad_clip, 0.0, 1e6)
+        if self.encoder_dropout is not None:
+            _check_float("encoder_dropout", self.encoder_dropout, 0.0, 1.0, high_open=True)
         if self.max_rows is not None:
             _check_int("max_rows", self.max_rows, 20, 10**8)
         if self.patience is not None:

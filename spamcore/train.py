@@ -283,6 +283,10 @@ class _FinetuneTask:
         torch.manual_seed(config.seed)  # the new classification layer's init
         hf_model = load_sequence_classifier(config.model)
         check_max_length(config.max_length, hf_model.config)
+        if config.encoder_dropout is not None:
+            for layer in hf_model.modules():
+                if isinstance(layer, nn.Dropout):
+                    layer.p = config.encoder_dropout
         if config.freeze_embeddings:
             # The word-embedding matrix is half of a small BERT's weights; its dense gradient and AdamW update
             # cost more than they bring on a few thousand short messages (see bench/).

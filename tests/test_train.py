@@ -250,3 +250,12 @@ def test_freeze_embeddings_keeps_the_word_embeddings_fixed(tiny_model_dir, handf
     torch.testing.assert_close(hf.get_input_embeddings().weight, before)
     assert free.trainable_parameters - frozen.trainable_parameters == before.numel()
     assert not torch.equal(free.classifier.module.hf.get_input_embeddings().weight, before)
+
+
+def test_encoder_dropout_sets_every_dropout_layer(tiny_model_dir, handful):
+    result = train(tiny_config(tiny_model_dir, "finetune", epochs=1, encoder_dropout=0.0),
+                   Split(handful, handful, handful))
+    rates = {m.p for m in result.classifier.module.modules() if isinstance(m, torch.nn.Dropout)}
+    assert rates == {0.0}
+    default = train(tiny_config(tiny_model_dir, "finetune", epochs=1), Split(handful, handful, handful))
+    assert {m.p for m in default.classifier.module.modules() if isinstance(m, torch.nn.Dropout)} == {0.1}
