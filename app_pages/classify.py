@@ -41,8 +41,9 @@ with single:
             st.markdown(f"## Verdict: {charts.verdict_markdown(prediction.label)}")
             charts.show(charts.spam_probability_bar(prediction.spam_probability), key="chart_probability")
             if prediction.truncated:
-                st.caption(f"The message is longer than max length {run.config.max_length} tokens; "
-                           "only its beginning was read.")
+                cut = "; longer pastes are cut to 20,000" if len(text) >= 20_000 else ""
+                st.caption(f"The message ({len(text):,} characters{cut}) is longer than max length "
+                           f"{run.config.max_length} tokens; only its beginning was read.")
 
 with bulk:
     pasted = st.text_area("Messages, one per line", key="bulk_text", height=150)
@@ -50,7 +51,7 @@ with bulk:
                               type=["csv", "tsv", "txt"], key="bulk_upload")
     if st.button("Classify all", key="bulk_go", icon=":material/playlist_add_check:"):
         try:
-            texts = read_texts(upload.getvalue(), upload.name) if upload is not None else split_lines(pasted)
+            texts = read_texts(state.check_upload(upload), upload.name) if upload is not None else split_lines(pasted)
             if not texts:
                 raise SpamcoreError("nothing to classify: paste messages (one per line) or upload a file")
             st.session_state["bulk_result"] = predictions_frame(classifier.predict(texts))

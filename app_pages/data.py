@@ -28,7 +28,7 @@ if kind == state.UPLOAD:
     )
     if upload is not None and state.upload_is_new(upload.file_id):
         try:
-            frame = read_messages(upload.getvalue(), upload.name)
+            frame = read_messages(state.check_upload(upload), upload.name)
         except SpamcoreError as err:
             state.show_error(err)
             st.stop()

@@ -46,6 +46,9 @@ with st.container(border=True):
                              placeholder="e.g. frozen-10-epochs (letters, digits, . _ -)")
     start = st.button("Start training", key="train_start", type="primary", icon=":material/play_arrow:",
                       disabled=busy)
+    if busy:
+        st.warning(f"Start is off while another training runs — {job.snapshot().describe()}. One training at a "
+                   "time on this server: wait for it to finish, or stop it below.", icon=":material/hourglass_top:")
 
 if start:
     try:
@@ -77,6 +80,9 @@ def job_panel() -> None:
     st.subheader(f"Run {snap.run_name}")
     st.caption(f"{snap.config.recipe} recipe · {state.model_label(snap.config.model)} · {snap.data_name} · "
                f"{snap.config.epochs} epochs · status: {snap.status}")
+    if snap.config.max_rows is not None and snap.config.max_rows >= job.data_rows:
+        st.info(f"Row limit {snap.config.max_rows:,} is not below the {job.data_rows:,} messages of this data: "
+                "training on all of them.", icon=":material/info:")
     eta = f"{snap.eta:.0f} s" if snap.eta is not None else "…"
     if snap.stage in ("loading", "queued"):
         st.progress(0.0, text=f"Loading the model… elapsed {snap.elapsed:.0f} s")

@@ -94,6 +94,9 @@ def _train(args: argparse.Namespace) -> int:
     data_path = resolve_data(args.data)
     data = read_messages(data_path)
     print(f"{len(data)} messages from {data_path}; recipe {config.recipe}, model {config.model}", file=sys.stderr)
+    if config.max_rows is not None and config.max_rows >= len(data):
+        print(f"note: --max-rows {config.max_rows} is not fewer than the {len(data)} messages; training on all of "
+              "them", file=sys.stderr)
 
     stop = threading.Event()
     bars: dict[str, tqdm] = {}

@@ -6,6 +6,7 @@ This is the function the CLI and the app call; :func:`spamcore.train.train` is t
 from __future__ import annotations
 
 import hashlib
+import shutil
 import threading
 from collections.abc import Callable
 from dataclasses import asdict
@@ -57,12 +58,15 @@ def run_experiment(
     """Train ``config`` on ``data`` and write the complete run to ``run_dir`` (which must not exist yet).
 
     The best checkpoint is written whenever validation loss improves, so a stopped or killed run keeps it.
+    Settings, model and data are checked before the folder is created; a run that fails before its first
+    checkpoint is removed again, so no half-written run is left behind.
     """
     run_dir = Path(run_dir)
     if run_dir.exists() and any(run_dir.iterdir()):
         raise ConfigError(f"run folder {str(run_dir)!r} already exists and is not empty; choose another name")
     frame = subsample(data, config.max_rows)
     split = split_dataset(frame)
+    check_model(config)
     meta = {
         "format": FORMAT_VERSION,
         "spamcore_version": __version__,
@@ -74,6 +78,7 @@ def run_experiment(
         "split_sizes": split.sizes(),
         "labels": ["ham", "spam"],
     }
+    created = not run_dir.exists()
     run_dir.mkdir(parents=True, exist_ok=True)
     write_json(run_dir / RUN_FILE, meta)
 
@@ -98,7 +103,11 @@ def run_experiment(
             feature_cache_dir=cache_dir() / "features",
         )
     except BaseException as err:
-        write_json(run_dir / RUN_FILE, {**meta, "status": "failed", "error": str(err)[:500]})
+        if not epochs:  # nothing was checkpointed: leave no run behind
+            _remove_run(run_dir, created)
+        else:  # the best checkpoint so far stays loadable; run.json says why the run ended
+            write_json(run_dir / RUN_FILE, {**meta, "best_epoch": epochs[-1]["epoch"], "status": "failed",
+                                            "error": str(err)[:500]})
         raise
     history = {"epochs": [asdict(r) for r in result.history], "steps": steps}
     write_json(run_dir / HISTORY_FILE, history)
@@ -119,6 +128,30 @@ def run_experiment(
     write_json(run_dir / RUN_FILE, {**meta, **_summary(result), "finished": now_iso(),
                                     "status": "stopped" if result.stopped else "complete"})
     return read_run(run_dir)
+
+
+def check_model(config: TrainConfig) -> None:
+    """Refuse, before anything is written, a device, model or tokenizer that cannot load, or a max length above
+    the model's limit (each a :class:`~spamcore.errors.SpamcoreError`). Reads config and vocabulary only."""
+    from transformers import AutoConfig
+
+    from spamcore.model import _from_pretrained, check_max_length, load_tokenizer, resolve_device
+
+    resolve_device(config.device)
+    check_max_length(config.max_length, _from_pretrained(AutoConfig, config.model))
+    load_tokenizer(config.model)
+
+
+def _remove_run(run_dir: Path, created: bool) -> None:
+    """Delete what this run wrote (the whole folder when it created it; else its contents)."""
+    if created:
+        shutil.rmtree(run_dir, ignore_errors=True)
+        return
+    for child in run_dir.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child, ignore_errors=True)
+        else:
+            child.unlink(missing_ok=True)
 
 
 def _summary(result: TrainResult) -> dict:

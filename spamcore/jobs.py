@@ -104,6 +104,7 @@ class Job:
         self._epochs: list = []
         self._error: str | None = None
         self.info = None  # the RunInfo of the finished run
+        self.data_rows = 0  # messages in the data it was started on (before any row limit)
 
     # ------------------------------------------------------------------------------------------ reading
 
@@ -228,6 +229,7 @@ class JobManager:
             if run_name in self._jobs or (run_dir.exists() and any(run_dir.iterdir())):
                 raise ConfigError(f"a run named {run_name!r} already exists; choose another name")
             job = Job(run_name, run_dir, config, data_name)
+            job.data_rows = len(data)
             self._jobs[run_name] = job
             self._forget_old()
             job._thread = threading.Thread(target=job._run, args=(data,), name=f"spamcore-job-{run_name}",

@@ -50,6 +50,17 @@ def resolve_model_path(model: str) -> str:
     return model
 
 
+#: Values of ``HF_HUB_OFFLINE`` that the Hugging Face libraries read as "on" (any case).
+_TRUE_VALUES = ("1", "true", "yes", "on")
+
+
+def hub_offline() -> bool:
+    """Whether ``$HF_HUB_OFFLINE`` (or the older ``$TRANSFORMERS_OFFLINE``) asks for no network, as the HF libraries
+    read it. Example: with ``HF_HUB_OFFLINE=true``, ``hub_offline() is True``."""
+    return any(os.environ.get(var, "").strip().lower() in _TRUE_VALUES
+               for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"))
+
+
 def _hub_reachable(timeout: float = 3.0) -> bool:
     """A quick TCP probe, so that an offline machine gets an answer in seconds, not after minutes of retries."""
     endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co")
@@ -72,7 +83,7 @@ def _from_pretrained(loader, model: str, **kwargs):
             return loader.from_pretrained(source, local_files_only=True, **kwargs)
         except OSError:
             pass
-        if os.environ.get("HF_HUB_OFFLINE") == "1" or not _hub_reachable():
+        if hub_offline() or not _hub_reachable():
             raise ModelLoadError(
                 f"model {model!r} is not a local folder and is not in the Hugging Face cache, and the "
                 "Hugging Face Hub can't be reached (offline?). Use the bundled model, or a folder saved with "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 
 import pytest
@@ -11,7 +10,7 @@ from conftest import messages_frame
 from spamcore.config import recipe_defaults
 from spamcore.errors import ConfigError, ModelLoadError
 from spamcore.experiment import data_fingerprint, run_experiment
-from spamcore.runs import HEAD_FILE, RUN_FILE, load_classifier, read_run
+from spamcore.runs import HEAD_FILE, load_classifier, read_run
 from spamcore.train import StepProgress
 
 
@@ -50,12 +49,11 @@ def test_accepts_an_existing_empty_folder(tiny_model_dir, small_frame, tmp_path)
     assert run_experiment(tiny_frozen(tiny_model_dir, epochs=1), small_frame, tmp_path / "run").status == "complete"
 
 
-def test_failure_is_recorded_in_run_json(small_frame, tmp_path):
+def test_a_bad_model_leaves_no_run_folder(small_frame, tmp_path):
     config = tiny_frozen(tmp_path / "no-such-model")
-    with pytest.raises(ModelLoadError):
+    with pytest.raises(ModelLoadError, match="does not exist"):
         run_experiment(config, small_frame, tmp_path / "run")
-    meta = json.loads((tmp_path / "run" / RUN_FILE).read_text())
-    assert meta["status"] == "failed" and "does not exist" in meta["error"]
+    assert not (tmp_path / "run").exists()
 
 
 def test_max_rows_samples_before_splitting(tiny_model_dir, tmp_path):

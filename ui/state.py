@@ -84,6 +84,23 @@ def set_dataset_kind(kind: str) -> bool:
     return changed
 
 
+def max_upload_mb() -> int:
+    """The upload limit in MB (``server.maxUploadSize`` in .streamlit/config.toml)."""
+    return int(st.get_option("server.maxUploadSize"))
+
+
+def check_upload(upload) -> bytes:
+    """The uploaded file's bytes; raises DataError for a file above the upload limit (before reading it)."""
+    limit = max_upload_mb()
+    if upload.size > limit * 1024 * 1024:
+        raise DataError(
+            f"{upload.name}: {upload.size / 1024 / 1024:.0f} MB is more than the app's {limit} MB upload limit "
+            "(the SMS Spam Collection is 0.5 MB). Upload a sample of the file, or use the command line: "
+            "spamcore train --data FILE"
+        )
+    return upload.getvalue()
+
+
 def upload_is_new(file_id: str) -> bool:
     return st.session_state.get(UPLOAD_ID) != file_id
 
