@@ -105,13 +105,15 @@ def test_sigkill_mid_epoch_keeps_the_last_checkpoint(tiny_model_dir, data_file, 
                 if epochs_seen == 2:
                     break
         assert epochs_seen == 2, "training ended before its second epoch"
-        time.sleep(0.05)  # inside epoch 3
+        time.sleep(0.05)  # inside a later epoch (the tiny model may finish one more before the kill lands)
     finally:
         kill(proc)
 
     info = read_run(out)
     assert info.status == "running"  # it never got to say otherwise
-    assert info.meta["best_epoch"] in (1, 2)
+    checkpoints = info.history()["epochs"]  # written with each checkpoint
+    assert info.meta["best_epoch"] >= 1
+    assert checkpoints and checkpoints[-1]["epoch"] == info.meta["best_epoch"]
     assert_loads_and_predicts(out)
     assert [r.name for r in list_runs(out.parent)] == ["killed"]
 
