@@ -1,13 +1,14 @@
 """Attribution methods compared: speed on a 40-token message, faithfulness by the deletion curve.
 
     python bench/explain_quality.py --run runs/NAME              # a trained run (either recipe)
-    python bench/explain_quality.py --train frozen               # train one on the real data first (~1 min)
+    python bench/explain_quality.py --run runs/NAME --threads 1  # on a busy machine 1 torch thread is faster
+    python bench/explain_quality.py --train frozen               # train one on the real data first (minutes)
 
 Faithfulness: for test spam messages the run calls spam, remove the top 1..5 words by each method's ranking
 and record the mean drop of the spam probability; "random" removes words in random order (3 orders per
 message). AOPC is the mean drop over k = 1..5 — higher is more faithful. Speed: median of 5 calls on one
-hand-written 40-token message with max length 64, the classifier's own weights. Numbers go into the docstring of
-``spamcore/explain.py`` by hand.
+hand-written 40-token message with max length 64, the classifier's own weights (wall and CPU time). The numbers
+go into the docstring of ``spamcore/explain.py`` by hand. Takes 5-15 minutes on 2 CPU cores.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import os
 import statistics
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -35,7 +37,7 @@ def main() -> None:
     import transformers
 
     from spamcore.data import read_messages, split_dataset
-    from spamcore.explain import METHODS, deletion_curve, explain
+    from spamcore.explain import DEFAULT_STEPS, METHODS, deletion_curve, explain
     from spamcore.runs import load_classifier, read_run
 
     transformers.utils.logging.set_verbosity_error()
@@ -45,8 +47,11 @@ def main() -> None:
     parser.add_argument("--train", choices=["frozen", "finetune"], help="train a run on the real data first")
     parser.add_argument("--epochs", type=int)
     parser.add_argument("--messages", type=int, default=150)
+    parser.add_argument("--threads", type=int, help="torch threads (default: torch's own choice)")
     args = parser.parse_args()
-    torch.set_num_threads(max(1, os.cpu_count() or 1))
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    print(f"torch threads: {torch.get_num_threads()}")
 
     run_dir = Path(args.run) if args.run else _train(args.train or "frozen", args.epochs)
     info = read_run(run_dir)
@@ -58,11 +63,17 @@ def main() -> None:
     long = type(classifier)(classifier.module, classifier.tokenizer,
                             info.config.replace(max_length=64), classifier.device)
     tokens = int(long.token_lengths([MESSAGE_40])[0])
-    for method in METHODS:
-        explain(long, MESSAGE_40, method)  # warm-up
-        times = [explain(long, MESSAGE_40, method).seconds for _ in range(5)]
-        print(f"speed {method:>21}: {tokens} tokens, median {statistics.median(times):.3f} s "
-              f"(min {min(times):.3f}, max {max(times):.3f})")
+    for method, steps in (("occlusion", DEFAULT_STEPS), ("integrated_gradients", 16),
+                          ("integrated_gradients", 32)):
+        explain(long, MESSAGE_40, method, steps=steps)  # warm-up
+        wall, cpu = [], []
+        for _ in range(5):
+            start = time.process_time()
+            wall.append(explain(long, MESSAGE_40, method, steps=steps).seconds)
+            cpu.append(time.process_time() - start)
+        label = method if method == "occlusion" else f"{method} ({steps} steps)"
+        print(f"speed {label:>32}: {tokens} tokens, median {statistics.median(wall):.3f} s "
+              f"(min {min(wall):.3f}, max {max(wall):.3f}; CPU time median {statistics.median(cpu):.3f} s)")
 
     split = split_dataset(read_messages(DATA))
     spam = split.test[split.test["label"] == 1]["text"].tolist()
