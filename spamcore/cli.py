@@ -42,7 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("evaluate", help="metrics of a saved run on a labelled file")
     e.add_argument("run_dir")
     e.add_argument("--data", help="labelled messages; the whole file is the evaluation set")
-    e.add_argument("--threshold", type=float, default=0.5, help="spam probability at or above which a message is spam")
+    e.add_argument("--threshold", type=float, help="spam probability at or above which a message is spam "
+                   "(default: the run's chosen threshold, else 0.5)")
     e.add_argument("--json", action="store_true", help="print the report as JSON")
 
     p = sub.add_parser("predict", help="spam probability of messages (arguments, or one per line on stdin)")
@@ -157,13 +158,14 @@ def _evaluate(args: argparse.Namespace) -> int:
     from spamcore.metrics import classification_report, format_report
     from spamcore.runs import load_classifier
 
-    if not 0.0 <= args.threshold <= 1.0:
+    if args.threshold is not None and not 0.0 <= args.threshold <= 1.0:
         raise SpamcoreError(f"--threshold must be between 0 and 1; got {args.threshold}")
     classifier = load_classifier(args.run_dir)
     data_path = resolve_data(args.data)
     data = read_messages(data_path)
     probs = classifier.predict_proba(list(data["text"]))
-    report = classification_report(data["label"].to_numpy(), probs, threshold=args.threshold)
+    threshold = classifier.threshold if args.threshold is None else args.threshold
+    report = classification_report(data["label"].to_numpy(), probs, threshold=threshold)
     if args.json:
         print(json.dumps(report, indent=2))
     else:

@@ -107,6 +107,19 @@ def test_evaluate_text_and_threshold(run_dir, data_csv, capsys):
     assert "[[0 48] [0 32]]" in out  # threshold 0: everything is spam
 
 
+def test_evaluate_uses_the_runs_chosen_threshold(run_dir, data_csv, tmp_path, capsys):
+    import shutil
+
+    from spamcore.runs import set_threshold
+
+    copy = tmp_path / "copy"
+    shutil.copytree(run_dir, copy)
+    set_threshold(copy, 0.0)
+    assert main(["evaluate", str(copy), "--data", str(data_csv), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["threshold"] == 0.0 and report["confusion_matrix"] == [[0, 48], [0, 32]]
+
+
 def test_evaluate_bad_threshold(run_dir, data_csv, capsys):
     assert main(["evaluate", str(run_dir), "--data", str(data_csv), "--threshold", "1.5"]) == 2
     assert "--threshold" in _error_line(capsys.readouterr().err)
