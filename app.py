@@ -20,6 +20,8 @@ PAGES = [
     st.Page("app_pages/train.py", title="Train", icon=":material/model_training:"),
     st.Page("app_pages/evaluate.py", title="Evaluate", icon=":material/analytics:"),
     st.Page("app_pages/classify.py", title="Classify", icon=":material/mark_email_read:"),
+    st.Page("app_pages/runs.py", title="Runs", icon=":material/history:"),
+    st.Page("app_pages/bert.py", title="How BERT learns", icon=":material/school:"),
 ]
 
 page = st.navigation(PAGES)

@@ -1,10 +1,12 @@
-"""Classify: one message → verdict and spam probability; many messages → table and CSV download."""
+"""Classify: one message → verdict, spam probability and why (each word's push towards spam or ham); many
+messages → table and CSV download."""
 
 import streamlit as st
 
 from spamcore.bulk import predictions_frame, read_texts, split_lines, to_csv_bytes
 from spamcore.config import recipe_defaults
 from spamcore.errors import SpamcoreError
+from spamcore.explain import METHODS
 from ui import charts, state
 
 st.title("Classify")
@@ -26,7 +28,8 @@ try:
 except SpamcoreError as err:
     state.show_error(err)
     st.stop()
-st.caption(f"Run {run.name} · {run.config.recipe} · test accuracy {run.metrics['accuracy']:.1%}")
+st.caption(f"Run {run.name} · {run.config.recipe} · test accuracy {run.metrics['accuracy']:.1%} · spam threshold "
+           f"{classifier.threshold:.2f} (choose it on Evaluate)")
 
 single, bulk = st.tabs(["One message", "Many messages"])
 with single:
@@ -39,11 +42,25 @@ with single:
             state.show_error(err)
         else:
             st.markdown(f"## Verdict: {charts.verdict_markdown(prediction.label)}")
-            charts.show(charts.spam_probability_bar(prediction.spam_probability), key="chart_probability")
+            charts.show(charts.spam_probability_bar(prediction.spam_probability, classifier.threshold),
+                        key="chart_probability")
             if prediction.truncated:
                 cut = "; longer pastes are cut to 20,000" if len(text) >= 20_000 else ""
                 st.caption(f"The message ({len(text):,} characters{cut}) is longer than max length "
                            f"{run.config.max_length} tokens; only its beginning was read.")
+            st.subheader("Why this verdict?")
+            method = st.radio("Method", METHODS, key="why_method", horizontal=True,
+                              format_func=lambda m: {"occlusion": "occlusion (remove one word at a time)",
+                                                     "integrated_gradients": "integrated gradients"}[m],
+                              help="Occlusion: how much the spam probability drops when the word is removed. "
+                                   "Integrated gradients (Sundararajan et al. 2017): the word's share of the "
+                                   "change from an empty message to this one.")
+            try:
+                why = state.explanation(run, text, method)
+            except SpamcoreError as err:
+                state.show_error(err)
+            else:
+                charts.show_explanation(why, key="why_table")
 
 with bulk:
     pasted = st.text_area("Messages, one per line", key="bulk_text", height=150)

@@ -11,7 +11,9 @@ st.markdown(
     "Train a small **BERT** model to tell **spam** from **ham** (normal messages) in SMS texts, watch it learn, "
     "see where it goes wrong, and check your own messages.\n\n"
     "**Data** → look at the messages and how BERT tokenises them · **Train** → train live · "
-    "**Evaluate** → test-set scores and mistakes · **Classify** → check any message."
+    "**Evaluate** → test-set scores, spam threshold, BERT against a TF-IDF baseline · **Classify** → check any "
+    "message and see which words decided · **Runs** → compare, download, delete runs · **How BERT learns** → "
+    "masked words and sentence pairs, on your own sentence."
 )
 
 left, right = st.columns(2, gap="large")

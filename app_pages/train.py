@@ -42,8 +42,12 @@ with st.container(border=True):
     seed = c5.number_input("Seed", 0, 2**32 - 1, key="train_seed")
     max_rows = c6.number_input("Row limit (0 = all)", 0, 10**8, 0, key="train_max_rows", step=100,
                                help="Train on a stratified sample of this many messages (a quick classroom run)")
-    run_name = st.text_input("Run name (optional)", "", key="train_run_name", max_chars=80,
+    c1, c2 = st.columns([2, 1])
+    run_name = c1.text_input("Run name (optional)", "", key="train_run_name", max_chars=80,
                              placeholder="e.g. frozen-10-epochs (letters, digits, . _ -)")
+    patience = c2.number_input("Early stopping: patience (0 = off)", 0, 1000, 0, key="train_patience",
+                               help="Stop after this many epochs without a lower validation loss. The weights "
+                                    "of the best epoch are kept either way.")
     start = st.button("Start training", key="train_start", type="primary", icon=":material/play_arrow:",
                       disabled=busy)
     if busy:
@@ -55,7 +59,7 @@ if start:
         dataset = state.current_dataset()
         config = recipe_defaults(recipe, model=model.strip(), epochs=int(epochs), max_length=int(max_length),
                                  batch_size=int(batch_size), lr=float(lr), seed=int(seed),
-                                 max_rows=int(max_rows) or None)
+                                 max_rows=int(max_rows) or None, patience=int(patience) or None)
         job = state.start_job(config, dataset, run_name.strip() or None)
     except SpamcoreError as err:
         state.show_error(err)
@@ -74,6 +78,7 @@ st.button("Stop", key="train_stop", icon=":material/stop:", on_click=job.stop, d
 @st.fragment(run_every=POLL_SECONDS if live else None)
 def job_panel() -> None:
     """Redrawn every second while the job runs: progress, live loss chart, epoch table."""
+    from spamcore.history import overfitting_signals
     from spamcore.report import epoch_table, smooth, smoothing_weight
 
     snap = job.snapshot()
@@ -99,9 +104,20 @@ def job_panel() -> None:
     records = epoch_table(snap.epoch_records)
     smoothed = smooth(snap.step_losses, smoothing_weight(steps_per_epoch))
     epochs = [dataclasses.asdict(r) for r in snap.epoch_records]
-    charts.show(charts.loss_chart(snap.step_losses, smoothed, epochs, steps_per_epoch, snap.config.epochs),
-                    key="chart_live_loss")
+    signals = overfitting_signals(epochs)
+    fig = charts.loss_chart(snap.step_losses, smoothed, epochs, steps_per_epoch, snap.config.epochs)
+    charts.show(charts.mark_epochs(fig, epochs, signals.best_epoch, signals.rising_epochs), key="chart_live_loss")
     st.caption(f"{len(snap.step_losses):,} steps plotted")
+    if signals.best_epoch is not None:
+        rose = ", ".join(map(str, signals.rising_epochs)) or "none so far"
+        note = (f"Best epoch so far: **{signals.best_epoch}** (lowest validation loss "
+                f"{signals.best_val_loss:.4f}; its weights are the ones kept). Validation loss rose at epochs: {rose}.")
+        if signals.overfitting:
+            note += (" Rising validation loss while training loss keeps falling is **overfitting**: the model "
+                     "starts to learn the training messages by heart.")
+        if snap.config.patience:
+            note += f" Early stopping after {snap.config.patience} epochs without a new best."
+        st.markdown(note)
     if len(records):
         st.dataframe(records, hide_index=True, width="stretch", key="train_epochs_table")
     if snap.status == "failed":

@@ -88,3 +88,40 @@ def loss_curves(info) -> tuple[list[float], list[dict], int]:
     train_size = int(info.meta.get("split_sizes", {}).get("train", 0))
     steps_per_epoch = max(1, math.ceil(train_size / info.config.batch_size))
     return losses, list(history.get("epochs", [])), steps_per_epoch
+
+
+def test_scores(run_dir: str | Path) -> pd.DataFrame:
+    """A run's test messages with their true label and both spam probabilities: columns ``text``, ``label``
+    (0 ham, 1 spam), ``bert`` and ``baseline`` (NaN when the run has no TF-IDF baseline)."""
+    path = Path(run_dir) / PREDICTIONS_FILE
+    if not path.is_file():
+        raise RunError(f"{path}: missing; the run has no test predictions (still training or stopped early)")
+    try:
+        frame = pd.read_csv(path, dtype={"text": str}, keep_default_na=False)
+        baseline = (frame["baseline_spam_probability"].astype(float) if "baseline_spam_probability" in frame
+                    else pd.Series(np.nan, index=frame.index))
+        return pd.DataFrame({"text": frame["text"], "label": frame["label"].astype(int),
+                             "bert": frame["spam_probability"].astype(float), "baseline": baseline})
+    except (ValueError, KeyError, pd.errors.ParserError) as err:
+        raise RunError(f"{path}: cannot be read ({err}); the file is corrupted") from None
+
+
+def baseline_comparison(info) -> pd.DataFrame | None:
+    """BERT next to the TF-IDF baseline on the run's test split (threshold 0.5): accuracy, spam precision,
+    recall, F1 and training time; None when the run has no baseline scores.
+
+    Example: a run with ``metrics["baseline"]`` gives two rows, ``model`` "BERT (frozen)" and "TF-IDF + logistic
+    regression".
+    """
+    metrics = info.metrics or {}
+    baseline = metrics.get("baseline") or {}
+    if "classes" not in baseline or "classes" not in metrics:
+        return None
+    rows = []
+    for name, report, seconds in ((f"BERT ({info.config.recipe})", metrics, info.meta.get("seconds")),
+                                  ("TF-IDF + logistic regression", baseline, baseline.get("train_seconds"))):
+        spam = report["classes"]["spam"]
+        rows.append({"model": name, "accuracy": report["accuracy"], "spam precision": spam["precision"],
+                     "spam recall": spam["recall"], "spam F1": spam["f1"],
+                     "training time (s)": float(seconds) if seconds is not None else np.nan})
+    return pd.DataFrame(rows)

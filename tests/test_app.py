@@ -88,7 +88,8 @@ def test_every_page_renders_with_a_run(app_env, tiny_run, monkeypatch, page):
     assert at.selectbox(key="run_select").value == "tiny-finetune"
     if page.endswith("evaluate.py"):
         assert [m.label for m in at.metric][:2] == ["Test accuracy", "Spam F1"]
-        assert len(at.get("plotly_chart")) == 3  # two confusion matrices and the loss curves
+        # Two confusion matrices, the loss curves, and the threshold's confusion matrix, PR and ROC curves.
+        assert len(at.get("plotly_chart")) == 6
         assert len(at.dataframe) >= 1
 
 

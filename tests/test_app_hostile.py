@@ -62,7 +62,7 @@ def test_html_and_js_in_a_message_stay_text(classify, text):
     classify.text_area(key="bulk_text").input(f"{text}\nsee you at home").run()
     classify.button(key="bulk_go").click().run()
     assert not classify.exception and not classify.error
-    assert classify.dataframe[0].value["message"].tolist() == [text, "see you at home"]
+    assert classify.dataframe[-1].value["message"].tolist() == [text, "see you at home"]  # [0]: why this verdict
 
 
 @pytest.mark.parametrize("raw, message", [p for p in BAD_FILES if p.id in

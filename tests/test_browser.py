@@ -217,7 +217,7 @@ def test_train_live_then_evaluate_and_classify(page):
     settle(page, 1500)
     no_exception(page)
     page.get_by_text(f"Run {RUN_NAME} · frozen recipe").wait_for()  # the finished run is selected
-    assert page.locator(".js-plotly-plot").count() == 3
+    assert page.locator(".js-plotly-plot").count() == 6  # + the threshold's confusion matrix, PR and ROC
     page.screenshot(path=SHOTS / "evaluate.png")
 
     go(page, "Classify")

@@ -156,3 +156,194 @@ def spam_probability_bar(probability: float, threshold: float = 0.5) -> go.Figur
     fig.update_xaxes(range=[0, 1.12], tickformat=".0%", tickvals=[0, 0.25, 0.5, 0.75, 1.0])
     fig.update_yaxes(showticklabels=False)
     return _style(fig, "Spam probability", "probability that the message is spam (%)", "", height=190)
+
+
+# ------------------------------------------------------------------------------------------ teaching views
+
+#: Word highlights: spam-ward words in the spam colour, ham-ward words in the ham colour.
+_SPAM_RGB = (232, 113, 10)
+_HAM_RGB = (31, 111, 178)
+
+
+def _mark_point(fig: go.Figure, x: float, y: float, label: str) -> None:
+    fig.add_trace(go.Scatter(x=[x], y=[y], mode="markers", name=label,
+                             marker={"size": 16, "color": MARK_COLOR, "symbol": "x"},
+                             hovertemplate=f"{label}<extra></extra>"))
+
+
+def pr_chart(recall: Sequence[float], precision: Sequence[float], average_precision: float,
+             point: tuple[float, float], threshold: float) -> go.Figure:
+    """Precision against recall over every threshold, the chosen threshold marked."""
+    fig = go.Figure(go.Scatter(x=recall, y=precision, mode="lines", name="BERT", line={"color": SPAM_COLOR,
+                               "width": 3, "shape": "hv"}, hovertemplate="recall %{x:.3f}, precision %{y:.3f}"
+                               "<extra></extra>"))
+    _mark_point(fig, point[0], point[1], f"threshold {threshold:.2f}")
+    fig.update_xaxes(range=[0, 1.02], tickformat=".0%")
+    fig.update_yaxes(range=[0, 1.05], tickformat=".0%")
+    fig = _style(fig, f"Precision–recall (average precision {average_precision:.3f})",
+                 "recall: spam caught", "precision: flags that are spam", height=440)
+    return _curve_legend(fig)
+
+
+def roc_chart(fpr: Sequence[float], tpr: Sequence[float], auc: float, point: tuple[float, float],
+              threshold: float) -> go.Figure:
+    """ROC curve (spam caught against ham wrongly flagged), the chosen threshold marked, chance as a diagonal."""
+    fig = go.Figure(go.Scatter(x=fpr, y=tpr, mode="lines", name="BERT", line={"color": SPAM_COLOR, "width": 3},
+                               hovertemplate="ham flagged %{x:.3f}, spam caught %{y:.3f}<extra></extra>"))
+    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="chance", hoverinfo="skip",
+                             line={"color": STEP_COLOR, "dash": "dash"}))
+    _mark_point(fig, point[0], point[1], f"threshold {threshold:.2f}")
+    fig.update_xaxes(range=[0, 1.02], tickformat=".0%")
+    fig.update_yaxes(range=[0, 1.05], tickformat=".0%")
+    fig = _style(fig, f"ROC curve (AUC {auc:.3f})", "false-positive rate: ham flagged",
+                 "true-positive rate: spam caught", height=440)
+    return _curve_legend(fig)
+
+
+def _curve_legend(fig: go.Figure) -> go.Figure:
+    """Legend under the plot, so that it never covers the title or the curve."""
+    fig.update_layout(legend={"orientation": "h", "y": -0.28, "yanchor": "top", "x": 0, "xanchor": "left"},
+                      margin={"b": 110})
+    return fig
+
+
+def mark_epochs(fig: go.Figure, epochs: Sequence[dict], best_epoch: int | None,
+                rising_epochs: Sequence[int]) -> go.Figure:
+    """Mark the best epoch (lowest validation loss) and the epochs whose validation loss rose on a loss chart."""
+    by_epoch = {int(e["epoch"]): float(e["val_loss"]) for e in epochs}
+    if best_epoch is not None and best_epoch in by_epoch:
+        fig.add_vline(x=best_epoch, line_dash="dash", line_color=VAL_COLOR, line_width=2)
+        fig.add_trace(go.Scatter(x=[best_epoch], y=[by_epoch[best_epoch]], mode="markers",
+                                 name=f"best epoch {best_epoch} (lowest validation loss)",
+                                 marker={"size": 20, "symbol": "star", "color": "#f2c200",
+                                         "line": {"color": "#222222", "width": 1.5}}))
+    rising = [e for e in rising_epochs if e in by_epoch]
+    if rising:
+        fig.add_trace(go.Scatter(x=rising, y=[by_epoch[e] for e in rising], mode="markers",
+                                 name="validation loss rose", marker={"size": 16, "symbol": "triangle-up",
+                                                                      "color": VAL_COLOR,
+                                                                      "line": {"color": "white", "width": 1}}))
+    # Two more legend entries: more room under the plot, so that the legend clears the axis title.
+    fig.update_layout(height=480, legend={"y": -0.3}, margin={"b": 160})
+    return fig
+
+
+def overlay_losses(curves: dict[str, Sequence[dict]]) -> go.Figure:
+    """Validation (solid) and training (dotted) loss per epoch of several runs, one colour per run."""
+    palette = ["#1f6fb2", "#e8710a", "#2a9d3a", "#c2185b", "#6a3d9a", "#8c564b", "#17becf", "#444444"]
+    fig = go.Figure()
+    for i, (name, epochs) in enumerate(curves.items()):
+        color = palette[i % len(palette)]
+        x = [e["epoch"] for e in epochs]
+        fig.add_trace(go.Scatter(x=x, y=[e["val_loss"] for e in epochs], mode="lines+markers",
+                                 name=f"{name} · validation", line={"color": color, "width": 3}))
+        fig.add_trace(go.Scatter(x=x, y=[e["train_loss"] for e in epochs], mode="lines+markers",
+                                 name=f"{name} · train", line={"color": color, "width": 2, "dash": "dot"},
+                                 opacity=0.7))
+    fig = _style(fig, "Loss per epoch, run by run", "epoch", "cross-entropy loss", height=440)
+    fig.update_layout(legend={"orientation": "v", "y": 1, "yanchor": "top", "x": 1.02, "xanchor": "left"},
+                      margin={"r": 40})
+    return fig
+
+
+def id_heatmap(tokens: Sequence[str], rows: dict[str, Sequence[int]], title: str) -> go.Figure:
+    """Integer ids per token as a heatmap (one row per kind of id, one column per token), numbers on the cells."""
+    names = list(rows)
+    z = np.asarray([list(rows[n]) for n in names], dtype=np.float64)
+    labels = [f"{i}: {t}" for i, t in enumerate(tokens)]  # unique column names, even for repeated tokens
+    # Each row scaled on its own, so the segment ids (0/1) are as visible as the positions (0..n).
+    scaled = np.divide(z, z.max(axis=1, keepdims=True), out=np.zeros_like(z), where=z.max(axis=1, keepdims=True) > 0)
+    fig = go.Figure(go.Heatmap(
+        z=scaled, x=labels, y=names, text=z.astype(int).astype(str), texttemplate="%{text}",
+        textfont={"size": 16}, colorscale=[[0, "#eef3f8"], [1, HAM_COLOR]], showscale=False,
+        hovertemplate="%{x}<br>%{y}: %{text}<extra></extra>", xgap=2, ygap=2,
+    ))
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(tickangle=-45)
+    return _style(fig, title, "token (position: WordPiece)", "", height=300)
+
+
+def highlight_html(pieces: Sequence[tuple[str, float | None]], scale: float) -> str:
+    """HTML of a message with each word's background coloured by its score (spam-ward orange, ham-ward blue).
+
+    ``pieces`` is the whole text cut into (text, score) pieces, score None between words. Every piece is
+    escaped with ``html.escape``: the result holds no markup from the text. Example:
+    ``highlight_html([("<b>", 1.0)], 1.0)`` contains ``&lt;b&gt;`` and no ``<b>``.
+    """
+    import html
+
+    parts = []
+    for text, score in pieces:
+        safe = html.escape(text, quote=True).replace("\n", "<br>")
+        if score is None or scale <= 0:
+            parts.append(safe)
+            continue
+        strength = min(1.0, abs(score) / scale)
+        r, g, b = _SPAM_RGB if score > 0 else _HAM_RGB
+        title = html.escape(f"{score:+.3f} spam probability", quote=True)
+        parts.append(f'<span title="{title}" style="background: rgba({r},{g},{b},{0.12 + 0.78 * strength:.2f}); '
+                     f'color: {"white" if strength > 0.6 else "#111"}; border-radius: 4px; padding: 1px 3px;">'
+                     f"{safe}</span>")
+    body = "".join(parts)
+    return (f'<div style="font-size: 1.45rem; line-height: 2.3; white-space: pre-wrap; '
+            f'font-family: sans-serif;">{body}</div>')
+
+
+def highlight_legend() -> str:
+    """The colour key of :func:`highlight_html` (fixed text, no user input)."""
+    def chip(rgb, alpha, label):
+        r, g, b = rgb
+        color = "white" if alpha > 0.6 else "#111"
+        return (f'<span style="background: rgba({r},{g},{b},{alpha}); color: {color}; border-radius: 4px; '
+                f'padding: 2px 8px; margin-right: 6px;">{label}</span>')
+
+    return ('<div style="font-size: 1.05rem; font-family: sans-serif;">'
+            + chip(_SPAM_RGB, 0.9, "strongly towards spam") + chip(_SPAM_RGB, 0.3, "a little towards spam")
+            + '<span style="padding: 2px 8px; margin-right: 6px; border: 1px solid #ccc; border-radius: 4px;">'
+              "no effect</span>"
+            + chip(_HAM_RGB, 0.3, "a little towards ham") + chip(_HAM_RGB, 0.9, "strongly towards ham")
+            + "</div>")
+
+
+
+def show_explanation(why, key: str) -> None:
+    """Draw a :class:`spamcore.explain.Explanation`: the message with highlighted words (escaped HTML), the colour
+    key, a caption and a table of the strongest words (user text only as escaped HTML or table cells)."""
+    from spamcore.explain import segments
+
+    pieces = [(piece, word.score if word else None) for piece, word in segments(why)]
+    st.html(highlight_html(pieces, why.scale))  # every piece escaped in highlight_html
+    st.html(highlight_legend())
+    cut = " Words past the max length were not read (no colour)." if why.truncated else ""
+    st.caption(f"Colour strength is relative to the strongest word (±{why.scale:.3f} spam probability). Spam "
+               f"probability {why.spam_probability:.1%}; with no words {why.baseline_probability:.1%}. "
+               f"Computed in {why.seconds:.2f} s.{cut}")
+    if why.words:
+        top = sorted(why.words, key=lambda w: -abs(w.score))[:8]
+        st.dataframe(pd.DataFrame({
+            "word": [w.text for w in top], "WordPiece pieces": [" ".join(w.tokens) for w in top],
+            "pushes towards": ["spam" if w.score > 0 else "ham" for w in top],
+            "change in spam probability": [round(w.score, 4) for w in top],
+        }), hide_index=True, width="stretch", key=key,
+            column_config={"change in spam probability": st.column_config.NumberColumn(format="%+.4f")})
+
+
+RECIPE_COLORS = {"frozen": "#2a9d3a", "finetune": "#6a3d9a"}
+
+
+def recipe_scatter(table: pd.DataFrame) -> go.Figure:
+    """Runs as points: training time against test spam F1, one colour per recipe, trainable parameters on hover
+    (``table`` from :func:`spamcore.runs.run_table`)."""
+    fig = go.Figure()
+    for recipe, rows in table.groupby("recipe", sort=True):
+        fig.add_trace(go.Scatter(
+            x=rows["seconds"], y=rows["test spam F1"], mode="markers", name=recipe,
+            marker={"size": 16, "color": RECIPE_COLORS.get(recipe, MARK_COLOR), "line": {"color": "white",
+                                                                                         "width": 1}},
+            customdata=np.stack([rows["run"], rows["trainable parameters"].fillna(0)], axis=1),
+            hovertemplate="%{customdata[0]}<br>%{x:.1f} s, spam F1 %{y:.3f}<br>"
+                          "%{customdata[1]:,.0f} trainable parameters<extra></extra>",
+        ))
+    fig.update_yaxes(range=[0, 1.05])
+    fig.update_xaxes(rangemode="tozero")
+    return _style(fig, "Your runs: training time against test spam F1", "training time (s)", "test spam F1")

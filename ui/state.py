@@ -172,8 +172,23 @@ def _load_classifier(path: str, stamp: float):
 
 def run_classifier(run):
     """The run's classifier, loaded once per process (keyed by its folder and the time its files were written)."""
-    stamp = max((p.stat().st_mtime for p in Path(run.path).iterdir() if p.is_file()), default=0.0)
-    return _load_classifier(str(run.path), stamp)
+    return _load_classifier(str(run.path), _run_stamp(run))
+
+
+def _run_stamp(run) -> float:
+    return max((p.stat().st_mtime for p in Path(run.path).iterdir() if p.is_file()), default=0.0)
+
+
+@st.cache_data(show_spinner="Working out which words mattered…", max_entries=64)
+def _explain(path: str, stamp: float, text: str, method: str):
+    from spamcore.explain import explain
+
+    return explain(_load_classifier(path, stamp), text, method)
+
+
+def explanation(run, text: str, method: str):
+    """Word attributions of ``text`` by the run's classifier (cached per run, message and method)."""
+    return _explain(str(run.path), _run_stamp(run), text, method)
 
 
 # ------------------------------------------------------------------------------------------------ jobs

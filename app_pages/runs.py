@@ -1,0 +1,86 @@
+"""Runs: the history of trained runs — compare loss curves and scores, download or delete a run, load it elsewhere."""
+
+import streamlit as st
+
+from spamcore.errors import SpamcoreError
+from spamcore.runs import delete_run, list_runs, pipeline_snippet, run_table, zip_run
+from ui import charts, state
+
+
+def delete(name: str) -> None:
+    """Button callback (before the rerun draws anything): delete the run and clear the confirmation."""
+    try:
+        delete_run(state.runs_root(), name)
+    except SpamcoreError as err:
+        st.session_state["runs_delete_error"] = str(err)
+    else:
+        st.session_state["runs_deleted"] = name
+    st.session_state["runs_confirm"] = False
+
+
+st.title("Runs")
+root = state.runs_root()
+runs = list_runs(root)
+if not runs:
+    st.info(f"No runs yet in {root}. Train one on the **Train** page.", icon=":material/info:")
+    st.stop()
+
+deleted = st.session_state.pop("runs_deleted", None)
+if deleted:
+    st.success(f"Deleted run {deleted}.", icon=":material/delete:")
+
+table = run_table(runs)
+st.caption(f"{len(runs)} runs in {root}, newest first. Scores are on each run's own test messages at threshold 0.5; "
+           "the baseline is a TF-IDF + logistic-regression classifier trained on the same split.")
+st.dataframe(table, hide_index=True, width="stretch", key="runs_table", column_config={
+    "created": st.column_config.DatetimeColumn("created", format="YYYY-MM-DD HH:mm"),
+    "seconds": st.column_config.NumberColumn("training time (s)", format="%.1f"),
+    "trainable parameters": st.column_config.NumberColumn(format="localized"),
+    **{c: st.column_config.NumberColumn(format="%.3f")
+       for c in ("test accuracy", "test spam F1", "baseline spam F1", "threshold")},
+})
+
+st.subheader("Compare runs")
+by_name = {r.name: r for r in runs}
+names = list(by_name)
+# The two newest at first; later, the user's choice without runs deleted since.
+st.session_state["runs_compare"] = [n for n in st.session_state.get("runs_compare", names[:2]) if n in by_name]
+picked = st.multiselect("Runs to compare (two or more)", names, key="runs_compare")
+if len(picked) >= 2:
+    charts.show(charts.overlay_losses({n: by_name[n].history().get("epochs", []) for n in picked}),
+                key="chart_runs_overlay")
+    st.dataframe(table[table["run"].isin(picked)][["run", "recipe", "epochs", "best epoch", "seconds",
+                                                   "trainable parameters", "test accuracy", "test spam F1",
+                                                   "baseline spam F1"]],
+                 hide_index=True, width="stretch", key="runs_compare_table",
+                 column_config={"seconds": st.column_config.NumberColumn("training time (s)", format="%.1f"),
+                                "test accuracy": st.column_config.NumberColumn(format="%.3f"),
+                                "test spam F1": st.column_config.NumberColumn(format="%.3f"),
+                                "baseline spam F1": st.column_config.NumberColumn(format="%.3f"),
+                                "trainable parameters": st.column_config.NumberColumn(format="localized")})
+else:
+    st.info("Pick two or more runs to overlay their loss curves.", icon=":material/info:")
+
+st.subheader("One run")
+name = st.selectbox("Run", names, key="runs_target")
+run = by_name[name]
+download, remove = st.columns(2, gap="large")
+with download:
+    st.download_button("Download the run as a zip", lambda path=run.path: zip_run(path), file_name=f"{run.name}.zip",
+                       mime="application/zip", key="runs_download", icon=":material/download:",
+                       help="Weights, tokenizer, settings, history, metrics and test predictions")
+with remove:
+    sure = st.checkbox(f"Yes, delete {run.name} and its files for good", key="runs_confirm")
+    st.button("Delete run", key="runs_delete", icon=":material/delete:", disabled=not sure,
+              on_click=delete, args=(run.name,))
+    failed = st.session_state.pop("runs_delete_error", None)
+    if failed:
+        st.error(failed, icon=":material/error:")
+
+snippet = pipeline_snippet(run)
+if snippet:
+    st.markdown("**Use it in your own Python** — a `finetune` run is a standard Hugging Face model folder:")
+    st.code(snippet, language="python")
+else:
+    st.caption("A `frozen` run keeps only its small head (the encoder is the base model); load it with "
+               f"`spamcore.runs.load_classifier({str(run.path.resolve())!r})`.")

@@ -1,0 +1,257 @@
+"""The teaching views under AppTest (issue 6): threshold and baseline on Evaluate, "why this verdict" on Classify,
+best epoch and early stopping on Train, the Runs page and the "How BERT learns" page.
+
+Tiny random BERT and hand-written messages only; each test copies the session's tiny run into its own runs folder,
+so choosing a threshold or deleting a run never touches the shared one.
+"""
+
+# ruff: noqa: F811  (the fixtures app_env and tiny_run are imported from test_app, then used as arguments)
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+
+import pytest
+from test_app import app_env, open_page, texts, tiny_run  # noqa: F401  (fixtures)
+from test_hostile import IMG, SCRIPT
+
+from spamcore import jobs
+from spamcore.runs import list_runs, read_run
+
+
+@pytest.fixture()
+def runs(app_env, tiny_run):
+    """The tiny finetune run, copied twice into this test's runs folder (newest: tiny-b)."""
+    root = app_env / "runs"
+    for name, created in (("tiny-a", "2026-01-01T10:00:00+00:00"), ("tiny-b", "2026-01-02T10:00:00+00:00")):
+        shutil.copytree(tiny_run / "tiny-finetune", root / name)
+        meta = json.loads((root / name / "run.json").read_text())
+        (root / name / "run.json").write_text(json.dumps({**meta, "created": created}))
+    return root
+
+
+def table_with(at, column: str):
+    """The first table on the page with ``column`` (read-only tables carry no key in AppTest), else None."""
+    return next((d.value for d in at.dataframe if column in d.value.columns), None)
+
+
+def chart_specs(at) -> list[str]:
+    """Each Plotly chart's figure as JSON text, non-ASCII characters as themselves."""
+    return [json.dumps(json.loads(c.proto.spec), ensure_ascii=False) for c in at.get("plotly_chart")]
+
+
+# ------------------------------------------------------------------------------------------------ Evaluate
+
+
+def test_evaluate_threshold_moves_the_scores_and_is_saved_for_classify(runs):
+    at = open_page("app_pages/evaluate.py")
+    assert not at.error
+    slider = at.slider(key="eval_threshold")
+    assert slider.value == 0.5
+    specs = chart_specs(at)
+    assert any("Precision–recall" in s for s in specs) and any("ROC curve (AUC" in s for s in specs)
+    assert any("Confusion matrix at threshold 0.50" in s for s in specs)
+    assert at.button(key="eval_use_threshold").disabled  # already the run's threshold
+
+    slider.set_value(0.99).run()
+    assert not at.exception
+    assert any("Confusion matrix at threshold 0.99" in s for s in chart_specs(at))
+    at.button(key="eval_use_threshold").click().run()
+    assert not at.exception and not at.error
+    assert read_run(runs / "tiny-b").threshold == 0.99
+    assert any("Classify now uses threshold 0.99" in s.value for s in at.success)
+
+    at.switch_page("app_pages/classify.py").run()
+    assert any("spam threshold 0.99" in c for c in texts(at.caption)), texts(at.caption)
+    at.text_area(key="classify_text").input("WINNER! Claim your free prize now").run()
+    assert "threshold 99%" in chart_specs(at)[0]  # the probability bar marks the run's threshold
+
+
+def test_evaluate_compares_bert_with_the_tfidf_baseline(runs):
+    at = open_page("app_pages/evaluate.py")
+    table = table_with(at, "training time (s)")
+    assert list(table["model"]) == ["BERT (finetune)", "TF-IDF + logistic regression"]
+    assert list(table.columns) == ["model", "accuracy", "spam precision", "spam recall", "spam F1",
+                                   "training time (s)"]
+    assert table["accuracy"].between(0, 1).all()
+    # Where they disagree, a table of those messages; where they do not, a note saying so.
+    disagree = table_with(at, "right")
+    agree = any("agree on every test message" in s.value for s in at.success)
+    assert agree or set(disagree["right"]) <= {"BERT", "TF-IDF"}
+
+
+def test_evaluate_marks_the_best_epoch_on_the_loss_chart(runs):
+    at = open_page("app_pages/evaluate.py")
+    assert any("best epoch 1 (lowest validation loss)" in s for s in chart_specs(at))
+
+
+# ------------------------------------------------------------------------------------------------ Classify
+
+
+def test_classify_explains_the_verdict_word_by_word(runs):
+    at = open_page("app_pages/classify.py")
+    at.text_area(key="classify_text").input("WINNER! Claim your free prize now").run()
+    assert not at.exception and not at.error
+    assert "Why this verdict?" in texts(at.subheader)
+    highlighted, legend = at.html[0].value, at.html[1].value
+    assert "WINNER" in highlighted and "prize" in highlighted and "<span" in highlighted
+    assert "towards spam" in legend and "towards ham" in legend
+    words = table_with(at, "pushes towards")
+    assert set(words["pushes towards"]) <= {"spam", "ham"} and len(words) >= 1
+
+    at.radio(key="why_method").set_value("integrated_gradients").run()
+    assert not at.exception and not at.error
+    assert "<span" in at.html[0].value and table_with(at, "pushes towards") is not None  # drawn with IG too
+
+
+@pytest.mark.parametrize("attack", [SCRIPT, IMG, f"win {SCRIPT} now {IMG} free"])
+def test_why_view_escapes_html_in_the_message(runs, attack):
+    at = open_page("app_pages/classify.py")
+    at.text_area(key="classify_text").input(attack).run()
+    assert not at.exception and not at.error
+    shown = at.html[0].value
+    assert "<script" not in shown and "<img" not in shown and "&lt;" in shown and "&gt;" in shown
+    # Our own tags are the only tags: without them, the escaped text reads back as the message exactly.
+    assert html.unescape(re.sub(r"<[^>]*>", "", shown)) == attack
+
+
+# ------------------------------------------------------------------------------------------------ Train
+
+
+def test_train_page_has_early_stopping_and_marks_the_best_epoch(app_env, tiny_model_dir):
+    at = open_page("app_pages/train.py")
+    at.radio(key="train_recipe").set_value("finetune").run()
+    at.text_input(key="train_model").input(str(tiny_model_dir))
+    at.number_input(key="train_epochs").set_value(3)
+    at.number_input(key="train_batch_size").set_value(8)
+    at.number_input(key="train_patience").set_value(1)
+    at.button(key="train_start").click().run()
+    assert not at.exception and not at.error
+    job = jobs.get_manager().jobs()[-1]
+    assert job.config.patience == 1
+    assert job.wait(60)
+    at.run()
+    assert not at.exception
+    notes = " ".join(texts(at.markdown))
+    assert "Best epoch so far:" in notes and "Early stopping after 1 epochs" in notes
+    assert any("best epoch" in s for s in chart_specs(at))
+
+
+# ------------------------------------------------------------------------------------------------ Runs
+
+
+def test_runs_page_lists_compares_downloads_and_deletes(runs):
+    at = open_page("app_pages/runs.py")
+    assert texts(at.title) == ["Runs"] and not at.error
+    table = table_with(at, "baseline spam F1")
+    assert list(table["run"]) == ["tiny-b", "tiny-a"]
+    assert at.multiselect(key="runs_compare").value == ["tiny-b", "tiny-a"]
+    assert any("Loss per epoch, run by run" in s for s in chart_specs(at))
+    assert [len(d.value) for d in at.dataframe] == [2, 2]  # history and comparison
+    assert at.get("download_button")[0].proto.label == "Download the run as a zip"
+    snippet = at.code[0].value
+    assert 'pipeline("text-classification", model=' in snippet and "tiny-b" in snippet
+
+    at.multiselect(key="runs_compare").set_value(["tiny-a"]).run()
+    assert any("Pick two or more" in i.value for i in at.info)
+
+    assert at.button(key="runs_delete").disabled  # not before the confirmation
+    at.selectbox(key="runs_target").set_value("tiny-a").run()
+    at.checkbox(key="runs_confirm").check().run()
+    at.button(key="runs_delete").click().run()
+    assert not at.exception and not at.error
+    assert [r.name for r in list_runs(runs)] == ["tiny-b"]
+    assert any("Deleted run tiny-a" in s.value for s in at.success)
+    assert at.checkbox(key="runs_confirm").value is False
+    assert len(at.selectbox(key="run_select").options) == 1 and at.selectbox(key="run_select").value == "tiny-b"
+
+
+def test_runs_page_without_runs(app_env):
+    at = open_page("app_pages/runs.py")
+    assert "No runs yet" in at.info[0].value
+
+
+# ------------------------------------------------------------------------------------------------ BERT
+
+
+def bert_mlm(at):
+    return at.dataframe[0].value
+
+
+def test_bert_page_masks_pairs_and_compares_recipes(runs):
+    at = open_page("app_pages/bert.py")
+    assert texts(at.title) == ["How BERT learns"] and not at.error
+    assert any("Devlin" in c for c in texts(at.caption))
+    mlm = bert_mlm(at)
+    assert list(mlm.index) == ["token in your sentence", "what the model sees", "chosen → action"]
+    assert mlm.iloc[0, 0] == "[CLS]" and mlm.iloc[0, -1] == "[SEP]"
+    first = mlm.copy()
+    at.button(key="bert_reroll").click().run()
+    assert at.number_input(key="bert_seed").value == 1
+    rolled = [bert_mlm(at)]
+    for _ in range(4):  # some seed in five picks other tokens or actions
+        at.button(key="bert_reroll").click().run()
+        rolled.append(bert_mlm(at))
+    assert any(not r.equals(first) for r in rolled)
+
+    pair = at.code[0].value
+    assert pair.startswith("[CLS] ") and pair.count("[SEP]") == 2
+    assert any("Segment and position ids · NSP label: IsNext" in s for s in chart_specs(at))
+    at.radio(key="bert_nsp_label").set_value("NotNext").run()
+    assert any("NSP label: NotNext" in s for s in chart_specs(at))
+    recipes = table_with(at, "trainable parameters")
+    assert set(recipes["run"]) == {"tiny-a", "tiny-b"}
+    assert any("training time against test spam F1" in s for s in chart_specs(at))
+
+    at.text_input(key="bert_text").input("   ").run()
+    assert "Type a sentence" in at.info[0].value and not at.exception
+
+
+# ------------------------------------------------------------------------------------- helpers, no Streamlit
+
+
+def test_highlight_html_escapes_every_piece_and_colours_by_sign():
+    from ui.charts import highlight_html
+
+    out = highlight_html([("<b>win</b>", 0.5), (" & ", None), ('"x" onload=1', -0.25)], scale=0.5)
+    assert "<b>" not in out and "&lt;b&gt;win&lt;/b&gt;" in out and " &amp; " in out
+    assert "&quot;x&quot; onload=1" in out
+    assert "rgba(232,113,10,0.90)" in out  # the strongest spam-ward word, full strength
+    assert "rgba(31,111,178,0.51)" in out  # a ham-ward word at half the scale
+    assert html.unescape(re.sub(r"<[^>]*>", "", out)) == '<b>win</b> & "x" onload=1'
+
+
+def test_test_scores_and_baseline_comparison_read_a_run(tiny_run):
+    from spamcore.report import baseline_comparison, test_scores
+
+    run = read_run(tiny_run / "tiny-finetune")
+    scores = test_scores(run.path)
+    assert list(scores.columns) == ["text", "label", "bert", "baseline"]
+    assert len(scores) == run.metrics["n"] and scores["baseline"].between(0, 1).all()
+    table = baseline_comparison(run)
+    assert table["accuracy"].tolist() == [run.metrics["accuracy"], run.metrics["baseline"]["accuracy"]]
+    assert table["training time (s)"].tolist() == [run.meta["seconds"], run.metrics["baseline"]["train_seconds"]]
+
+
+def test_evaluate_explains_a_mistake(runs):
+    at = open_page("app_pages/evaluate.py")
+    if any("No mistakes" in s.value for s in at.success):
+        pytest.skip("the tiny run made no mistakes")
+    assert not at.html
+    at.selectbox(key="eval_why_pick").select_index(0).run()
+    assert not at.exception and not at.error
+    assert "<span" in at.html[0].value and "towards spam" in at.html[1].value
+
+
+def test_evaluate_threshold_starts_from_the_selected_runs_own(runs):
+    from spamcore.runs import set_threshold
+
+    set_threshold(runs / "tiny-a", 0.3)
+    at = open_page("app_pages/evaluate.py")
+    assert at.selectbox(key="run_select").value == "tiny-b" and at.slider(key="eval_threshold").value == 0.5
+    at.slider(key="eval_threshold").set_value(0.7).run()
+    at.selectbox(key="run_select").set_value("tiny-a").run()
+    assert not at.exception
+    assert at.slider(key="eval_threshold").value == 0.3
