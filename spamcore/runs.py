@@ -28,22 +28,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
-
-import torch
+from typing import TYPE_CHECKING, Any
 
 from spamcore.config import TrainConfig
 from spamcore.errors import ConfigError, ModelLoadError, RunError
-from spamcore.model import (
-    FinetuneClassifier,
-    FrozenEncoderClassifier,
-    MLPHead,
-    has_tokenizer_files,
-    load_encoder,
-    resolve_device,
-)
-from spamcore.predict import SpamClassifier
 from spamcore.thresholds import DEFAULT_THRESHOLD, check_threshold
+
+if TYPE_CHECKING:  # torch and the model code load only when weights do: listing runs stays fast (app start)
+    import torch
+
+    from spamcore.predict import SpamClassifier
 
 RUN_FILE = "run.json"
 HISTORY_FILE = "history.json"
@@ -106,6 +100,8 @@ def _atomic_write(path: Path, content: bytes) -> None:
 
 def save_classifier(classifier: SpamClassifier, run_dir: Path) -> None:
     """Write the classifier's weights and tokenizer into ``run_dir`` (each file atomically)."""
+    from spamcore.model import FinetuneClassifier, FrozenEncoderClassifier
+
     run_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=run_dir, prefix=".staging-"))
     try:
@@ -212,6 +208,9 @@ def list_runs(root: str | os.PathLike[str] | None = None) -> list[RunInfo]:
 
 def load_classifier(run_dir: str | os.PathLike[str], device: str = "auto") -> SpamClassifier:
     """Load a run's classifier, refusing missing, truncated, corrupted or mismatched files clearly."""
+    from spamcore.model import FinetuneClassifier, FrozenEncoderClassifier, MLPHead, load_encoder, resolve_device
+    from spamcore.predict import SpamClassifier
+
     info = read_run(run_dir)
     config = info.config
     threshold = info.threshold
@@ -236,6 +235,8 @@ def load_classifier(run_dir: str | os.PathLike[str], device: str = "auto") -> Sp
 
 def _load_run_tokenizer(path: Path):
     from transformers import AutoTokenizer
+
+    from spamcore.model import has_tokenizer_files
 
     if not has_tokenizer_files(path):
         raise RunError(f"{path}: tokenizer files missing (tokenizer.json); the run is incomplete")
