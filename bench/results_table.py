@@ -63,7 +63,7 @@ def main() -> None:
             print(rows[-1], flush=True)
     text = (f"Measured {date.today().isoformat()} by `python bench/results_table.py` on {cpu_name()}, "
             f"{os.cpu_count()} cores (CPU only); test split of 837 messages; wall time includes model loading, "
-            "encoding and the test evaluation.\n\n" + "\n".join(rows))
+            "encoding (no cached features) and the test evaluation.\n\n" + "\n".join(rows))
     print(text)
     if args.update_readme:
         readme = ROOT / "README.md"
