@@ -20,7 +20,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 DATA = os.environ.get("SPAMCORE_DATA", str(ROOT.parent / "shared" / "data" / "SMSSpamCollection"))
-MARK_START, MARK_END = "<!-- results:start -->", "<!-- results:end -->"
 
 # The reference notebook (bert-base-uncased, frozen, GPU): test accuracy and spam P/R/F1 as printed there.
 REFERENCE = {"accuracy": 0.892, "precision": 0.57, "recall": 0.81, "f1": 0.67}
@@ -34,7 +33,7 @@ def main() -> None:
 
     transformers.utils.logging.set_verbosity_error()
     transformers.utils.logging.disable_progress_bar()
-    from train_speed import cpu_name
+    from train_speed import cpu_name, update_readme
 
     from spamcore.config import recipe_defaults
     from spamcore.data import read_messages
@@ -66,15 +65,7 @@ def main() -> None:
             "encoding (no cached features) and the test evaluation.\n\n" + "\n".join(rows))
     print(text)
     if args.update_readme:
-        readme = ROOT / "README.md"
-        content = readme.read_text()
-        block = f"{MARK_START}\n{text}\n{MARK_END}"
-        if MARK_START in content:
-            before, rest = content.split(MARK_START, 1)
-            content = before + block + rest.split(MARK_END, 1)[1]
-        else:
-            content = content.replace("RESULTS_TABLE", block)
-        readme.write_text(content)
+        update_readme(text, "results")
 
 
 if __name__ == "__main__":

@@ -28,7 +28,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 DATA = os.environ.get("SPAMCORE_DATA", str(ROOT.parent / "shared" / "data" / "SMSSpamCollection"))
-MARK_START, MARK_END = "<!-- bench:start -->", "<!-- bench:end -->"
 
 
 # ------------------------------------------------------------------------------------------ the arms
@@ -284,16 +283,15 @@ def table(r: dict, quick: bool) -> str:
     return head + "\n\n" + "\n".join(rows)
 
 
-def update_readme(text: str) -> None:
+def update_readme(text: str, section: str = "bench") -> None:
+    """Replace the README's text between ``<!-- SECTION:start -->`` and ``<!-- SECTION:end -->``."""
     readme = ROOT / "README.md"
+    start, end = f"<!-- {section}:start -->", f"<!-- {section}:end -->"
     content = readme.read_text()
-    block = f"{MARK_START}\n{text}\n{MARK_END}"
-    if MARK_START in content:
-        before, rest = content.split(MARK_START, 1)
-        content = before + block + rest.split(MARK_END, 1)[1]
-    else:
-        content = content.replace("BENCH_TABLE", block)
-    readme.write_text(content)
+    if start not in content or end not in content:
+        raise SystemExit(f"README.md has no {start} ... {end} markers")
+    before, rest = content.split(start, 1)
+    readme.write_text(f"{before}{start}\n{text}\n{end}{rest.split(end, 1)[1]}")
 
 
 def main() -> None:

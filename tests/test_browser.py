@@ -6,6 +6,7 @@ session (upload → train live → evaluate → classify). Screenshots land in `
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
@@ -65,26 +66,24 @@ def wait_healthy(url: str, server: subprocess.Popen, timeout: float = 90.0) -> N
     raise RuntimeError(f"streamlit did not become healthy within {timeout} s")
 
 
-@pytest.fixture(scope="module")
-def server(real_data, tmp_path_factory):
-    """``streamlit run app.py`` with an empty runs folder and cache, the real data as the built-in data."""
-    if not Path(CHROMIUM).is_file():
-        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
-    tmp = tmp_path_factory.mktemp("browser")
+@contextlib.contextmanager
+def streamlit_server(tmp: Path, runs: Path, data: Path, env: dict | None = None):
+    """``streamlit run app.py`` on a free loopback port; always terminated (then killed) on exit."""
     port = free_port()
-    env = {**os.environ, "SPAMCORE_RUNS": str(tmp / "runs"), "SPAMCORE_DATA": str(real_data),
-           "SPAMCORE_CACHE": str(tmp / "cache"), "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"}
+    environment = {**os.environ, "SPAMCORE_RUNS": str(runs), "SPAMCORE_DATA": str(data),
+                   "SPAMCORE_CACHE": str(tmp / "cache"), "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1",
+                   **(env or {})}
     log = (tmp / "server.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
          "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
          "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url, proc)
-        yield {"url": url, "tmp": tmp}
+        yield url
     finally:
         proc.terminate()
         try:
@@ -93,6 +92,16 @@ def server(real_data, tmp_path_factory):
             proc.kill()
             proc.wait(5)
         log.close()
+
+
+@pytest.fixture(scope="module")
+def server(real_data, tmp_path_factory):
+    """``streamlit run app.py`` with an empty runs folder and cache, the real data as the built-in data."""
+    if not Path(CHROMIUM).is_file():
+        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    tmp = tmp_path_factory.mktemp("browser")
+    with streamlit_server(tmp, tmp / "runs", real_data) as url:
+        yield {"url": url, "tmp": tmp}
 
 
 @pytest.fixture(scope="module")

@@ -7,22 +7,17 @@ tokenization explorer, and an uploaded file's label cell, whose error message mu
 
 from __future__ import annotations
 
-import contextlib
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from conftest import messages_frame
-from test_browser import CHROMIUM, CHROMIUM_ARGS, free_port, go, no_exception, settle, wait_healthy
+from test_browser import CHROMIUM, CHROMIUM_ARGS, go, no_exception, settle, streamlit_server
 
 from spamcore.config import recipe_defaults
 from spamcore.experiment import run_experiment
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]  # ~40 s: a server and Chromium
 
-ROOT = Path(__file__).resolve().parents[1]
 PAYLOADS = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>"]
 # Anything a rendered payload would have put in the page.
 INJECTED = """() => ({
@@ -31,34 +26,6 @@ INJECTED = """() => ({
     handlers: Array.from(document.querySelectorAll('*')).filter(e => e.hasAttribute('onerror')).length,
 })"""
 CLEAN = {"imgs": 0, "scripts": 0, "handlers": 0}
-
-
-@contextlib.contextmanager
-def streamlit_server(tmp: Path, runs: Path, data: Path, env: dict | None = None):
-    """``streamlit run app.py`` on a free loopback port; always terminated (then killed) on exit."""
-    port = free_port()
-    environment = {**os.environ, "SPAMCORE_RUNS": str(runs), "SPAMCORE_DATA": str(data),
-                   "SPAMCORE_CACHE": str(tmp / "cache"), "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1",
-                   **(env or {})}
-    log = (tmp / "server.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
-         "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
-         "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, proc)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
-        log.close()
 
 
 def tiny_lab(tmp: Path, model_dir: Path) -> tuple[Path, Path]:

@@ -5,16 +5,13 @@ minutes). Screenshots land in ``test-artifacts/screenshots/``.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from conftest import messages_frame
 from test_app import tiny_config
-from test_browser import CHROMIUM, CHROMIUM_ARGS, ROOT, SHOTS, free_port, go, no_exception, settle, wait_healthy
+from test_browser import CHROMIUM, CHROMIUM_ARGS, SHOTS, go, no_exception, settle, streamlit_server
 from test_browser_hostile import CLEAN, INJECTED
 from test_hostile import SCRIPT
 
@@ -41,28 +38,8 @@ def server(tiny_model_dir, tmp_path_factory):
     run_experiment(frozen, frame, runs / "tiny-frozen", data_name="hand-written")
     run_experiment(tiny_config(tiny_model_dir, epochs=4, lr=1e-3), frame, runs / "tiny-finetune",
                    data_name="hand-written")
-    port = free_port()
-    env = {**os.environ, "SPAMCORE_RUNS": str(runs), "SPAMCORE_DATA": str(data),
-           "SPAMCORE_CACHE": str(tmp / "cache"), "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"}
-    log = (tmp / "server.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
-         "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
-         "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, proc)
+    with streamlit_server(tmp, runs, data) as url:
         yield {"url": url, "runs": runs}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
-        log.close()
 
 
 @pytest.mark.timeout(600)

@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 
 import pytest
-from test_browser import CHROMIUM, CHROMIUM_ARGS
-from test_browser_hostile import streamlit_server, tiny_lab
+from test_browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server
+from test_browser_hostile import tiny_lab
 
 from spamcore.runs import load_classifier
 
