@@ -5,6 +5,7 @@ import streamlit as st
 
 from spamcore.data import (
     LABEL_NAMES,
+    duplicate_audit,
     label_summary,
     read_messages,
     split_dataset,
@@ -44,6 +45,10 @@ frame = dataset.frame
 st.caption(f"{dataset.name}: {len(frame):,} messages")
 
 st.subheader("Sample messages (4 of each class)")
+if frame["text"].str.contains("&lt;|&gt;|&amp;", regex=True).any():
+    st.caption("`&lt;#&gt;` and `&lt;DECIMAL&gt;` are the collection's own placeholders (`<#>`: a number its "
+               "authors removed to keep messages anonymous); `&amp;` is `&`. They are kept as written: the "
+               "models read them the same way in training and at test time.")
 if st.button("Show other messages", key="data_resample", icon=":material/shuffle:"):
     st.session_state["data_sample_seed"] = st.session_state.get("data_sample_seed", 0) + 1
 seed = st.session_state.get("data_sample_seed", 0)
@@ -68,6 +73,11 @@ with right:
         st.dataframe(rows, hide_index=True, width="stretch", key="data_splits")
         st.caption("Stratified: each split keeps the same share of spam. Fixed seed 42, as in the reference "
                    "notebook.")
+        audit = duplicate_audit(frame, split)
+        st.markdown(f"**Repeated messages:** {audit['repeated_rows']:,} rows repeat an earlier one; "
+                    f"**{audit['test_in_train']:,} of {audit['test']:,} test messages** also stand in the training "
+                    "split, so a model can score them by memory. *Drop repeated messages* on **Train** removes "
+                    "repeats before the split.")
 
 st.subheader("How long are the messages?")
 max_length = st.slider("Max length (tokens per message, [CLS] and [SEP] included)", 8, 128, 25,

@@ -19,7 +19,7 @@ from spamcore.report import (
 )
 from spamcore.runs import set_threshold
 from spamcore.thresholds import confusion_at, pr_curve, roc_curve, scores_at
-from ui import charts, state
+from ui import charts, outside, state
 
 st.title("Evaluate")
 run = state.selected_run()
@@ -112,6 +112,8 @@ else:
     with roc_col:
         charts.show(charts.roc_chart(roc.fpr, roc.tpr, roc.auc, (fpr, at["spam_recall"]), threshold),
                     key="chart_roc")
+
+outside.show(run)
 
 st.subheader("Is BERT worth it? Against a TF-IDF baseline")
 comparison = baseline_comparison(run)

@@ -4,12 +4,14 @@ import dataclasses
 
 import streamlit as st
 
-from spamcore.config import BUNDLED_MODEL, RECIPES, recipe_defaults
+from spamcore.augment import AUGMENTATIONS
+from spamcore.config import BUNDLED_MODEL, BUNDLED_MODERN, RECIPES, ROBUST_RECIPE, recipe_defaults
 from spamcore.errors import SpamcoreError
 from ui import charts, state
 
 POLL_SECONDS = 1.0
-SETTINGS = ("epochs", "max_length", "batch_size", "lr", "seed")
+SETTINGS = ("epochs", "max_length", "batch_size", "lr", "seed", "dedupe")
+EXTRA_CHOICES = {BUNDLED_MODERN: "bundled modern supplement", "": "none"}
 
 st.title("Train")
 
@@ -19,6 +21,8 @@ def apply_recipe_defaults() -> None:
     defaults = recipe_defaults(st.session_state.get("train_recipe", "frozen"))
     for name in SETTINGS:
         st.session_state[f"train_{name}"] = getattr(defaults, name)
+    st.session_state["train_augment"] = [n for n in defaults.augment.split(",") if n]
+    st.session_state["train_extra_data"] = defaults.extra_data
 
 
 if "train_epochs" not in st.session_state:
@@ -42,6 +46,21 @@ with st.container(border=True):
     seed = c5.number_input("Seed", 0, 2**32 - 1, key="train_seed")
     max_rows = c6.number_input("Row limit (0 = all)", 0, 10**8, 0, key="train_max_rows", step=100,
                                help="Train on a stratified sample of this many messages (a quick classroom run)")
+    c1, c2, c3 = st.columns([2, 2, 1])
+    augment = c1.multiselect("Augment the training split", AUGMENTATIONS, key="train_augment",
+                             help="Adds a changed copy of each training message: crop = a random 3-12-word span, "
+                                  "digits = numbers removed, numbers = a time/amount/code put into ham. Breaks the "
+                                  "2011 corpus's shortcuts (spam is long and has digits).")
+    extra_data = c2.selectbox("Extra training data", list(EXTRA_CHOICES), key="train_extra_data",
+                              format_func=EXTRA_CHOICES.get,
+                              help="Hand-written messages of kinds that appeared after 2011 (parcel-fee and bank "
+                                   "smishing, one-time codes, ...), added to the training split only.")
+    dedupe = c3.checkbox("Drop repeated messages", key="train_dedupe",
+                         help="The collection repeats about 400 messages; repeats that land in both training and "
+                              "test flatter the test score. Changes the split.")
+    st.caption(f"**{ROBUST_RECIPE}** with its defaults is the robust recipe: it is judged on messages written "
+               "today as well as the test split (see *Outside the test set* on **Evaluate**). **frozen** keeps the "
+               "reference notebook's recipe as it was.")
     c1, c2 = st.columns([2, 1])
     run_name = c1.text_input("Run name (optional)", "", key="train_run_name", max_chars=80,
                              placeholder="e.g. frozen-10-epochs (letters, digits, . _ -)")
@@ -59,7 +78,8 @@ if start:
         dataset = state.current_dataset()
         config = recipe_defaults(recipe, model=model.strip(), epochs=int(epochs), max_length=int(max_length),
                                  batch_size=int(batch_size), lr=float(lr), seed=int(seed),
-                                 max_rows=int(max_rows) or None, patience=int(patience) or None)
+                                 max_rows=int(max_rows) or None, patience=int(patience) or None,
+                                 augment=",".join(augment), extra_data=extra_data, dedupe=bool(dedupe))
         job = state.start_job(config, dataset, run_name.strip() or None)
     except SpamcoreError as err:
         state.show_error(err)

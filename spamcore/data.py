@@ -340,6 +340,32 @@ def subsample(frame: pd.DataFrame, max_rows: int | None, seed: int = SPLIT_SEED)
     return kept.sort_index()
 
 
+def deduplicate(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with each (text, label) pair kept once, first occurrence, order kept.
+
+    Example: ``len(deduplicate(pd.DataFrame({"text": ["a", "a", "b"], "label": [0, 0, 1]}))) == 2``
+    """
+    return frame[~frame.duplicated(subset=["text", "label"])]
+
+
+def duplicate_audit(frame: pd.DataFrame, split: Split) -> dict[str, int]:
+    """How repeated messages touch the split: repeats in ``frame``, and test/validation messages whose exact
+    text also stands in the training part (a model can score those by memory).
+
+    Example: on the 5,574 UCI messages split with seed 42, about 400 rows repeat an earlier one.
+    """
+    train_texts = set(split.train["text"])
+    return {
+        "rows": len(frame),
+        "repeated_rows": int(frame.duplicated(subset=["text", "label"]).sum()),
+        "distinct_texts": int(frame["text"].nunique()),
+        "test": len(split.test),
+        "test_in_train": int(split.test["text"].isin(train_texts).sum()),
+        "validation": len(split.validation),
+        "validation_in_train": int(split.validation["text"].isin(train_texts).sum()),
+    }
+
+
 def split_dataset(frame: pd.DataFrame, seed: int = SPLIT_SEED) -> Split:
     """Stratified 70/15/15 split exactly as the reference notebook (test_size 0.3, then 0.5 of it).
 

@@ -18,10 +18,11 @@ from spamcore import __version__
 from spamcore.baseline import DESCRIPTION as BASELINE_DESCRIPTION
 from spamcore.baseline import train_baseline
 from spamcore.config import TrainConfig
-from spamcore.data import cache_dir, split_dataset, subsample
+from spamcore.data import cache_dir, deduplicate, split_dataset, subsample
 from spamcore.errors import ConfigError, DataError
 from spamcore.metrics import classification_report
 from spamcore.predict import SpamClassifier
+from spamcore.robustness import suite_report
 from spamcore.runs import (
     FORMAT_VERSION,
     HISTORY_FILE,
@@ -64,7 +65,7 @@ def run_experiment(
     run_dir = Path(run_dir)
     if run_dir.exists() and any(run_dir.iterdir()):
         raise ConfigError(f"run folder {str(run_dir)!r} already exists and is not empty; choose another name")
-    frame = subsample(data, config.max_rows)
+    frame = subsample(deduplicate(data) if config.dedupe else data, config.max_rows)
     split = split_dataset(frame)
     check_model(config)
     meta = {
@@ -123,6 +124,8 @@ def run_experiment(
         predictions["baseline_spam_probability"] = baseline.test_probabilities.round(6)
     except DataError as err:
         report["baseline"] = {"model": BASELINE_DESCRIPTION, "error": str(err)}
+    # Outside the test set: the hand-written suite of messages written today (a fraction of a second).
+    report["robustness"] = suite_report(result.classifier.predict_proba)
     write_json(run_dir / METRICS_FILE, report)
     _atomic_write(run_dir / PREDICTIONS_FILE, predictions.to_csv(index=False).encode("utf-8"))
     write_json(run_dir / RUN_FILE, {**meta, **_summary(result), "finished": now_iso(),

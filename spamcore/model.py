@@ -119,7 +119,7 @@ def load_encoder(model: str) -> nn.Module:
     """The bare encoder (e.g. ``BertModel``) with its pooler, in eval mode."""
     from transformers import AutoModel
 
-    encoder = _from_pretrained(AutoModel, model)
+    encoder = _from_pretrained(AutoModel, model, dtype=torch.float32)
     return encoder.eval()
 
 
@@ -128,7 +128,9 @@ def load_sequence_classifier(model: str) -> nn.Module:
     from transformers import AutoModelForSequenceClassification
 
     return _from_pretrained(
-        AutoModelForSequenceClassification, model, num_labels=2, id2label=dict(LABELS),
+        # fp32 master weights whatever the checkpoint's dtype (transformers 5 would keep a bf16/fp16 one as is);
+        # autocast provides the bf16 speed where the hardware has it.
+        AutoModelForSequenceClassification, model, dtype=torch.float32, num_labels=2, id2label=dict(LABELS),
         label2id={v: k for k, v in LABELS.items()},
     )
 

@@ -12,6 +12,7 @@ where the hardware supports it.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 import threading
 import time
@@ -20,12 +21,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import torch
 from torch import nn
 
 from spamcore import features as feature_cache
+from spamcore.augment import augment_frame
 from spamcore.batching import pad_batch, sorted_batches, tokenize, training_batches
 from spamcore.config import TrainConfig
+from spamcore.corpora import load_extra
 from spamcore.data import Split, class_weights
 from spamcore.metrics import binary_scores
 from spamcore.model import (
@@ -123,6 +127,8 @@ def train(
     rng = np.random.default_rng(config.seed)
 
     emit(StageProgress("loading", 0, 1, time.perf_counter() - start))
+    if config.augment or config.extra_data:  # the training split only: validation and test stay comparable
+        split = dataclasses.replace(split, train=training_frame(split.train, config))
     tokenizer = load_tokenizer(config.model)
     weights = torch.tensor(class_weights(split.train["label"]), dtype=torch.float32) if config.class_weighted else None
 
@@ -203,6 +209,13 @@ def train(
         early_stopped=early_stopped, seconds=time.perf_counter() - start, device=str(device), bf16=bf16,
         trainable_parameters=sum(p.numel() for p in params), total_parameters=total_params,
     )
+
+
+def training_frame(train: pd.DataFrame, config: TrainConfig) -> pd.DataFrame:
+    """The messages the optimiser sees: the training split, plus ``config.extra_data``, plus augmented copies."""
+    if config.extra_data:
+        train = pd.concat([train[["text", "label"]], load_extra(config.extra_data)], ignore_index=True)
+    return augment_frame(train, config.augment.split(","), config.seed) if config.augment else train
 
 
 def _adamw(params: list[nn.Parameter], config: TrainConfig) -> torch.optim.AdamW:

@@ -28,7 +28,8 @@ TIMEOUT = 60
 
 
 def tiny_config(model_dir, **overrides):
-    values = dict(model=str(model_dir), epochs=1, batch_size=8, max_length=16, precision="fp32", device="cpu")
+    values = dict(model=str(model_dir), augment="", extra_data="", epochs=1, batch_size=8, max_length=16,
+                  precision="fp32", device="cpu")
     return recipe_defaults("finetune", **{**values, **overrides})
 
 
@@ -88,8 +89,9 @@ def test_every_page_renders_with_a_run(app_env, tiny_run, monkeypatch, page):
     assert at.selectbox(key="run_select").value == "tiny-finetune"
     if page.endswith("evaluate.py"):
         assert [m.label for m in at.metric][:2] == ["Test accuracy", "Spam F1"]
-        # Two confusion matrices, the loss curves, and the threshold's confusion matrix, PR and ROC curves.
-        assert len(at.get("plotly_chart")) == 6
+        # Two confusion matrices, the loss curves, the threshold's confusion matrix, PR and ROC curves, and the
+        # robustness suite by category.
+        assert len(at.get("plotly_chart")) == 7
         assert len(at.dataframe) >= 1
 
 
@@ -145,7 +147,7 @@ def test_train_page_shows_live_progress_and_stop(app_env, tiny_model_dir):
     at = open_page("app_pages/train.py")
     assert "No training yet" in at.info[0].value
     at.radio(key="train_recipe").set_value("finetune").run()
-    assert at.number_input(key="train_epochs").value == 2  # the finetune recipe's default
+    assert at.number_input(key="train_epochs").value == recipe_defaults("finetune").epochs
     at.text_input(key="train_model").input(str(tiny_model_dir))
     at.number_input(key="train_epochs").set_value(300)
     at.number_input(key="train_batch_size").set_value(4)
@@ -261,3 +263,41 @@ def test_quick_frozen_run_from_classify(app_env):
     assert job.config.recipe == "frozen"
     assert job.wait(120)
     assert job.snapshot().status == "finished", job.snapshot().error
+
+
+def test_evaluate_shows_the_suite_beside_the_test_score_with_misses_and_probes(app_env, tiny_run, monkeypatch):
+    monkeypatch.setenv("SPAMCORE_RUNS", str(tiny_run))
+    at = open_page("app_pages/evaluate.py")
+    assert "Outside the test set: messages written today" in texts(at.subheader)
+    labels = [m.label for m in at.metric]
+    for label in ("Test split: spam F1", "Typed spam vs everyday ham: F1", "Smishing vs transactional ham: F1",
+                  "Whole suite: spam F1"):
+        assert label in labels
+    probes = probe_table(at)
+    assert probes["change"].tolist()[:3] == ["as written", "first 6 words", "numbers removed"]
+    assert probes["spam probability"].between(0, 1).all()
+    at.text_input(key="eval_probe_text").input("free prize 123 now").run()
+    assert not at.exception
+    assert probe_table(at)["message"].tolist()[0] == "free prize 123 now"
+
+
+def probe_table(at: AppTest):
+    """The shortcut-probe table (AppTest finds dataframes by position, not by key)."""
+    return next(d.value for d in at.dataframe if "change" in d.value.columns)
+
+
+def test_train_page_offers_the_robustness_settings_with_recipe_defaults(app_env):
+    at = open_page("app_pages/train.py")
+    at.radio(key="train_recipe").set_value("finetune").run()
+    assert at.multiselect(key="train_augment").value == ["crop", "digits", "numbers"]
+    assert at.selectbox(key="train_extra_data").value == "bundled:modern"
+    assert at.checkbox(key="train_dedupe").value is False
+    at.radio(key="train_recipe").set_value("frozen").run()
+    assert at.multiselect(key="train_augment").value == []
+    assert at.selectbox(key="train_extra_data").value == ""
+    assert any("robust recipe" in c.value for c in at.caption)
+
+
+def test_data_page_counts_test_messages_also_in_training(app_env):
+    at = open_page("app_pages/data.py")
+    assert any("test messages** also stand in the training split" in m.value for m in at.markdown)

@@ -226,8 +226,20 @@ def test_train_live_then_evaluate_and_classify(page):
     settle(page, 1500)
     no_exception(page)
     page.get_by_text(f"Run {RUN_NAME} · frozen recipe").wait_for()  # the finished run is selected
-    assert page.locator(".js-plotly-plot").count() == 6  # + the threshold's confusion matrix, PR and ROC
+    # + the threshold's confusion matrix, PR and ROC, and the robustness suite by category
+    assert page.locator(".js-plotly-plot").count() == 7
     page.screenshot(path=SHOTS / "evaluate.png")
+    outside = page.get_by_text("Outside the test set: messages written today")
+    outside.scroll_into_view_if_needed()
+    page.get_by_text("Shortcut probes:").wait_for()
+    assert page.get_by_text("Typed spam vs everyday ham: F1").count() == 1
+    settle(page, 800)
+    outside.evaluate("e => e.scrollIntoView({block: 'start'})")
+    settle(page, 500)
+    page.screenshot(path=SHOTS / "evaluate-outside.png", full_page=False)
+    page.locator(".st-key-eval_probe_text").scroll_into_view_if_needed()
+    settle(page, 500)
+    page.screenshot(path=SHOTS / "evaluate-probes.png", full_page=False)
 
     go(page, "Classify")
     verdicts = {}

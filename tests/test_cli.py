@@ -227,3 +227,44 @@ def test_subprocess_user_error_exit_code(data_csv, tmp_path):
 def test_subprocess_usage_error(tmp_path):
     done = _spamcore("train", "--recipe", "magic", "--out", str(tmp_path / "x"))
     assert done.returncode == 2 and "invalid choice: 'magic'" in done.stderr and "Traceback" not in done.stderr
+
+
+# ------------------------------------------------------------------------------------------ robustness
+
+
+def test_evaluate_suite_prints_categories_groups_and_misses(run_dir, capsys):
+    assert main(["evaluate", str(run_dir), "--suite"]) == 0
+    out = capsys.readouterr().out
+    assert "robustness suite: 220 hand-written messages" in out
+    assert "| spam_typed_short | spam | 30 |" in out and "**typed**" in out and "**modern**" in out
+
+
+def test_evaluate_suite_json(run_dir, capsys):
+    assert main(["evaluate", str(run_dir), "--suite", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [g["group"] for g in report["groups"]] == ["typed", "modern"]
+    assert len(report["messages"]) == 220
+
+
+def test_train_robustness_flags_reach_the_saved_config(tiny_model_dir, data_csv, tmp_path):
+    out = tmp_path / "robust"
+    assert main(_train_args(data_csv, out, tiny_model_dir, "--recipe", "finetune", "--epochs", "1",
+                            "--augment", "digits,crop", "--extra-data", "none", "--dedupe")) == 0
+    config = read_run(out).config
+    assert (config.augment, config.extra_data, config.dedupe) == ("crop,digits", "", True)
+
+
+def test_train_refuses_an_unknown_augmentation_in_one_line(tiny_model_dir, data_csv, tmp_path, capsys):
+    assert main(_train_args(data_csv, tmp_path / "x", tiny_model_dir, "--augment", "shout")) == 2
+    assert "unknown augmentation(s) 'shout'" in _error_line(capsys.readouterr().err)
+    assert not (tmp_path / "x").exists()
+
+
+def test_train_log_to_a_file_has_one_line_per_epoch_and_no_progress_bar(tiny_model_dir, data_csv, tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "spamcore", *_train_args(data_csv, tmp_path / "logged", tiny_model_dir)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "\r" not in result.stderr and "\r" not in result.stdout
+    assert len([line for line in result.stdout.splitlines() if line.startswith("epoch ")]) == 2

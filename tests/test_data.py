@@ -479,3 +479,33 @@ def test_load_dataset_reads_the_resolved_file(tmp_path, empty_env):
     path = tmp_path / "mine.tsv"
     path.write_text(UCI_TEXT)
     assert _records(data.load_dataset(path, download=False)) == _records(read_messages(path))
+
+
+def test_deduplicate_keeps_first_of_each_text_and_label():
+    from spamcore.data import deduplicate
+
+    frame = pd.DataFrame({"text": ["a", "b", "a", "a"], "label": [0, 1, 0, 1]})
+    assert deduplicate(frame).index.tolist() == [0, 1, 3]  # same text with another label is kept
+
+
+def test_duplicate_audit_counts_test_messages_seen_in_training():
+    from conftest import messages_frame
+
+    from spamcore.data import duplicate_audit, split_dataset
+
+    frame = pd.concat([messages_frame(2), messages_frame(1)], ignore_index=True)  # the first 20 rows twice
+    split = split_dataset(frame)
+    audit = duplicate_audit(frame, split)
+    assert audit["repeated_rows"] == 20 and audit["distinct_texts"] == 40
+    expected = int(split.test["text"].isin(set(split.train["text"])).sum())
+    assert audit["test_in_train"] == expected > 0
+    clean = split_dataset(frame.drop_duplicates())
+    assert duplicate_audit(frame.drop_duplicates(), clean)["test_in_train"] == 0
+
+
+def test_duplicate_audit_on_the_real_collection(real_data):
+    from spamcore.data import duplicate_audit, read_messages, split_dataset
+
+    frame = read_messages(real_data)
+    audit = duplicate_audit(frame, split_dataset(frame))
+    assert audit["repeated_rows"] == 403 and audit["test_in_train"] == 92

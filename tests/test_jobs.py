@@ -16,7 +16,8 @@ from spamcore.runs import list_runs, load_classifier
 
 
 def tiny_config(model_dir, **overrides):
-    values = dict(model=str(model_dir), epochs=2, batch_size=8, max_length=16, precision="fp32", device="cpu")
+    values = dict(model=str(model_dir), augment="", extra_data="", epochs=2, batch_size=8, max_length=16,
+                  precision="fp32", device="cpu")
     return recipe_defaults("finetune", **{**values, **overrides})
 
 

@@ -15,7 +15,8 @@ from spamcore.predict import MAX_MESSAGE_CHARS, SpamClassifier
 @pytest.fixture(scope="module")
 def classifier(tiny_model_dir) -> SpamClassifier:
     torch.manual_seed(0)
-    config = recipe_defaults("finetune", model=str(tiny_model_dir), max_length=8, precision="fp32")
+    config = recipe_defaults("finetune", model=str(tiny_model_dir),
+                                                   augment="", extra_data="", max_length=8, precision="fp32")
     module = FinetuneClassifier(load_sequence_classifier(str(tiny_model_dir)))
     return SpamClassifier(module, load_tokenizer(str(tiny_model_dir)), config, torch.device("cpu"))
 

@@ -34,7 +34,7 @@ PROBES = ["WINNER! Claim your free cash prize now", "See you at home later", "ok
 
 def tiny_config(model_dir, recipe: str, **overrides):
     fast = {"frozen": dict(pooling="mean", lr=5e-3, batch_size=8, epochs=3),
-            "finetune": dict(lr=5e-3, batch_size=8, epochs=2, warmup_ratio=0.0)}[recipe]
+            "finetune": dict(augment="", extra_data="", lr=5e-3, batch_size=8, epochs=2, warmup_ratio=0.0)}[recipe]
     return recipe_defaults(recipe, model=str(model_dir), device="cpu", precision="fp32", **{**fast, **overrides})
 
 

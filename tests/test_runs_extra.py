@@ -38,7 +38,8 @@ def runs_root(tiny_model_dir, tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("runs-extra")
     common = dict(model=str(tiny_model_dir), device="cpu", precision="fp32", lr=5e-3, batch_size=8, epochs=1)
     run_experiment(recipe_defaults("frozen", pooling="mean", **common), messages_frame(4), root / "a-frozen")
-    run_experiment(recipe_defaults("finetune", warmup_ratio=0.0, **common), messages_frame(4), root / "b-finetune")
+    finetune = recipe_defaults("finetune", augment="", extra_data="", warmup_ratio=0.0, **common)
+    run_experiment(finetune, messages_frame(4), root / "b-finetune")
     return root
 
 

@@ -22,7 +22,8 @@ from spamcore.train import EpochRecord, StageProgress, StepProgress, train
 FAST = {
     "frozen": dict(pooling="mean", lr=5e-3, batch_size=8, epochs=20),
     # A random tiny BERT's word embeddings mean nothing yet, so these tests let it learn them.
-    "finetune": dict(lr=5e-3, batch_size=4, epochs=8, warmup_ratio=0.0, freeze_embeddings=False),
+    "finetune": dict(augment="", extra_data="", lr=5e-3, batch_size=4, epochs=8, warmup_ratio=0.0,
+                     freeze_embeddings=False),
 }
 
 

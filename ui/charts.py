@@ -347,3 +347,23 @@ def recipe_scatter(table: pd.DataFrame) -> go.Figure:
     fig.update_yaxes(range=[0, 1.05])
     fig.update_xaxes(rangemode="tozero")
     return _style(fig, "Your runs: training time against test spam F1", "training time (s)", "test spam F1")
+
+
+def suite_categories(categories: pd.DataFrame) -> go.Figure:
+    """Horizontal bars: share of each suite category classified right, coloured by the category's true class."""
+    frame = categories.iloc[::-1]  # first category on top
+    fig = go.Figure()
+    for label in ("spam", "ham"):
+        part = frame[frame["label"] == label]
+        fig.add_bar(
+            y=part["category"], x=part["share_correct"], orientation="h", name=f"{label} messages",
+            marker_color=CLASS_COLORS[label],
+            text=[f"{c}/{n}" for c, n in zip(part["correct"], part["n"], strict=True)],
+            textposition="outside", cliponaxis=False,
+            hovertemplate="%{y}: %{x:.0%} right<extra></extra>",
+        )
+    fig = _style(fig, "Robustness suite: share classified right, by category", "share right", "",
+                 height=max(420, 28 * len(frame) + 120))
+    fig.update_xaxes(range=[0, 1.12], tickformat=".0%")
+    fig.update_layout(barmode="overlay", margin={"l": 200, "r": 40, "t": 60, "b": 60})
+    return fig

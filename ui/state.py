@@ -191,6 +191,31 @@ def explanation(run, text: str, method: str):
     return _explain(str(run.path), _run_stamp(run), text, method)
 
 
+@st.cache_data(show_spinner="Scoring the robustness suite…", max_entries=16)
+def _suite_report(path: str, stamp: float) -> dict:
+    from spamcore.robustness import suite_report
+
+    return suite_report(_load_classifier(path, stamp).predict_proba)
+
+
+def suite_report(run) -> dict:
+    """The run's robustness-suite report: saved with the run, or scored now for runs saved before the suite."""
+    saved = run.metrics.get("robustness")
+    return saved if saved else _suite_report(str(run.path), _run_stamp(run))
+
+
+def suite_misses(report: dict) -> pd.DataFrame:
+    from spamcore.robustness import misses
+
+    return misses(report)
+
+
+def shortcut_probes(run, text: str) -> list:
+    from spamcore.robustness import shortcut_probes as probes
+
+    return probes(run_classifier(run).predict_proba, text)
+
+
 # ------------------------------------------------------------------------------------------------ jobs
 
 

@@ -1,0 +1,169 @@
+"""Outside the test set: each recipe and the TF-IDF baseline on the robustness suite, next to the test split.
+
+    python bench/robustness.py [--update-readme]            # the README table: old default, new defaults, TF-IDF
+    python bench/robustness.py --sweep [--out results.jsonl] # the augmentation study behind the default
+
+Every arm trains through ``spamcore.train.train`` on the seed-42 split of the real data, scores the test split
+and the hand-written suite (``spamcore/suites/robustness.csv``, never trained on), and records wall time. Arms
+run one after another in this process, so their times compare; the bf16 matmul peak measured at the start is
+printed beside them (hosts differ).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+DATA = os.environ.get("SPAMCORE_DATA", str(ROOT.parent / "shared" / "data" / "SMSSpamCollection"))
+
+ALL, MODERN = "crop,digits,numbers", "bundled:modern"
+#: name -> (recipe, overrides). "finetune (before)" is the default before the robustness work.
+README_ARMS: dict[str, tuple[str, dict]] = {
+    "finetune (before: 2 epochs, no augmentation)": ("finetune", {"augment": "", "extra_data": "", "epochs": 2}),
+    "finetune (default)": ("finetune", {}),
+    "frozen (default)": ("frozen", {}),
+}
+SWEEP_ARMS: dict[str, tuple[str, dict]] = {
+    "ft none": ("finetune", {"augment": ""}),
+    "ft crop": ("finetune", {"augment": "crop"}),
+    "ft digits": ("finetune", {"augment": "digits"}),
+    "ft numbers": ("finetune", {"augment": "numbers"}),
+    "ft crop+digits": ("finetune", {"augment": "crop,digits"}),
+    "ft all": ("finetune", {"augment": ALL}),
+    "ft all +weighted": ("finetune", {"augment": ALL, "class_weighted": True}),
+    "ft all +dedupe": ("finetune", {"augment": ALL, "dedupe": True}),
+    "ft all 3 epochs": ("finetune", {"augment": ALL, "epochs": 3}),
+    "ft all lr 5e-5": ("finetune", {"augment": ALL, "lr": 5e-5}),
+    "ft none +modern": ("finetune", {"augment": "", "extra_data": MODERN}),
+    "ft all +modern": ("finetune", {"augment": ALL, "extra_data": MODERN}),
+    "ft all +modern seed 1": ("finetune", {"augment": ALL, "extra_data": MODERN, "seed": 1}),
+    "ft all +modern lr 5e-5": ("finetune", {"augment": ALL, "extra_data": MODERN, "lr": 5e-5}),
+    "ft all +modern lr 5e-5 3 ep": ("finetune", {"augment": ALL, "extra_data": MODERN, "lr": 5e-5, "epochs": 3}),
+    "ft all +modern lr 5e-5 1 ep": ("finetune", {"augment": ALL, "extra_data": MODERN, "lr": 5e-5, "epochs": 1}),
+    "ft all +modern lr 1e-4 1 ep": ("finetune", {"augment": ALL, "extra_data": MODERN, "epochs": 1}),
+    "ft all +modern lr 5e-5 seed 1": ("finetune", {"augment": ALL, "extra_data": MODERN, "lr": 5e-5, "seed": 1}),
+    "ft all +modern lr 5e-5 seed 2": ("finetune", {"augment": ALL, "extra_data": MODERN, "lr": 5e-5, "seed": 2}),
+    "ft crop+digits +modern": ("finetune", {"augment": "crop,digits", "extra_data": MODERN}),
+    "frozen": ("frozen", {"augment": ""}),
+    "frozen mean+all": ("frozen", {"augment": ALL, "pooling": "mean"}),
+    "frozen mean+all+modern": ("frozen", {"augment": ALL, "pooling": "mean", "extra_data": MODERN}),
+}
+
+
+def bf16_peak_gflops() -> float:
+    """Best of a few bf16 matmuls on this device (the in-run peak reported beside the times)."""
+    import torch
+
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    a = torch.randn(2048, 2048, device=device, dtype=torch.bfloat16)
+    best = 0.0
+    for _ in range(5):
+        if device == "cuda":
+            torch.cuda.synchronize()
+        start = time.perf_counter()
+        for _ in range(4):
+            a @ a
+        if device == "cuda":
+            torch.cuda.synchronize()
+        best = max(best, 4 * 2 * 2048**3 / (time.perf_counter() - start) / 1e9)
+    return best
+
+
+def run_arm(name: str, recipe: str, overrides: dict, data, model: str | None) -> dict:
+    from spamcore.config import recipe_defaults
+    from spamcore.data import deduplicate, split_dataset
+    from spamcore.metrics import binary_scores
+    from spamcore.robustness import suite_report
+    from spamcore.train import train
+
+    config = recipe_defaults(recipe, **({"model": model} if model else {})).replace(**overrides)
+    split = split_dataset(deduplicate(data) if config.dedupe else data)
+    start = time.perf_counter()
+    result = train(config, split)
+    seconds = time.perf_counter() - start
+    test = binary_scores(split.test["label"], result.classifier.predict_proba(list(split.test["text"])))
+    suite = suite_report(result.classifier.predict_proba)
+    return {"name": name, "config": config.to_dict(), "seconds": seconds, "test": test, "suite": suite}
+
+
+def run_baseline(data) -> dict:
+    from spamcore.baseline import train_baseline
+    from spamcore.data import split_dataset
+    from spamcore.metrics import binary_scores
+    from spamcore.robustness import suite_report
+
+    split = split_dataset(data)
+    start = time.perf_counter()
+    baseline = train_baseline(split)
+    seconds = time.perf_counter() - start
+    test = binary_scores(split.test["label"], baseline.test_probabilities)
+    suite = suite_report(lambda texts: baseline.model.predict_proba(list(texts))[:, 1])
+    return {"name": "TF-IDF + LR", "config": {}, "seconds": seconds, "test": test, "suite": suite}
+
+
+def summary_table(results: list[dict]) -> str:
+    lines = ["| arm | test spam F1 | typed: spam P / R / F1 | modern: spam P / R / F1 | suite F1 | wall time |",
+             "|---|---|---|---|---|---|"]
+    for r in results:
+        g = {x["group"]: x for x in r["suite"]["groups"]}
+        cells = [f"{g[k]['spam_precision']:.2f} / {g[k]['spam_recall']:.2f} / {g[k]['spam_f1']:.2f}"
+                 for k in ("typed", "modern")]
+        lines.append(f"| {r['name']} | {r['test']['spam_f1']:.3f} | {cells[0]} | {cells[1]} | "
+                     f"{r['suite']['overall']['spam_f1']:.2f} | {r['seconds']:.0f} s |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sweep", action="store_true", help="the augmentation study instead of the README arms")
+    parser.add_argument("--only", help="comma-separated arm names to run")
+    parser.add_argument("--model", help="model id or folder (default: the bundled MiniLM)")
+    parser.add_argument("--out", help="append each arm's result as a JSON line to this file")
+    parser.add_argument("--update-readme", action="store_true")
+    args = parser.parse_args()
+    import transformers
+
+    transformers.utils.logging.set_verbosity_error()
+    transformers.utils.logging.disable_progress_bar()
+    from spamcore.data import read_messages
+    from spamcore.robustness import format_suite_table
+
+    data = read_messages(DATA)
+    peak = bf16_peak_gflops()
+    print(f"bf16 matmul peak in this run: {peak:,.0f} GFLOP/s", flush=True)
+    arms = SWEEP_ARMS if args.sweep else README_ARMS
+    if args.only:
+        arms = {k: v for k, v in arms.items() if k in args.only.split(",")}
+    results = []
+    for name, (recipe, overrides) in arms.items():
+        results.append(run_arm(name, recipe, overrides, data, args.model))
+        r = results[-1]
+        print(f"{name}: {r['seconds']:.1f} s, test F1 {r['test']['spam_f1']:.3f}, "
+              f"suite F1 {r['suite']['overall']['spam_f1']:.3f}", flush=True)
+        if args.out:
+            with open(args.out, "a") as fh:
+                fh.write(json.dumps({k: v for k, v in r.items()}, default=str) + "\n")
+    results.append(run_baseline(data))
+    summary = summary_table(results)
+    categories = format_suite_table({r["name"]: r["suite"] for r in results})
+    print(summary, "\n", categories, sep="\n")
+    if args.update_readme:
+        sys.path.insert(0, str(ROOT / "bench"))
+        from train_speed import cpu_name, update_readme
+
+        head = (f"Measured {date.today().isoformat()} by `python bench/robustness.py` on {cpu_name()}; bf16 matmul "
+                f"peak in the same run {peak:,.0f} GFLOP/s. Test split: 837 messages (seed 42); suite: "
+                f"{len(results[0]['suite']['messages'])} hand-written messages, never trained on. Per category: "
+                "share of messages classified right.")
+        update_readme(f"{head}\n\n{summary}\n\n{categories}", section="robustness")
+
+
+if __name__ == "__main__":
+    main()

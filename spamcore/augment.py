@@ -1,0 +1,111 @@
+"""Training-split augmentation that breaks the SMS collection's shortcuts (pure functions, seeded).
+
+In the 2011 collection spam is long and full of phone numbers and short codes, ham is short and has few
+digits: a model can score 0.99 on its test split by reading length and digits alone, then call "you won a
+prize! call now" ham. Each augmentation adds one transformed copy of every training message, with its label,
+so the model sees the same content without the shortcut:
+
+- ``crop``: a random span of 3–12 consecutive words (short spam exists; long ham exists too);
+- ``digits``: every run of digits (with an attached currency sign) removed (spam without numbers);
+- ``numbers``: ham only, a number phrase of the kinds everyday messages hold (a time, an amount, a code, a
+  phone number) put at a random word position (ham with numbers).
+
+Only the training split is augmented; validation and test stay as they were, so their scores stay comparable
+with runs without augmentation. Case changes are not offered: the default model's vocabulary is uncased, so
+they would change nothing it reads.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from spamcore.errors import ConfigError
+
+AUGMENTATIONS: tuple[str, ...] = ("crop", "digits", "numbers")
+
+_DIGIT_RUN = re.compile(r"[£$€]?\d[\d,.:/-]*\d?[pP]?")
+_SPACES = re.compile(r"\s{2,}")
+
+
+def parse_augmentations(value: str | Sequence[str] | None) -> tuple[str, ...]:
+    """Names from ``"crop,digits"`` (or a sequence), checked, de-duplicated, in :data:`AUGMENTATIONS` order.
+
+    Example: ``parse_augmentations("digits, crop") == ("crop", "digits")``; ``""`` and ``"none"`` give ``()``.
+    """
+    if value is None:
+        return ()
+    names = [n.strip().lower() for n in (value.split(",") if isinstance(value, str) else value)]
+    names = [n for n in names if n and n != "none"]
+    unknown = sorted(set(names) - set(AUGMENTATIONS))
+    if unknown:
+        raise ConfigError(f"unknown augmentation(s) {', '.join(map(repr, unknown))}; choose from "
+                          f"{', '.join(AUGMENTATIONS)} (comma-separated) or 'none'")
+    return tuple(n for n in AUGMENTATIONS if n in names)
+
+
+def span_crop(text: str, rng: np.random.Generator, min_words: int = 3, max_words: int = 12) -> str:
+    """A random run of ``min_words``..``max_words`` consecutive words (the whole text when it is shorter).
+
+    Example: a 2-word text comes back unchanged; a 40-word text comes back as 3 to 12 of its words in order.
+    """
+    words = text.split()
+    if len(words) <= min_words:
+        return text
+    size = int(rng.integers(min_words, min(max_words, len(words)) + 1))
+    start = int(rng.integers(0, len(words) - size + 1))
+    return " ".join(words[start : start + size])
+
+
+def strip_digits(text: str) -> str:
+    """``text`` without its digit runs (and a currency sign in front of one), spaces tidied.
+
+    Example: ``strip_digits("Call 09061701461 to claim £900 now") == "Call to claim now"``
+    """
+    return _SPACES.sub(" ", _DIGIT_RUN.sub("", text)).strip()
+
+
+def insert_number(text: str, rng: np.random.Generator) -> str:
+    """``text`` with one everyday number phrase (time, amount, code, phone number) at a random word position.
+
+    Example: ``insert_number("see you later", rng)`` may give ``"see you at 7:45 later"``.
+    """
+    digits = lambda n: "".join(str(d) for d in rng.integers(0, 10, size=n))  # noqa: E731
+    phrases = (
+        f"at {rng.integers(1, 13)}:{rng.integers(0, 60):02d}",
+        f"{rng.integers(1, 13)}pm",
+        f"£{rng.integers(2, 200)}",
+        f"{rng.integers(2, 500)}.{rng.integers(0, 100):02d}",
+        digits(6),
+        f"07{digits(3)} {digits(6)}",
+        f"no. {rng.integers(1, 300)}",
+    )
+    words = text.split()
+    at = int(rng.integers(0, len(words) + 1))
+    return " ".join([*words[:at], phrases[int(rng.integers(len(phrases)))], *words[at:]])
+
+
+def augment_frame(frame: pd.DataFrame, names: Sequence[str], seed: int) -> pd.DataFrame:
+    """``frame`` followed by one transformed copy per augmentation in ``names``.
+
+    A copy identical to its source, or emptied by the transformation, is left out: it would only weight that
+    message twice. The result has a fresh index; originals come first, in order.
+    """
+    rng = np.random.default_rng(seed)
+    transforms: dict[str, tuple[Callable[[str], str], int | None]] = {
+        "crop": (lambda t: span_crop(t, rng), None),
+        "digits": (strip_digits, None),
+        "numbers": (lambda t: insert_number(t, rng), 0),
+    }
+    parts = [frame[["text", "label"]]]
+    for name in parse_augmentations(list(names)):
+        transform, only_label = transforms[name]
+        source = frame if only_label is None else frame[frame["label"] == only_label]
+        texts = [transform(t) for t in source["text"]]
+        copy = pd.DataFrame({"text": texts, "label": source["label"].to_numpy()})
+        keep = (copy["text"].str.strip() != "") & (copy["text"].to_numpy() != source["text"].to_numpy())
+        parts.append(copy[keep])
+    return pd.concat(parts, ignore_index=True)

@@ -1,0 +1,130 @@
+"""spamcore.augment: known answers on small inputs, seeded determinism, and what reaches the training split."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from spamcore.augment import (
+    AUGMENTATIONS,
+    augment_frame,
+    insert_number,
+    parse_augmentations,
+    span_crop,
+    strip_digits,
+)
+from spamcore.config import BUNDLED_MODERN, recipe_defaults
+from spamcore.corpora import load_extra
+from spamcore.errors import ConfigError, DataError
+from spamcore.train import training_frame
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Call 09061701461 to claim £900 now", "Call to claim now"),
+    ("WIN $5,000.00 today!", "WIN today!"),
+    ("txt WIN to 87121 (18+ only)", "txt WIN to (+ only)"),
+    ("no digits here", "no digits here"),
+    ("12345", ""),
+    ("", ""),
+])
+def test_strip_digits_known_answers(text, expected):
+    assert strip_digits(text) == expected
+
+
+def test_span_crop_keeps_a_run_of_3_to_12_consecutive_words():
+    words = [f"w{i}" for i in range(40)]
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        crop = span_crop(" ".join(words), rng).split()
+        assert 3 <= len(crop) <= 12
+        start = words.index(crop[0])
+        assert crop == words[start : start + len(crop)]
+
+
+@pytest.mark.parametrize("text", ["", "one", "two words", "exactly three words"])
+def test_span_crop_leaves_short_texts_alone(text):
+    assert span_crop(text, np.random.default_rng(0)) == text
+
+
+def test_insert_number_adds_one_phrase_with_digits_and_keeps_the_words_in_order():
+    rng = np.random.default_rng(3)
+    for _ in range(50):
+        out = insert_number("see you at the station", rng)
+        assert any(c.isdigit() for c in out)
+        kept = [w for w in out.split() if w in {"see", "you", "the", "station"}]
+        assert kept == ["see", "you", "the", "station"]
+
+
+def test_parse_augmentations_normalises_and_refuses_unknown_names():
+    assert parse_augmentations("digits, crop") == ("crop", "digits")
+    assert parse_augmentations("none") == parse_augmentations("") == ()
+    assert parse_augmentations(["NUMBERS", "crop", "crop"]) == ("crop", "numbers")
+    with pytest.raises(ConfigError, match=r"unknown augmentation.*'shout'"):
+        parse_augmentations("crop,shout")
+
+
+def test_config_stores_augmentations_in_one_spelling():
+    assert recipe_defaults("frozen", augment="digits,crop").augment == "crop,digits"
+    assert recipe_defaults("frozen", augment="none").augment == ""
+    with pytest.raises(ConfigError):
+        recipe_defaults("frozen", augment="everything")
+
+
+def test_augment_frame_known_answer():
+    frame = pd.DataFrame({"text": ["Call 0800 now to win", "see you soon", "ok"], "label": [1, 0, 0]})
+    out = augment_frame(frame, ["digits"], seed=0)
+    # Only the message with digits changes; unchanged copies are left out.
+    assert out["text"].tolist() == ["Call 0800 now to win", "see you soon", "ok", "Call now to win"]
+    assert out["label"].tolist() == [1, 0, 0, 1]
+
+
+def test_numbers_augmentation_touches_ham_only_and_is_seeded():
+    frame = pd.DataFrame({"text": ["win a prize now", "see you soon", "on my way home"], "label": [1, 0, 0]})
+    one, two = augment_frame(frame, ["numbers"], seed=7), augment_frame(frame, ["numbers"], seed=7)
+    pd.testing.assert_frame_equal(one, two)
+    added = one.iloc[3:]
+    assert len(added) == 2 and (added["label"] == 0).all()
+    assert augment_frame(frame, ["numbers"], seed=8)["text"].tolist() != one["text"].tolist()
+
+
+def test_augment_frame_with_every_augmentation_keeps_originals_first():
+    frame = pd.DataFrame({"text": ["a b c d e f g h i j k l m n o p 123", "hello there friend"], "label": [1, 0]})
+    out = augment_frame(frame, AUGMENTATIONS, seed=0)
+    assert out.iloc[:2]["text"].tolist() == frame["text"].tolist()
+    assert len(out) == 2 + 1 + 1 + 1  # crop of the long one, its digit-free copy, numbers in the ham
+    assert set(out["label"]) == {0, 1}
+
+
+def test_training_frame_adds_extra_data_then_augments(tmp_path):
+    train = pd.DataFrame({"text": ["see you soon", "WIN 100 now"], "label": [0, 1]})
+    extra = tmp_path / "extra.csv"
+    extra.write_text("label,text\nspam,Your parcel fee is unpaid\nham,Your code is 1234\n")
+    plain = recipe_defaults("finetune", augment="", extra_data="")
+    assert training_frame(train, plain).equals(train)
+    with_extra = training_frame(train, plain.replace(extra_data=str(extra)))
+    assert with_extra["text"].tolist()[-2:] == ["Your parcel fee is unpaid", "Your code is 1234"]
+    both = training_frame(train, plain.replace(extra_data=str(extra), augment="digits"))
+    assert "WIN now" in both["text"].tolist() and "Your code is" in both["text"].tolist()
+
+
+def test_bundled_modern_supplement_loads_and_a_bad_extra_file_says_so(tmp_path):
+    modern = load_extra(BUNDLED_MODERN)
+    assert len(modern) >= 100 and set(modern["label"]) == {0, 1}
+    with pytest.raises(DataError, match=r"extra training data: .*not found"):
+        load_extra(str(tmp_path / "missing.csv"))
+
+
+def test_augmented_training_runs_and_is_saved_with_the_run(tiny_model_dir, tmp_path):
+    from conftest import messages_frame
+
+    from spamcore.experiment import run_experiment
+    from spamcore.runs import read_run
+
+    config = recipe_defaults("finetune", model=str(tiny_model_dir), epochs=1, batch_size=8, max_length=16,
+                             precision="fp32", device="cpu", augment="crop,digits", extra_data=BUNDLED_MODERN)
+    info = run_experiment(config, messages_frame(4), tmp_path / "run")
+    again = read_run(tmp_path / "run")
+    assert again.config == config and again.config.augment == "crop,digits"
+    assert info.metrics["split_sizes"]["train"] == 56  # the split itself is not augmented
+    assert {g["group"] for g in info.metrics["robustness"]["groups"]} == {"typed", "modern"}

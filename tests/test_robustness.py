@@ -1,0 +1,79 @@
+"""spamcore.robustness: the hand-written suite, its scoring (known answers with a keyword scorer), probes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from spamcore.corpora import load_extra
+from spamcore.robustness import GROUPS, load_suite, misses, probe_variants, shortcut_probes, suite_report
+
+
+def keyword_scorer(texts):
+    """A stand-in model for known answers: spam when a message says 'win' or 'prize'."""
+    return np.array([0.9 if ("win" in t.lower() or "prize" in t.lower()) else 0.1 for t in texts])
+
+
+def test_suite_has_at_least_200_labelled_messages_in_named_groups():
+    suite = load_suite()
+    assert len(suite) >= 200
+    assert suite["text"].is_unique
+    assert set(suite["label"]) == {0, 1}
+    assert suite["group"].notna().all()
+    assert set(suite["category"]) == {c for cats in GROUPS.values() for c in cats}
+    for _, part in suite.groupby("category"):
+        assert part["label"].nunique() == 1  # a category is all spam or all ham
+        assert len(part) >= 5
+
+
+def test_suite_shares_no_message_with_the_training_supplement():
+    suite = set(load_suite()["text"].str.lower())
+    assert not suite & set(load_extra("bundled:modern")["text"].str.lower())
+
+
+def test_suite_shares_no_message_with_the_sms_collection(real_data):
+    from spamcore.data import read_messages
+
+    corpus = set(read_messages(real_data)["text"].str.lower().str.strip())
+    assert not set(load_suite()["text"].str.lower().str.strip()) & corpus
+
+
+def test_suite_report_known_answer_on_a_small_suite():
+    suite = pd.DataFrame({
+        "category": ["a", "a", "b", "b"], "label": [1, 1, 0, 0], "group": ["typed"] * 4,
+        "text": ["win big", "free money", "see you", "prize giving at school"],
+    })
+    report = suite_report(keyword_scorer, suite=suite)
+    cats = {c["category"]: c for c in report["categories"]}
+    assert (cats["a"]["correct"], cats["a"]["n"], cats["b"]["correct"]) == (1, 2, 1)
+    overall = report["overall"]
+    assert overall["spam_precision"] == 0.5 and overall["spam_recall"] == 0.5
+    assert overall["ham_precision"] == 0.5 and overall["accuracy"] == 0.5
+    wrong = misses(report)
+    assert set(wrong["text"]) == {"free money", "prize giving at school"}
+
+
+def test_suite_report_on_the_real_suite_has_every_group():
+    report = suite_report(keyword_scorer)
+    assert [g["group"] for g in report["groups"]] == list(GROUPS)
+    assert sum(c["n"] for c in report["categories"]) == len(report["messages"]) == len(load_suite())
+
+
+def test_probe_variants_known_answer():
+    variants = dict(probe_variants("WIN £900 now, call 0906 today to claim it"))
+    assert variants["as written"] == "WIN £900 now, call 0906 today to claim it"
+    assert variants["first 6 words"] == "WIN £900 now, call 0906 today"
+    assert variants["numbers removed"] == "WIN now, call today to claim it"
+    assert variants["lower case"] == "win £900 now, call 0906 today to claim it"
+
+
+def test_probe_variants_drop_repeats_and_empties():
+    assert [c for c, _ in probe_variants("ok")] == ["as written", "upper case"]
+    assert [c for c, _ in probe_variants("123")] == ["as written"]
+
+
+def test_shortcut_probes_score_every_variant():
+    probes = shortcut_probes(keyword_scorer, "You WIN a prize, call 0800 123")
+    assert probes[0].change == "as written"
+    assert all(p.spam_probability == pytest.approx(0.9) for p in probes)
