@@ -38,6 +38,10 @@ m1.metric("Test accuracy", f"{metrics['accuracy']:.1%}")
 m2.metric("Spam F1", f"{spam['f1']:.3f}")
 m3.metric("Spam recall (spam caught)", f"{spam['recall']:.1%}")
 m4.metric("Test messages", f"{metrics['n']:,}")
+if metrics.get("scored_on"):
+    scored = metrics["scored_on"]
+    st.info(f"This run was stopped, so it was scored on {scored['messages']:,} of its {scored['of']:,} test "
+            "messages (a random sample: the split is shuffled) to finish within seconds.", icon=":material/info:")
 
 st.subheader("Classification report (test set)")
 table = pd.DataFrame(report_table(metrics)).rename(columns={"f1": "F1"})

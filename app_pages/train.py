@@ -70,8 +70,7 @@ with st.container(border=True):
     start = st.button("Start training", key="train_start", type="primary", icon=":material/play_arrow:",
                       disabled=busy)
     if busy:
-        st.warning(f"Start is off while another training runs — {job.snapshot().describe()}. One training at a "
-                   "time on this server: wait for it to finish, or stop it below.", icon=":material/hourglass_top:")
+        st.caption("Start is off while a training runs (one at a time on this runs folder): its progress is below.")
 
 if start:
     try:
@@ -91,22 +90,31 @@ if job is None:
     st.stop()
 
 live = job.active
-st.button("Stop", key="train_stop", icon=":material/stop:", on_click=job.stop, disabled=not live,
-          help="Ends training after the current step; the best checkpoint so far is kept.")
 
 
 @st.fragment(run_every=POLL_SECONDS if live else None)
 def job_panel() -> None:
-    """Redrawn every second while the job runs: progress, live loss chart, epoch table."""
+    """Redrawn every second while the job runs, all from one snapshot: status, Stop, progress, chart, epochs."""
     from spamcore.history import overfitting_signals
     from spamcore.report import epoch_table, smooth, smoothing_weight
 
     snap = job.snapshot()
+    stopping = snap.status == "stopping"
+    st.button("Kill now" if stopping else "Stop", key="train_stop", icon=":material/stop:", on_click=job.stop,
+              disabled=not snap.active,
+              help="Kills the trainer at once (the best checkpoint so far stays)." if stopping else
+                   "Ends training after the current step; the best checkpoint so far is kept.")
+    if snap.active:
+        st.warning(f"Start is off while a training runs — {snap.describe()}. One training at a time on this runs "
+                   "folder: wait for it to finish, or stop it.", icon=":material/hourglass_top:")
+    if stopping:
+        st.info("Stopping: the trainer finishes its current step, keeps the best checkpoint and scores it…",
+                icon=":material/stop_circle:")
     st.subheader(f"Run {snap.run_name}")
     st.caption(f"{snap.config.recipe} recipe · {state.model_label(snap.config.model)} · {snap.data_name} · "
                f"{snap.config.epochs} epochs · status: {snap.status}")
-    if snap.config.max_rows is not None and snap.config.max_rows >= job.data_rows:
-        st.info(f"Row limit {snap.config.max_rows:,} is not below the {job.data_rows:,} messages of this data: "
+    if snap.config.max_rows is not None and snap.config.max_rows >= snap.data_rows:
+        st.info(f"Row limit {snap.config.max_rows:,} is not below the {snap.data_rows:,} messages of this data: "
                 "training on all of them.", icon=":material/info:")
     eta = f"{snap.eta:.0f} s" if snap.eta is not None else "…"
     if snap.stage in ("loading", "queued"):
@@ -141,7 +149,10 @@ def job_panel() -> None:
     if len(records):
         st.dataframe(records, hide_index=True, width="stretch", key="train_epochs_table")
     if snap.status == "failed":
-        st.error(f"Training failed: {snap.error}", icon=":material/error:")
+        first, _, rest = (snap.error or "unknown error").partition("\n")
+        st.error(f"Training failed: {first}", icon=":material/error:")
+        if rest:
+            st.code(rest, language=None)
     elif snap.status == "stopped":
         st.warning(f"Stopped. {snap.error or 'The best checkpoint so far was kept and scored on the test set.'}",
                    icon=":material/stop_circle:")

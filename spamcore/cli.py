@@ -12,6 +12,7 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 
 from spamcore.augment import AUGMENTATIONS
 from spamcore.config import BUNDLED_MODERN, DEVICES, POOLINGS, PRECISIONS, RECIPES, recipe_defaults
@@ -26,8 +27,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     t = sub.add_parser("train", help="train a classifier and write a run folder")
     t.add_argument("--data", help="labelled messages (UCI, CSV or TSV); default: $SPAMCORE_DATA, cache, download")
-    t.add_argument("--recipe", choices=RECIPES, default="frozen", help="frozen encoder + MLP head, or full fine-tuning")
+    t.add_argument("--recipe", choices=RECIPES, help="frozen encoder + MLP head (default), or full fine-tuning")
     t.add_argument("--out", required=True, help="run folder to create")
+    t.add_argument("--config", help="JSON file of training settings (a run's run.json or job.json works); "
+                   "flags given too override it")
+    t.add_argument("--data-name", dest="data_name", help=argparse.SUPPRESS)  # how the app names its data
+    t.add_argument("--report-to", dest="report_to", choices=("none", "tensorboard", "mlflow", "wandb", "all"),
+                   help="also log losses and metrics to an experiment tracker through Accelerate (off by default); "
+                        "TensorBoard logs go to RUN/logs")
     t.add_argument("--model", help="Hugging Face id or local folder (default: the bundled MiniLM BERT)")
     t.add_argument("--epochs", type=int)
     t.add_argument("--max-length", type=int, dest="max_length")
@@ -92,17 +99,25 @@ def _train(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from spamcore.data import read_messages, resolve_data
+    from spamcore.distributed import is_main_process
     from spamcore.experiment import run_experiment
+    from spamcore.jobs import hold_run_lock
     from spamcore.metrics import format_report
+    from spamcore.progress import ProgressWriter
     from spamcore.train import EpochRecord, StageProgress, StepProgress
 
-    config = recipe_defaults(
-        args.recipe, model=args.model, epochs=args.epochs, max_length=args.max_length,
+    base = _config_file(args.config) if args.config else None
+    overrides = dict(
+        model=args.model, epochs=args.epochs, max_length=args.max_length,
         batch_size=args.batch_size, lr=args.lr, seed=args.seed, device=args.device, pooling=args.pooling,
         precision=args.precision, max_rows=args.max_rows, patience=args.patience, augment=args.augment,
         extra_data=None if args.extra_data is None else ("" if args.extra_data == "none" else args.extra_data),
         dedupe=args.dedupe,
     )
+    if base is not None:
+        config = base.replace(**{k: v for k, v in overrides.items() if v is not None})
+    else:
+        config = recipe_defaults(args.recipe or "frozen", **overrides)
     data_path = resolve_data(args.data)
     data = read_messages(data_path)
     print(f"{len(data)} messages from {data_path}; recipe {config.recipe}, model {config.model}", file=sys.stderr)
@@ -144,22 +159,79 @@ def _train(args: argparse.Namespace) -> int:
                   f"val acc {event.val_accuracy:.3f}  val spam F1 {event.val_spam_f1:.3f}  "
                   f"{event.seconds:.1f}s{best}", flush=True)
 
-    previous = signal.signal(signal.SIGINT, on_sigint)
+    main_process = is_main_process()
+    run_dir = Path(args.out)
+    # Only the main process of a launch writes progress. The run lock is taken at the first event, once the run
+    # folder exists (a run refused before that leaves no folder behind).
+    writer = ProgressWriter(run_dir) if main_process else None
+    lock: list[int] = []
+
+    def listen(event) -> None:
+        if writer is not None:
+            if not lock:
+                lock.append(hold_run_lock(run_dir))  # held until this process exits
+            writer(event)
+        show(event)
+
+    previous = {sig: signal.signal(sig, on_sigint) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        info = run_experiment(config, data, args.out, data_name=str(data_path), callback=show, stop=stop)
-    except RuntimeError:
-        if stop.is_set():  # Ctrl-C before the first step: nothing was trained; an interruption, not a crash
-            raise KeyboardInterrupt from None
+        info = run_experiment(config, data, run_dir, data_name=args.data_name or str(data_path), callback=listen,
+                              stop=stop, report_to=_report_to(args.report_to))
+    except BaseException as err:
+        if writer is not None and run_dir.is_dir():
+            stopped = stop.is_set() and isinstance(err, (RuntimeError, KeyboardInterrupt))
+            writer.status("stopped" if stopped else "failed",
+                          "stopped before the first step; nothing to keep" if stopped else str(err)[:500])
+        if isinstance(err, RuntimeError) and stop.is_set():
+            raise KeyboardInterrupt from None  # a stop before the first step: an interruption, not a crash
         raise
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         _close(bars)
+    if not main_process:
+        return 0
+    writer.status("stopped" if info.status == "stopped" else "finished")
+    writer.close()
     meta = info.meta
     print(f"\nbest epoch {meta['best_epoch']} of {meta['epochs_run']}; {meta['seconds']:.1f}s on {meta['device']}"
           f"{' (bf16)' if meta['bf16'] else ''}; status {meta['status']}")
     print(f"test set ({info.metrics['n']} messages):\n{format_report(info.metrics)}")
     print(f"run saved to {info.path}")
     return 0
+
+
+def _report_to(name: str | None) -> str | None:
+    """The Accelerate tracker to log to, checked to be installed (each is an optional package)."""
+    if not name or name == "none":
+        return None
+    import importlib.util
+
+    package = {"tensorboard": "tensorboard", "mlflow": "mlflow", "wandb": "wandb"}.get(name)
+    if package is not None and importlib.util.find_spec(package) is None:
+        raise SpamcoreError(f"--report-to {name} needs the {package} package: pip install {package}")
+    return name
+
+
+def _config_file(path: str):
+    """A TrainConfig from a JSON file: the settings themselves, or a file with a ``config`` section."""
+    from spamcore.config import TrainConfig
+    from spamcore.errors import ConfigError
+
+    try:
+        values = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as err:
+        raise ConfigError(f"--config {path}: cannot be read ({err.strerror})") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ConfigError(f"--config {path}: not valid JSON ({err})") from None
+    if isinstance(values, dict) and isinstance(values.get("config"), dict):
+        values = values["config"]
+    if not isinstance(values, dict):
+        raise ConfigError(f"--config {path}: expected a JSON object of training settings")
+    try:
+        return TrainConfig.from_dict(values)
+    except TypeError as err:
+        raise ConfigError(f"--config {path}: {err}") from None
 
 
 def _close(bars: dict) -> None:

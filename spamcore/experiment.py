@@ -18,10 +18,12 @@ from spamcore import __version__
 from spamcore.baseline import DESCRIPTION as BASELINE_DESCRIPTION
 from spamcore.baseline import train_baseline
 from spamcore.config import TrainConfig
-from spamcore.data import cache_dir, deduplicate, split_dataset, subsample
+from spamcore.data import Split, cache_dir, deduplicate, split_dataset, subsample
+from spamcore.distributed import is_main_process
 from spamcore.errors import ConfigError, DataError
 from spamcore.metrics import classification_report
 from spamcore.predict import SpamClassifier
+from spamcore.progress import JOB_FILES
 from spamcore.robustness import suite_report
 from spamcore.runs import (
     FORMAT_VERSION,
@@ -37,6 +39,9 @@ from spamcore.runs import (
     write_json,
 )
 from spamcore.train import EpochRecord, Progress, StepProgress, TrainResult, train
+
+#: Test messages a stopped run is scored on (its metrics say "scored_on").
+STOPPED_TEST_LIMIT = 2000
 
 
 def data_fingerprint(frame: pd.DataFrame) -> str:
@@ -55,7 +60,8 @@ def run_experiment(
     data_name: str = "data",
     callback: Callable[[Progress], None] | None = None,
     stop: threading.Event | None = None,
-) -> RunInfo:
+    report_to: str | None = None,
+) -> RunInfo | None:
     """Train ``config`` on ``data`` and write the complete run to ``run_dir`` (which must not exist yet).
 
     The best checkpoint is written whenever validation loss improves, so a stopped or killed run keeps it.
@@ -63,11 +69,14 @@ def run_experiment(
     checkpoint is removed again, so no half-written run is left behind.
     """
     run_dir = Path(run_dir)
-    if run_dir.exists() and any(run_dir.iterdir()):
+    if run_dir.exists() and any(p.name not in JOB_FILES for p in run_dir.iterdir()):
         raise ConfigError(f"run folder {str(run_dir)!r} already exists and is not empty; choose another name")
     frame = subsample(deduplicate(data) if config.dedupe else data, config.max_rows)
     split = split_dataset(frame)
     check_model(config)
+    if not is_main_process():  # another process of a data-parallel launch: train in step, write nothing
+        train(config, split, stop=stop, report_to=report_to)
+        return None
     meta = {
         "format": FORMAT_VERSION,
         "spamcore_version": __version__,
@@ -101,7 +110,7 @@ def run_experiment(
     try:
         result = train(
             config, split, callback=listen, stop=stop, on_best=checkpoint,
-            feature_cache_dir=cache_dir() / "features",
+            feature_cache_dir=cache_dir() / "features", report_to=report_to, log_dir=run_dir / "logs",
         )
     except BaseException as err:
         if not epochs:  # nothing was checkpointed: leave no run behind
@@ -113,13 +122,18 @@ def run_experiment(
     history = {"epochs": [asdict(r) for r in result.history], "steps": steps}
     write_json(run_dir / HISTORY_FILE, history)
 
-    probs = result.classifier.predict_proba(list(split.test["text"]))
-    report = classification_report(split.test["label"].to_numpy(), probs)
+    # A stopped run must reach its final state in seconds, also on a large upload: it is scored on a sample of the
+    # test split (the split is shuffled, so its first rows are one), and says so.
+    test = split.test.iloc[:STOPPED_TEST_LIMIT] if result.stopped else split.test
+    probs = result.classifier.predict_proba(list(test["text"]))
+    report = classification_report(test["label"].to_numpy(), probs)
     report["split_sizes"] = split.sizes()
-    predictions = split.test.assign(spam_probability=probs.round(6))
+    if len(test) < len(split.test):
+        report["scored_on"] = {"messages": len(test), "of": len(split.test), "why": "stopped"}
+    predictions = test.assign(spam_probability=probs.round(6))
     # The TF-IDF reference on the same split (well under a second): a run that cannot have one still counts.
     try:
-        baseline = train_baseline(split)
+        baseline = train_baseline(Split(split.train, split.validation, test))
         report["baseline"] = baseline.summary()
         predictions["baseline_spam_probability"] = baseline.test_probabilities.round(6)
     except DataError as err:
@@ -146,11 +160,13 @@ def check_model(config: TrainConfig) -> None:
 
 
 def _remove_run(run_dir: Path, created: bool) -> None:
-    """Delete what this run wrote (the whole folder when it created it; else its contents)."""
+    """Delete what this run wrote (the whole folder when it created it; else its contents but a job's files)."""
     if created:
         shutil.rmtree(run_dir, ignore_errors=True)
         return
     for child in run_dir.iterdir():
+        if child.name in JOB_FILES:
+            continue
         if child.is_dir() and not child.is_symlink():
             shutil.rmtree(child, ignore_errors=True)
         else:

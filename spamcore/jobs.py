@@ -1,23 +1,34 @@
-"""Background training jobs, shared by every session of one server process.
+"""Training jobs as processes: the web server starts and watches them; it never trains itself.
 
-A front end (the Streamlit app) must not train inside a page: a rerun, a reload or a closed tab would lose the
-run. Instead it asks the process-wide :class:`JobManager` (``get_manager()``) to start a :class:`Job`, which runs
-:func:`spamcore.experiment.run_experiment` in a daemon thread. The thread makes no UI calls; it only updates the
-job's lock-protected state from the training callback. Pages poll ``job.snapshot()`` — an immutable
-:class:`JobSnapshot` — and redraw. Jobs are keyed by run name, so a reloaded page or another session finds the
-same job again.
+A job is ``spamcore train`` running as its own process (the same command a user types), started with a
+configurable launcher prefix (``$SPAMCORE_LAUNCHER``; default: this Python, ``-m spamcore``; e.g.
+``accelerate launch --num_processes 8 -m spamcore`` for a multi-GPU node). Everything about a job lives in
+its run folder, so any server process — a restarted one, or a second one sharing the runs folder — sees the same
+jobs:
 
-By default one job runs at a time per process (``$SPAMCORE_MAX_JOBS`` changes it): a second start is refused
-with :class:`JobBusyError`, whose message says which run is busy, with what recipe, and how far it is.
+- ``job.json``: who started it, the command, the trainer's pid;
+- ``progress.jsonl``: the trainer's progress (see :mod:`spamcore.progress`);
+- ``trainer.log``: the trainer's stdout and stderr (its last lines explain a crash);
+- ``job.lock``: locked (``flock``) by the trainer for as long as it lives: a dead trainer cannot look alive;
+- ``stop-requested``: written by Stop, so every screen can say "stopping" at once.
+
+One training at a time per runs folder (``$SPAMCORE_MAX_JOBS`` slots): the launcher takes a slot lock under
+``runs/.locks/`` and hands it to the child process, which holds it until it exits — an OS-level lock, shared by
+every server on the same runs folder, released by the kernel even when the trainer is killed.
 """
 
 from __future__ import annotations
 
-import logging
+import contextlib
+import fcntl
+import json
 import os
-import threading
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,14 +36,18 @@ import pandas as pd
 
 from spamcore.config import TrainConfig
 from spamcore.errors import ConfigError, SpamcoreError
+from spamcore.progress import FINAL_STATUSES, shared_reader
 
-log = logging.getLogger(__name__)
-
-#: Job statuses. ``queued`` and ``running`` are active; the other three are final.
-STATUSES: tuple[str, ...] = ("queued", "running", "finished", "stopped", "failed")
-ACTIVE: tuple[str, ...] = ("queued", "running")
-#: Finished jobs kept in memory (their runs stay on disk regardless).
-KEEP_FINISHED = 20
+#: Job statuses. ``queued``, ``running`` and ``stopping`` are active; the other three are final.
+STATUSES: tuple[str, ...] = ("queued", "running", "stopping", "finished", "stopped", "failed")
+ACTIVE: tuple[str, ...] = ("queued", "running", "stopping")
+JOB_FILE = "job.json"
+LOG_FILE = "trainer.log"
+LOCK_FILE = "job.lock"
+STOP_FILE = "stop-requested"
+UPLOAD_FILE = "training-data.tsv"
+#: Seconds a launched trainer may take to lock its run before a dead process counts as failed.
+START_GRACE = 120.0
 
 
 class JobBusyError(SpamcoreError):
@@ -41,7 +56,7 @@ class JobBusyError(SpamcoreError):
 
 @dataclass(frozen=True)
 class JobSnapshot:
-    """What a job looks like at one moment; safe to read from any thread."""
+    """What a job looks like at one moment."""
 
     run_name: str
     run_dir: Path
@@ -49,16 +64,17 @@ class JobSnapshot:
     data_name: str
     status: str  # one of STATUSES
     stage: str  # "queued", "loading", "encoding", "training", "evaluating", "done"
-    stage_done: int  # progress inside the stage (e.g. messages encoded)
+    stage_done: int
     stage_total: int
     epoch: int  # current epoch, 1-based (0 before the first step)
     step: int  # optimiser steps done over the whole run
     total_steps: int  # 0 until the first step reports it
     elapsed: float  # seconds since the job started
     eta: float | None  # estimated seconds left for the training steps; None when unknown
-    step_losses: tuple[float, ...]  # training loss of every step so far
+    step_losses: tuple[float, ...]
     epoch_records: tuple  # spamcore.train.EpochRecord of each finished epoch
     error: str | None  # why the job failed (or why a stop left nothing to keep)
+    data_rows: int = 0  # messages in the data it was started on (before any row limit)
 
     @property
     def active(self) -> bool:
@@ -66,199 +82,283 @@ class JobSnapshot:
 
     @property
     def fraction(self) -> float:
-        """Share of the run done, 0..1 (steps when training, the stage's progress before)."""
+        """Share of the run done, 0..1."""
         if self.status == "finished":
             return 1.0
-        if self.total_steps:
-            return min(1.0, self.step / self.total_steps)
-        return 0.0
+        return min(1.0, self.step / self.total_steps) if self.total_steps else 0.0
 
     def describe(self) -> str:
-        """One line about the job, e.g. ``run 'x' (frozen, bundled:minilm-l6): epoch 2/10, step 300/2440, 12%``."""
-        where = f"{self.stage}"
+        """One line about the job, e.g. ``run 'x' (frozen recipe, ...) is running: epoch 2/10, step 300/2440 ...``."""
+        where = self.stage
         if self.stage == "encoding" and self.stage_total:
             where = f"encoding messages {self.stage_done}/{self.stage_total}"
         elif self.total_steps:
             where = (f"epoch {self.epoch}/{self.config.epochs}, step {self.step}/{self.total_steps} "
                      f"({self.fraction:.0%})")
-        eta = f", about {self.eta:.0f} s left" if self.eta is not None and self.active else ""
+        eta = f", about {self.eta:.0f} s left" if self.eta is not None and self.status == "running" else ""
         return (f"run {self.run_name!r} ({self.config.recipe} recipe, model {self.config.model}, "
                 f"data {self.data_name}) is {self.status}: {where}, {self.elapsed:.0f} s elapsed{eta}")
 
 
+def _locked(path: Path) -> bool:
+    """Whether another process holds an flock on ``path`` (False when the file does not exist)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)
+
+
+def hold_run_lock(run_dir: Path) -> int:
+    """Lock ``run_dir/job.lock`` for the life of this process (the trainer calls this); returns the fd."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(run_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return fd
+
+
+def _pid_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie (exited, not yet reaped by its parent) is not alive
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+def _tail(path: Path, lines: int = 8) -> str:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+    kept = [line for line in text.replace("\r", "\n").splitlines() if line.strip()]
+    return "\n".join(kept[-lines:])
+
+
 class Job:
-    """One training run in a background thread. Create jobs with :meth:`JobManager.start`."""
+    """A training job, read from its run folder. Create jobs with :meth:`JobManager.start`."""
 
-    def __init__(self, run_name: str, run_dir: Path, config: TrainConfig, data_name: str) -> None:
-        self.run_name, self.run_dir, self.config, self.data_name = run_name, run_dir, config, data_name
-        self.stop_event = threading.Event()
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-        self._started = time.monotonic()
-        self._first_step_at: float | None = None
-        self._finished_at: float | None = None
-        self._status = "queued"
-        self._stage, self._stage_done, self._stage_total = "queued", 0, 0
-        self._epoch = self._step = self._total_steps = 0
-        self._losses: list[float] = []
-        self._epochs: list = []
-        self._error: str | None = None
-        self.info = None  # the RunInfo of the finished run
-        self.data_rows = 0  # messages in the data it was started on (before any row limit)
+    def __init__(self, run_dir: Path, process: subprocess.Popen | None = None) -> None:
+        self.run_dir = Path(run_dir)
+        self.run_name = self.run_dir.name
+        self.process = process  # set in the server that launched it (reaps the child)
+        self._meta = json.loads((self.run_dir / JOB_FILE).read_text(encoding="utf-8"))
+        self.config = TrainConfig.from_dict(self._meta["config"])
+        self.data_name = str(self._meta.get("data_name", "data"))
+        self.data_rows = int(self._meta.get("data_rows", 0))
+        self._reader = shared_reader(self.run_dir)
 
-    # ------------------------------------------------------------------------------------------ reading
+    @property
+    def started(self) -> float:
+        """Wall-clock time the job was launched."""
+        return float(self._meta.get("started", 0.0))
+
+    @property
+    def pid(self) -> int | None:
+        return self._meta.get("pid")
+
+    def _trainer_alive(self) -> bool:
+        if _locked(self.run_dir / LOCK_FILE):
+            return True
+        if self.process is not None:
+            return self.process.poll() is None
+        # Not locked yet: a trainer just launched is still importing torch.
+        return _pid_alive(self.pid) and time.time() - float(self._meta.get("started", 0)) < START_GRACE
 
     def snapshot(self) -> JobSnapshot:
-        with self._lock:
-            end = self._finished_at if self._finished_at is not None else time.monotonic()
-            return JobSnapshot(
-                run_name=self.run_name, run_dir=self.run_dir, config=self.config, data_name=self.data_name,
-                status=self._status, stage=self._stage, stage_done=self._stage_done,
-                stage_total=self._stage_total, epoch=self._epoch, step=self._step,
-                total_steps=self._total_steps, elapsed=end - self._started, eta=self._eta(end),
-                step_losses=tuple(self._losses), epoch_records=tuple(self._epochs), error=self._error,
-            )
-
-    def _eta(self, now: float) -> float | None:
-        """Seconds left at the mean step rate so far (epoch validation is not counted)."""
-        if self._first_step_at is None or self._step < 2 or not self._total_steps:
-            return None
-        if self._status not in ACTIVE:
-            return 0.0
-        per_step = (now - self._first_step_at) / (self._step - 1)
-        return per_step * (self._total_steps - self._step)
+        progress = self._reader.read()
+        alive = self._trainer_alive()
+        stop_asked = (self.run_dir / STOP_FILE).exists()
+        error = progress.error
+        if progress.status in FINAL_STATUSES:
+            status = progress.status
+        elif alive:
+            status = "stopping" if stop_asked else ("running" if progress.started is not None else "queued")
+        else:  # exited without a final line: killed, crashed, or refused its settings
+            status = "failed"
+            tail = _tail(self.run_dir / LOG_FILE)
+            error = ("the trainer process ended without finishing" + (" (killed)" if stop_asked else "")
+                     + (f"; its last output:\n{tail}" if tail else ""))
+        started = float(self._meta.get("started", progress.started or time.time()))
+        end = time.time() if status in ACTIVE else (progress.last_at or time.time())
+        return JobSnapshot(
+            run_name=self.run_name, run_dir=self.run_dir, config=self.config, data_name=self.data_name,
+            status=status, stage=progress.stage if status in ACTIVE or progress.status else "done",
+            stage_done=progress.stage_done, stage_total=progress.stage_total, epoch=progress.epoch,
+            step=progress.step, total_steps=progress.total_steps, elapsed=max(0.0, end - started),
+            eta=_eta(progress, status), step_losses=tuple(progress.step_losses),
+            epoch_records=tuple(_records(progress.epoch_records)), error=error, data_rows=self.data_rows,
+        )
 
     @property
     def active(self) -> bool:
-        with self._lock:
-            return self._status in ACTIVE
-
-    # ------------------------------------------------------------------------------------------ control
+        return self.snapshot().active
 
     def stop(self) -> None:
-        """Ask the training to end after the current step; the best checkpoint so far is kept."""
-        self.stop_event.set()
+        """Ask the trainer to stop after its current step (it keeps the best checkpoint). A second call kills it."""
+        marker = self.run_dir / STOP_FILE
+        second = marker.exists()
+        marker.write_text(f"{time.time():.3f}\n")
+        if not self._trainer_alive() or not self.pid:
+            return
+        # The launcher (and, with accelerate, its workers) runs in its own process group: signal all of it.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(os.getpgid(self.pid), signal.SIGKILL if second else signal.SIGTERM)
 
-    def wait(self, timeout: float | None = None) -> bool:
-        """Block until the job's thread ends (or ``timeout`` seconds pass); True when it ended."""
-        if self._thread is not None:
-            self._thread.join(timeout)
-        return not self.active
+    def wait(self, timeout: float | None = None, poll: float = 0.2) -> bool:
+        """Block until the job reaches a final status (or ``timeout`` seconds pass); True when it did."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.active:
+            if deadline is not None and time.monotonic() > deadline:
+                return False
+            time.sleep(poll)
+        if self.process is not None:
+            self.process.poll()
+        return True
 
-    # ------------------------------------------------------------------------------- the worker thread
 
-    def _listen(self, event) -> None:
-        """Training callback: turn progress records into the job's state (no UI calls here)."""
-        from spamcore.train import EpochRecord, StageProgress, StepProgress
+def _eta(progress, status: str) -> float | None:
+    if status not in ACTIVE:
+        return 0.0 if status == "finished" else None
+    if progress.first_step_at is None or progress.step < 2 or not progress.total_steps:
+        return None
+    per_step = (time.time() - progress.first_step_at) / (progress.step - 1)
+    return per_step * (progress.total_steps - progress.step)
 
-        with self._lock:
-            if isinstance(event, StepProgress):
-                if self._first_step_at is None:
-                    self._first_step_at = time.monotonic()
-                self._stage = "training"
-                self._epoch, self._step, self._total_steps = event.epoch, event.global_step, event.total_steps
-                self._losses.append(event.loss)
-            elif isinstance(event, EpochRecord):
-                self._epochs.append(event)
-                last = event.partial or event.epoch >= self.config.epochs
-                self._stage = "evaluating" if last else "training"
-            elif isinstance(event, StageProgress):
-                self._stage, self._stage_done, self._stage_total = event.stage, event.done, event.total
 
-    def _run(self, data: pd.DataFrame) -> None:
-        from spamcore.experiment import run_experiment
+def _records(rows: list[dict]) -> list:
+    from spamcore.train import EpochRecord
 
-        with self._lock:
-            self._status = "running"
-            self._stage = "loading"
-        try:
-            info = run_experiment(self.config, data, self.run_dir, data_name=self.data_name,
-                                  callback=self._listen, stop=self.stop_event)
-        except SpamcoreError as err:
-            self._finish("failed", str(err))
-        except Exception as err:  # any other failure is reported on the job, and logged with its traceback
-            if self.stop_event.is_set():
-                self._finish("stopped", f"stopped before anything was trained ({err})")
-            else:
-                log.exception("training job %s failed", self.run_name)
-                self._finish("failed", f"{type(err).__name__}: {err}")
-        else:
-            self.info = info
-            self._finish("stopped" if info.status == "stopped" else "finished", None)
+    return [EpochRecord(**row) for row in rows]
 
-    def _finish(self, status: str, error: str | None) -> None:
-        with self._lock:
-            self._status, self._error = status, error
-            self._stage = "done"
-            self._finished_at = time.monotonic()
+
+def launcher_prefix() -> list[str]:
+    """The command that runs ``spamcore`` for a job: ``$SPAMCORE_LAUNCHER`` split like a shell would, else this
+    Python with ``-m spamcore``. Example: ``SPAMCORE_LAUNCHER="accelerate launch --num_processes 8 -m spamcore"``."""
+    raw = os.environ.get("SPAMCORE_LAUNCHER", "").strip()
+    return shlex.split(raw) if raw else [sys.executable, "-m", "spamcore"]
+
+
+def trainer_niceness() -> int:
+    """``$SPAMCORE_TRAINER_NICE`` (default 10): the trainer yields the CPU to the server's classifications."""
+    raw = os.environ.get("SPAMCORE_TRAINER_NICE", "10").strip()
+    try:
+        return max(0, min(19, int(raw)))
+    except ValueError:
+        raise ConfigError(f"SPAMCORE_TRAINER_NICE must be a whole number from 0 to 19; got {raw!r}") from None
 
 
 class JobManager:
-    """All jobs of this process, keyed by run name; at most ``max_jobs`` active at once."""
+    """Starts jobs as processes and finds them again from the runs folder alone."""
 
-    def __init__(self, max_jobs: int = 1) -> None:
+    def __init__(self, runs_root: str | os.PathLike[str], max_jobs: int = 1) -> None:
         if isinstance(max_jobs, bool) or not isinstance(max_jobs, int) or max_jobs < 1:
             raise ConfigError(f"max_jobs must be a whole number of at least 1; got {max_jobs!r}")
+        self.runs_root = Path(runs_root)
         self.max_jobs = max_jobs
-        self._lock = threading.Lock()
-        self._jobs: OrderedDict[str, Job] = OrderedDict()
+        self._launched: dict[str, subprocess.Popen] = {}
 
     def start(
-        self, config: TrainConfig, data: pd.DataFrame, data_name: str, runs_root: str | os.PathLike[str],
-        run_name: str | None = None,
+        self, config: TrainConfig, data: pd.DataFrame, data_name: str, run_name: str | None = None,
+        data_path: str | os.PathLike[str] | None = None,
     ) -> Job:
-        """Start training ``config`` on ``data`` into ``runs_root/run_name`` in a background thread.
+        """Launch ``spamcore train`` for ``config`` into ``runs_root/run_name``.
 
-        Raises :class:`JobBusyError` when ``max_jobs`` jobs are active, and a :class:`SpamcoreError` for a bad
-        run name, an existing run folder, or data that cannot be split — before any thread starts.
+        ``data_path`` is a file the trainer can read (the built-in collection); without one, ``data`` is written
+        into the run folder. Raises :class:`JobBusyError` when every slot is taken, and a
+        :class:`SpamcoreError` for a bad run name, an existing run or unusable data — before anything starts.
         """
         from spamcore.data import split_dataset, subsample
+        from spamcore.experiment import check_model
         from spamcore.runs import new_run_name, run_path
 
         run_name = run_name or new_run_name(config.recipe)
-        run_dir = run_path(runs_root, run_name)
-        split_dataset(subsample(data, config.max_rows))  # refuse unusable data now, not in the thread
-        with self._lock:
-            active = [job for job in self._jobs.values() if job.active]
-            if len(active) >= self.max_jobs:
-                busy = "; ".join(job.snapshot().describe() for job in active)
-                raise JobBusyError(
-                    f"Training is busy — {busy}. Only {self.max_jobs} training(s) can run at a time on this "
-                    "server: wait for it to finish, or stop it on the Train page."
+        run_dir = run_path(self.runs_root, run_name)
+        split_dataset(subsample(data, config.max_rows))  # refuse unusable data and models now, not in the trainer
+        check_model(config)
+        if run_dir.exists() and any(run_dir.iterdir()):
+            raise ConfigError(f"a run named {run_name!r} already exists; choose another name")
+        slot = self._take_slot()
+        try:
+            run_dir.mkdir(parents=True, exist_ok=True)
+            if data_path is None:
+                data_path = run_dir / UPLOAD_FILE
+                data[["label", "text"]].assign(label=data["label"].map({0: "ham", 1: "spam"})).to_csv(
+                    data_path, sep="\t", index=False)
+            command = [*launcher_prefix(), "train", "--config", str(run_dir / JOB_FILE), "--data", str(data_path),
+                       "--out", str(run_dir), "--data-name", data_name]
+            nice = trainer_niceness()
+            if nice and shutil.which("nice"):  # nice execs the command: the pid stays the trainer's
+                command = ["nice", "-n", str(nice), *command]
+            meta = {"config": config.to_dict(), "data_name": data_name, "data_rows": len(data),
+                    "command": command, "started": time.time(), "pid": None}
+            (run_dir / JOB_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
+            with open(run_dir / LOG_FILE, "ab") as log:
+                process = subprocess.Popen(
+                    command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, pass_fds=(slot,),
+                    start_new_session=True,  # the trainer outlives a restart (or crash) of this server
+                    env={**os.environ, "PYTHONUNBUFFERED": "1"},
                 )
-            if run_name in self._jobs or (run_dir.exists() and any(run_dir.iterdir())):
-                raise ConfigError(f"a run named {run_name!r} already exists; choose another name")
-            job = Job(run_name, run_dir, config, data_name)
-            job.data_rows = len(data)
-            self._jobs[run_name] = job
-            self._forget_old()
-            job._thread = threading.Thread(target=job._run, args=(data,), name=f"spamcore-job-{run_name}",
-                                           daemon=True)
-            job._thread.start()
-        return job
+            meta["pid"] = process.pid
+            (run_dir / JOB_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
+        finally:
+            os.close(slot)  # the child holds its own copy of the lock until it exits
+        self._launched[run_name] = process
+        return Job(run_dir, process)
+
+    def _take_slot(self) -> int:
+        locks = self.runs_root / ".locks"
+        locks.mkdir(parents=True, exist_ok=True)
+        for i in range(self.max_jobs):
+            fd = os.open(locks / f"train-{i}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue
+            return fd
+        busy = "; ".join(job.snapshot().describe() for job in self.active()) or "a training started elsewhere"
+        raise JobBusyError(
+            f"Training is busy — {busy}. Only {self.max_jobs} training(s) can run at a time on this runs folder: "
+            "wait for it to finish, or stop it on the Train page."
+        )
 
     def get(self, run_name: str | None) -> Job | None:
-        with self._lock:
-            return self._jobs.get(run_name) if run_name else None
-
-    def active(self) -> list[Job]:
-        """Jobs queued or running, oldest first."""
-        with self._lock:
-            return [job for job in self._jobs.values() if job.active]
+        if not run_name:
+            return None
+        run_dir = self.runs_root / run_name
+        if not (run_dir / JOB_FILE).is_file():
+            return None
+        try:
+            return Job(run_dir, self._launched.get(run_name))
+        except (OSError, ValueError, KeyError, SpamcoreError):
+            return None
 
     def jobs(self) -> list[Job]:
-        """Every job this process still remembers, oldest first."""
-        with self._lock:
-            return list(self._jobs.values())
+        """Every job in the runs folder, oldest first."""
+        if not self.runs_root.is_dir():
+            return []
+        jobs = [self.get(p.parent.name) for p in self.runs_root.glob(f"*/{JOB_FILE}")]
+        return sorted((j for j in jobs if j is not None), key=lambda j: j.started)
 
-    def _forget_old(self) -> None:
-        finished = [name for name, job in self._jobs.items() if not job.active]
-        for name in finished[: max(0, len(finished) - KEEP_FINISHED)]:
-            del self._jobs[name]
-
-
-_MANAGER: JobManager | None = None
-_MANAGER_LOCK = threading.Lock()
+    def active(self) -> list[Job]:
+        """Jobs queued, running or stopping, oldest first."""
+        return [job for job in self.jobs() if job.active]
 
 
 def max_jobs_from_env() -> int:
@@ -273,10 +373,15 @@ def max_jobs_from_env() -> int:
     return value
 
 
-def get_manager() -> JobManager:
-    """The process-wide job manager (created on first use, with ``max_jobs`` from the environment)."""
-    global _MANAGER
-    with _MANAGER_LOCK:
-        if _MANAGER is None:
-            _MANAGER = JobManager(max_jobs_from_env())
-        return _MANAGER
+_MANAGERS: dict[Path, JobManager] = {}
+
+
+def get_manager(runs_root: str | os.PathLike[str] | None = None) -> JobManager:
+    """The job manager of ``runs_root`` (default: ``$SPAMCORE_RUNS`` or ``runs/``), one per folder per process."""
+    from spamcore.runs import default_runs_root
+
+    root = Path(runs_root) if runs_root is not None else default_runs_root()
+    key = root.resolve()
+    if key not in _MANAGERS:
+        _MANAGERS[key] = JobManager(root, max_jobs_from_env())
+    return _MANAGERS[key]

@@ -13,6 +13,7 @@ from functools import cache
 from pathlib import Path
 
 import torch
+from safetensors import SafetensorError
 from torch import nn
 
 from spamcore.config import BUNDLED_MODEL
@@ -92,7 +93,7 @@ def _from_pretrained(loader, model: str, **kwargs):
         return loader.from_pretrained(source, **kwargs)
     except ModelLoadError:
         raise
-    except (OSError, ValueError, KeyError) as err:
+    except (OSError, ValueError, KeyError, SafetensorError) as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise ModelLoadError(f"could not load model {model!r}: {first}") from None
 

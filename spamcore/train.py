@@ -31,6 +31,7 @@ from spamcore.batching import pad_batch, sorted_batches, tokenize, training_batc
 from spamcore.config import TrainConfig
 from spamcore.corpora import load_extra
 from spamcore.data import Split, class_weights
+from spamcore.distributed import Runtime
 from spamcore.metrics import binary_scores
 from spamcore.model import (
     FinetuneClassifier,
@@ -46,6 +47,9 @@ from spamcore.model import (
     use_bf16,
 )
 from spamcore.predict import SpamClassifier
+
+#: Validation messages scored when a stop lands in the first epoch (the checkpoint then needs a loss fast).
+STOP_VALIDATION_LIMIT = 1000
 
 
 @dataclass(frozen=True)
@@ -113,16 +117,23 @@ def train(
     stop: threading.Event | None = None,
     on_best: Callable[[SpamClassifier, EpochRecord], None] | None = None,
     feature_cache_dir: Path | None = None,
+    report_to: str | None = None,
+    log_dir: Path | None = None,
 ) -> TrainResult:
     """Train ``config.recipe`` on ``split.train``, select by ``split.validation`` loss.
 
-    ``on_best`` is called with the classifier each time validation loss improves (to checkpoint it).
+    ``on_best`` is called with the classifier each time validation loss improves (to checkpoint it). Under
+    ``accelerate launch`` every process runs this with the same arguments (see :mod:`spamcore.distributed`);
+    only the main process calls ``callback`` and ``on_best``. ``report_to`` names Accelerate trackers
+    (``tensorboard``, ``mlflow``, ``wandb``) that get the same losses, written under ``log_dir``.
     """
     start = time.perf_counter()
-    emit = callback or (lambda _: None)
+    runtime = Runtime(resolve_device(config.device), report_to, None if log_dir is None else str(log_dir))
+    emit = (callback or (lambda _: None)) if runtime.is_main else (lambda _: None)
+    on_best = on_best if runtime.is_main else None
     stop = stop or threading.Event()
-    device = resolve_device(config.device)
-    bf16 = use_bf16(config.precision, device)
+    device = runtime.device
+    bf16 = use_bf16(config.precision, device) and not runtime.accelerate_bf16
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
 
@@ -139,6 +150,7 @@ def train(
     emit(StageProgress("loading", 1, 1, time.perf_counter() - start))
     loss_fn = nn.CrossEntropyLoss(weight=None if weights is None else weights.to(device))
 
+    task.train_module = runtime.prepare(task.module)
     params = [p for p in task.module.parameters() if p.requires_grad]
     optimizer = _adamw(params, config)
     steps_per_epoch = math.ceil(len(split.train) / config.batch_size)
@@ -150,42 +162,50 @@ def train(
     stopped = early_stopped = False
     global_step = 0
     labels_train = torch.tensor(split.train["label"].to_numpy(), dtype=torch.long)
+    runtime.init_trackers({**config.to_dict(), "processes": runtime.world_size})
 
     for epoch in range(1, config.epochs + 1):
         epoch_start = time.perf_counter()
         task.module.train()
         total, steps_done = 0.0, 0
-        for step, batch in enumerate(
-            training_batches(task.train_lengths, config.batch_size, rng, config.group_by_length), start=1
-        ):
-            if stop.is_set():
+        batches = training_batches(task.train_lengths, config.batch_size, rng, config.group_by_length)
+        for step, batch in enumerate(batches, start=1):
+            if runtime.any(stop.is_set()):
                 stopped = True
                 break
-            with autocast(bf16, device):
-                logits = task.forward_train(batch)
-            loss = loss_fn(logits.float(), labels_train[batch].to(device))
+            local = runtime.shard(batch)
+            with autocast(bf16, device), runtime.autocast():
+                logits = task.forward_train(local)
+            loss = loss_fn(logits.float(), labels_train[local].to(device))
             optimizer.zero_grad(set_to_none=True)
-            loss.backward()
+            runtime.backward(loss)
             if config.grad_clip > 0:
                 torch.nn.utils.clip_grad_norm_(params, config.grad_clip)
             optimizer.step()
             scheduler.step()
-            value = float(loss.detach())
+            value = runtime.mean(float(loss.detach()))
             total += value
             steps_done = step
             global_step += 1
+            runtime.log({"train/loss": value, "train/lr": scheduler.get_last_lr()[0]}, global_step)
             emit(StepProgress(epoch, step, steps_per_epoch, global_step, total_steps, value, total / step,
                               time.perf_counter() - start))
         if steps_done == 0:  # stopped before this epoch took a step: nothing new to validate
             break
-        val_loss, val_probs = task.validate(loss_fn)
-        scores = binary_scores(split.validation["label"].to_numpy(), val_probs)
+        if stopped and best_state is not None:
+            break  # a stop keeps the best finished epoch; validating the partial one would only delay it
+        # A stop in the first epoch still needs a checkpoint: validate on a sample so that it ends in seconds.
+        limit = STOP_VALIDATION_LIMIT if stopped else None
+        val_loss, val_probs = task.validate(loss_fn, limit)
+        scores = binary_scores(split.validation["label"].to_numpy()[: len(val_probs)], val_probs)
         is_best = val_loss < best_loss
         record = EpochRecord(
             epoch, total / steps_done, val_loss, scores["accuracy"], scores["spam_f1"],
             time.perf_counter() - epoch_start, is_best, partial=stopped,
         )
         history.append(record)
+        runtime.log({"val/loss": val_loss, "val/accuracy": scores["accuracy"], "val/spam_f1": scores["spam_f1"],
+                     "train/epoch_loss": record.train_loss}, global_step)
         if is_best:
             best_loss, best_epoch = val_loss, epoch
             best_state = copy.deepcopy(task.trainable_state())
@@ -198,6 +218,7 @@ def train(
             early_stopped = True
             break
 
+    runtime.end()
     if best_state is None:
         raise RuntimeError("training stopped before the first step; nothing to keep")
     task.load_trainable_state(best_state)
@@ -206,7 +227,8 @@ def train(
     total_params = sum(p.numel() for p in classifier.module.parameters())
     return TrainResult(
         classifier=classifier, history=history, best_epoch=best_epoch, stopped=stopped,
-        early_stopped=early_stopped, seconds=time.perf_counter() - start, device=str(device), bf16=bf16,
+        early_stopped=early_stopped, seconds=time.perf_counter() - start, device=str(device),
+        bf16=bf16 or runtime.accelerate_bf16,
         trainable_parameters=sum(p.numel() for p in params), total_parameters=total_params,
     )
 
@@ -265,15 +287,16 @@ class _FrozenTask:
         self.train_lengths = np.ones(len(split.train), dtype=np.int64)
         torch.manual_seed(config.seed)  # head init does not depend on how features were obtained
         self.module = MLPHead(self.encoder.config.hidden_size, config.hidden_units, config.dropout).to(device)
+        self.train_module = self.module  # DDP-wrapped under accelerate launch
 
     def forward_train(self, batch: np.ndarray) -> torch.Tensor:
-        return self.module(self.train_feats[torch.as_tensor(batch)])
+        return self.train_module(self.train_feats[torch.as_tensor(batch)])
 
     @torch.inference_mode()
-    def validate(self, loss_fn) -> tuple[float, np.ndarray]:
+    def validate(self, loss_fn, limit: int | None = None) -> tuple[float, np.ndarray]:
         self.module.eval()
-        logits = self.module(self.val_feats).float()
-        loss = float(loss_fn(logits, self.val_labels))
+        logits = self.module(self.val_feats[:limit]).float()
+        loss = float(loss_fn(logits, self.val_labels[:limit]))
         return loss, torch.softmax(logits, -1)[:, 1].cpu().numpy()
 
     def trainable_state(self) -> dict[str, torch.Tensor]:
@@ -305,6 +328,7 @@ class _FinetuneTask:
             # cost more than they bring on a few thousand short messages (see bench/).
             hf_model.get_input_embeddings().weight.requires_grad_(False)
         self.module = FinetuneClassifier(hf_model).to(device)
+        self.train_module = self.module  # DDP-wrapped under accelerate launch
         self.pad_id = tokenizer.pad_token_id or 0
         self.train_ids = tokenize(tokenizer, list(split.train["text"]), config.max_length)
         self.train_lengths = np.array([len(s) for s in self.train_ids])
@@ -313,18 +337,19 @@ class _FinetuneTask:
 
     def forward_train(self, batch: np.ndarray) -> torch.Tensor:
         input_ids, mask = pad_batch([self.train_ids[i] for i in batch], self.pad_id)
-        return self.module(input_ids.to(self.device), mask.to(self.device))
+        return self.train_module(input_ids.to(self.device), mask.to(self.device))
 
     @torch.inference_mode()
-    def validate(self, loss_fn) -> tuple[float, np.ndarray]:
+    def validate(self, loss_fn, limit: int | None = None) -> tuple[float, np.ndarray]:
         self.module.eval()
-        logits = torch.empty((len(self.val_ids), 2), dtype=torch.float32)
-        for batch in sorted_batches([len(s) for s in self.val_ids], 128):
-            input_ids, mask = pad_batch([self.val_ids[i] for i in batch], self.pad_id)
+        val_ids = self.val_ids[:limit]
+        logits = torch.empty((len(val_ids), 2), dtype=torch.float32)
+        for batch in sorted_batches([len(s) for s in val_ids], 128):
+            input_ids, mask = pad_batch([val_ids[i] for i in batch], self.pad_id)
             with autocast(self.bf16, self.device):
                 out = self.module(input_ids.to(self.device), mask.to(self.device))
             logits[torch.as_tensor(batch)] = out.float().cpu()
-        loss = float(loss_fn(logits.to(self.device), self.val_labels.to(self.device)))
+        loss = float(loss_fn(logits.to(self.device), self.val_labels[:limit].to(self.device)))
         return loss, torch.softmax(logits, -1)[:, 1].numpy()
 
     def trainable_state(self) -> dict[str, torch.Tensor]:

@@ -113,3 +113,18 @@ def _one_torch_thread(request):
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(previous)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_trainer_outlives_the_tests(tmp_path_factory):
+    """Trainers run in their own process session (they outlive a server by design): kill any a test left."""
+    import contextlib
+    import json
+    import signal
+
+    yield
+    for job_file in tmp_path_factory.getbasetemp().rglob("job.json"):
+        with contextlib.suppress(OSError, ValueError):
+            pid = json.loads(job_file.read_text()).get("pid")
+            if pid:
+                os.killpg(os.getpgid(pid), signal.SIGKILL)

@@ -7,8 +7,10 @@ session (upload → train live → evaluate → classify). Screenshots land in `
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -66,6 +68,19 @@ def wait_healthy(url: str, server: subprocess.Popen, timeout: float = 90.0) -> N
     raise RuntimeError(f"streamlit did not become healthy within {timeout} s")
 
 
+def kill_trainers(runs: Path) -> None:
+    """SIGKILL the process group of every job's trainer under ``runs`` that is still alive."""
+    for job_file in runs.glob("*/job.json"):
+        pid = json.loads(job_file.read_text()).get("pid")
+        if pid:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(os.getpgid(pid), signal.SIGKILL)
+
+
+#: The server process behind each URL that streamlit_server yields (a test may kill one).
+SERVERS: dict[str, subprocess.Popen] = {}
+
+
 @contextlib.contextmanager
 def streamlit_server(tmp: Path, runs: Path, data: Path, env: dict | None = None):
     """``streamlit run app.py`` on a free loopback port; always terminated (then killed) on exit."""
@@ -81,6 +96,7 @@ def streamlit_server(tmp: Path, runs: Path, data: Path, env: dict | None = None)
         cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
+    SERVERS[url] = proc
     try:
         wait_healthy(url, proc)
         yield url
@@ -92,6 +108,7 @@ def streamlit_server(tmp: Path, runs: Path, data: Path, env: dict | None = None)
             proc.kill()
             proc.wait(5)
         log.close()
+        kill_trainers(runs)  # trainers outlive their server by design; a test's must not outlive the test
 
 
 @pytest.fixture(scope="module")

@@ -33,9 +33,8 @@ def tiny_lab(tmp: Path, model_dir: Path) -> tuple[Path, Path]:
     data = tmp / "messages.tsv"
     frame = messages_frame(4)
     data.write_text("".join(f"{('ham', 'spam')[y]}\t{t}\n" for t, y in zip(frame.text, frame.label, strict=True)))
-    config = recipe_defaults("finetune", model=str(model_dir),
-                                                   augment="", extra_data="", epochs=1, batch_size=8, max_length=16,
-                             precision="fp32", device="cpu")
+    config = recipe_defaults("finetune", model=str(model_dir), augment="", extra_data="", epochs=1, batch_size=8,
+                             max_length=16, precision="fp32", device="cpu")
     run_experiment(config, frame, tmp / "runs" / "tiny-finetune", data_name="hand-written")
     return tmp / "runs", data
 

@@ -30,7 +30,7 @@ def test_stopped_run_keeps_its_best_checkpoint(tiny_model_dir, small_frame, tmp_
     info = run_experiment(tiny_frozen(tiny_model_dir, epochs=10), small_frame, tmp_path / "run", callback=listen,
                           stop=stop)
     assert info.status == "stopped"
-    assert info.meta["epochs_run"] == 2 and info.meta["best_epoch"] in (1, 2)
+    assert info.meta["epochs_run"] == 1 and info.meta["best_epoch"] == 1  # the stop came in epoch 2
     assert (info.path / HEAD_FILE).is_file() and info.metrics["n"] == 12
     classifier = load_classifier(info.path, device="cpu")
     assert classifier.predict_proba(["see you at home"]).shape == (1,)

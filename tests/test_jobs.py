@@ -1,18 +1,21 @@
-"""Background training jobs on the tiny random BERT: progress, stop, one-at-a-time, failures."""
+"""Training jobs as processes on the tiny random BERT: progress from the run folder, stop, kill, one at a time
+across servers, failures with their reason."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import shutil
+import signal
 import time
 
 import pytest
 
-from spamcore import jobs
 from spamcore.config import recipe_defaults
-from spamcore.errors import ConfigError, DataError
-from spamcore.jobs import JobBusyError, JobManager
-from spamcore.runs import list_runs, load_classifier
+from spamcore.errors import ConfigError, DataError, ModelLoadError
+from spamcore.jobs import JobBusyError, JobManager, get_manager, launcher_prefix
+from spamcore.runs import list_runs, load_classifier, read_run
 
 
 def tiny_config(model_dir, **overrides):
@@ -21,7 +24,7 @@ def tiny_config(model_dir, **overrides):
     return recipe_defaults("finetune", **{**values, **overrides})
 
 
-def wait_until(predicate, timeout: float = 120.0, every: float = 0.02):
+def wait_until(predicate, timeout: float = 120.0, every: float = 0.05):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
@@ -31,111 +34,169 @@ def wait_until(predicate, timeout: float = 120.0, every: float = 0.02):
     raise AssertionError(f"condition not met within {timeout} s")
 
 
-def test_job_reports_progress_and_finishes(tiny_model_dir, small_frame, tmp_path):
-    manager = JobManager()
-    job = manager.start(tiny_config(tiny_model_dir), small_frame, "hand-written", tmp_path, run_name="tiny-run")
-    assert manager.get("tiny-run") is job and manager.jobs() == [job]
+def test_job_runs_as_its_own_process_and_reports_progress(tiny_model_dir, small_frame, tmp_path):
+    manager = JobManager(tmp_path)
+    job = manager.start(tiny_config(tiny_model_dir), small_frame, "hand-written", run_name="tiny-run")
+    assert job.process.pid != os.getpid() and job.pid == job.process.pid
+    assert [j.run_name for j in manager.jobs()] == ["tiny-run"]
 
     seen = []
     while job.active:
         seen.append(job.snapshot())
-        time.sleep(0.01)
+        time.sleep(0.05)
     assert job.wait(60)
     final = job.snapshot()
-
-    assert final.status == "finished" and final.stage == "done" and final.error is None
+    assert final.status == "finished" and final.stage == "done" and final.error is None, final.error
     # 80 messages -> 56 training messages -> 7 steps of 8 per epoch, 2 epochs.
     assert final.total_steps == 14 and final.step == 14 and len(final.step_losses) == 14
     assert [r.epoch for r in final.epoch_records] == [1, 2]
     assert final.fraction == 1.0 and final.eta == 0.0
     steps = [s.step for s in seen]
     assert steps == sorted(steps), "steps never go backwards"
-    assert any(s.status == "running" for s in seen)
+    assert {s.status for s in seen} <= {"queued", "running"}
     assert manager.active() == []
-    # The snapshot is an immutable value.
     with pytest.raises(dataclasses.FrozenInstanceError):
         final.status = "running"
-    # The run is complete on disk and loadable.
-    assert json.loads((tmp_path / "tiny-run" / "run.json").read_text())["status"] == "complete"
+    assert read_run(tmp_path / "tiny-run").status == "complete"
     assert [r.name for r in list_runs(tmp_path)] == ["tiny-run"]
-    assert job.info is not None and job.info.metrics["n"] == 12
+    assert read_run(tmp_path / "tiny-run").metrics["n"] == 12
 
 
-def test_stop_ends_the_job_and_keeps_the_best_checkpoint(tiny_model_dir, small_frame, tmp_path):
-    manager = JobManager()
-    job = manager.start(tiny_config(tiny_model_dir, epochs=500, batch_size=4), small_frame, "hand-written",
-                        tmp_path, run_name="to-stop")
-    wait_until(lambda: job.snapshot().step >= 3)
-    running = job.snapshot()
-    assert running.status == "running" and running.total_steps == 500 * 14
-    assert running.eta is not None and running.eta > 0
-    job.stop()
-    assert job.wait(60)
-    final = job.snapshot()
-    assert final.status == "stopped"
-    assert final.step < final.total_steps
-    assert final.epoch_records and final.epoch_records[-1].partial
-    classifier = load_classifier(tmp_path / "to-stop", device="cpu")
-    assert classifier.predict_proba(["free prize now"]).shape == (1,)
-
-
-def test_second_start_is_refused_while_one_runs(tiny_model_dir, small_frame, tmp_path):
-    manager = JobManager(max_jobs=1)
-    first = manager.start(tiny_config(tiny_model_dir, epochs=500, batch_size=4), small_frame, "hand-written",
-                          tmp_path, run_name="busy-one")
+def test_a_new_manager_finds_the_job_from_the_runs_folder_alone(tiny_model_dir, small_frame, tmp_path):
+    first = JobManager(tmp_path).start(tiny_config(tiny_model_dir, epochs=500, batch_size=4), small_frame,
+                                       "hand-written", run_name="seen-twice")
     try:
-        with pytest.raises(JobBusyError) as refused:
-            manager.start(tiny_config(tiny_model_dir), small_frame, "hand-written", tmp_path, run_name="busy-two")
-        message = str(refused.value)
-        assert "'busy-one'" in message and "finetune" in message and "at a time" in message
-        assert manager.get("busy-two") is None and not (tmp_path / "busy-two").exists()
-        assert manager.active() == [first]
+        wait_until(lambda: first.snapshot().step >= 2)
+        other = JobManager(tmp_path)  # another server process, or this one restarted
+        job = other.get("seen-twice")
+        assert job is not None and job.process is None
+        snap = job.snapshot()
+        assert snap.status == "running" and snap.step >= 2 and len(snap.step_losses) == snap.step
+        assert [j.run_name for j in other.active()] == ["seen-twice"]
     finally:
         first.stop()
         assert first.wait(60)
 
 
+def test_stop_says_stopping_at_once_then_keeps_the_best_checkpoint(tiny_model_dir, small_frame, tmp_path):
+    job = JobManager(tmp_path).start(tiny_config(tiny_model_dir, epochs=500, batch_size=4), small_frame,
+                                     "hand-written", run_name="to-stop")
+    wait_until(lambda: job.snapshot().step >= 3)
+    running = job.snapshot()
+    assert running.status == "running" and running.total_steps == 500 * 14
+    assert running.eta is not None and running.eta > 0
+    job.stop()
+    assert job.snapshot().status == "stopping"
+    assert job.wait(60)
+    final = job.snapshot()
+    assert final.status == "stopped", final.error
+    assert final.step < final.total_steps
+    assert final.epoch_records and final.epoch_records[-1].partial
+    assert read_run(tmp_path / "to-stop").status == "stopped"
+    classifier = load_classifier(tmp_path / "to-stop", device="cpu")
+    assert classifier.predict_proba(["free prize now"]).shape == (1,)
+
+
+def test_a_killed_trainer_shows_as_failed_with_a_reason(tiny_model_dir, small_frame, tmp_path):
+    job = JobManager(tmp_path).start(tiny_config(tiny_model_dir, epochs=500, batch_size=4), small_frame,
+                                     "hand-written", run_name="killed")
+    wait_until(lambda: job.snapshot().step >= 2)
+    os.kill(job.pid, signal.SIGKILL)
+    job.process.wait(30)
+    final = wait_until(lambda: (s := job.snapshot()).status == "failed" and s)
+    assert "ended without finishing" in final.error
+    assert JobManager(tmp_path).get("killed").snapshot().status == "failed"  # also for another server
+
+
+def test_second_start_is_refused_across_managers_while_one_runs(tiny_model_dir, small_frame, tmp_path):
+    first = JobManager(tmp_path, max_jobs=1).start(tiny_config(tiny_model_dir, epochs=500, batch_size=4),
+                                                   small_frame, "hand-written", run_name="busy-one")
+    other = JobManager(tmp_path, max_jobs=1)
+    try:
+        wait_until(lambda: first.snapshot().step >= 1)
+        with pytest.raises(JobBusyError) as refused:
+            other.start(tiny_config(tiny_model_dir), small_frame, "hand-written", run_name="busy-two")
+        message = str(refused.value)
+        assert "'busy-one'" in message and "finetune" in message and "at a time" in message
+        assert other.get("busy-two") is None and not (tmp_path / "busy-two").exists()
+    finally:
+        first.stop()
+        assert first.wait(60)
+    # The slot is the trainer's: free again once it has exited.
+    first.process.wait(30)
+    second = other.start(tiny_config(tiny_model_dir, epochs=1), small_frame, "hand-written", run_name="busy-two")
+    assert second.wait(120) and second.snapshot().status == "finished"
+
+
 def test_two_jobs_may_run_when_allowed(tiny_model_dir, small_frame, tmp_path):
-    manager = JobManager(max_jobs=2)
-    a = manager.start(tiny_config(tiny_model_dir), small_frame, "hand-written", tmp_path, run_name="a")
-    b = manager.start(tiny_config(tiny_model_dir), small_frame, "hand-written", tmp_path, run_name="b")
+    manager = JobManager(tmp_path, max_jobs=2)
+    a = manager.start(tiny_config(tiny_model_dir), small_frame, "hand-written", run_name="a")
+    b = manager.start(tiny_config(tiny_model_dir), small_frame, "hand-written", run_name="b")
     assert a.wait(120) and b.wait(120)
     assert {a.snapshot().status, b.snapshot().status} == {"finished"}
 
 
-def test_failure_is_reported_on_the_job(small_frame, tmp_path):
-    manager = JobManager()
+def test_a_model_that_cannot_load_is_refused_before_a_trainer_starts(small_frame, tmp_path):
     config = recipe_defaults("finetune", model=str(tmp_path / "no-such-model"), epochs=1)
-    job = manager.start(config, small_frame, "hand-written", tmp_path / "runs", run_name="broken")
-    assert job.wait(60)
+    with pytest.raises(ModelLoadError, match="does not exist"):
+        JobManager(tmp_path / "runs").start(config, small_frame, "hand-written", run_name="broken")
+    assert not (tmp_path / "runs" / "broken").exists()
+
+
+def test_a_trainer_failure_is_reported_with_the_trainers_message(tiny_model_dir, small_frame, tmp_path):
+    broken = tmp_path / "broken-weights"
+    shutil.copytree(tiny_model_dir, broken)
+    (broken / "model.safetensors").write_bytes(b"not weights at all")  # config and vocabulary still read fine
+    job = JobManager(tmp_path / "runs").start(tiny_config(broken), small_frame, "hand-written", run_name="broken")
+    assert job.wait(120)
     final = job.snapshot()
     assert final.status == "failed"
-    assert "does not exist" in final.error and "no-such-model" in final.error
-    assert manager.active() == []
+    assert "broken-weights" in final.error
 
 
-def test_bad_requests_are_refused_before_a_thread_starts(tiny_model_dir, small_frame, tmp_path):
-    manager = JobManager()
+def test_bad_requests_are_refused_before_a_process_starts(tiny_model_dir, small_frame, tmp_path):
+    manager = JobManager(tmp_path)
     config = tiny_config(tiny_model_dir)
     with pytest.raises(DataError, match="too few messages"):
-        manager.start(config, small_frame.head(10), "ten rows", tmp_path)
+        manager.start(config, small_frame.head(10), "ten rows")
     with pytest.raises(ConfigError, match="not allowed"):
-        manager.start(config, small_frame, "hand-written", tmp_path, run_name="../escape")
+        manager.start(config, small_frame, "hand-written", run_name="../escape")
     (tmp_path / "taken").mkdir()
     (tmp_path / "taken" / "run.json").write_text("{}")
     with pytest.raises(ConfigError, match="already exists"):
-        manager.start(config, small_frame, "hand-written", tmp_path, run_name="taken")
+        manager.start(config, small_frame, "hand-written", run_name="taken")
     assert manager.jobs() == []
 
 
-def test_get_manager_is_a_singleton_configured_by_the_environment(monkeypatch):
-    monkeypatch.setattr(jobs, "_MANAGER", None)
+def test_the_launcher_prefix_comes_from_the_environment(monkeypatch):
+    monkeypatch.delenv("SPAMCORE_LAUNCHER", raising=False)
+    assert launcher_prefix()[1:] == ["-m", "spamcore"]
+    monkeypatch.setenv("SPAMCORE_LAUNCHER", "accelerate launch --num_processes 8 -m spamcore")
+    assert launcher_prefix() == ["accelerate", "launch", "--num_processes", "8", "-m", "spamcore"]
+
+
+def test_a_job_runs_under_a_configured_launcher(tiny_model_dir, small_frame, tmp_path, monkeypatch):
+    import shutil
+    import sys
+    from pathlib import Path
+
+    torchrun = shutil.which("torchrun") or str(Path(sys.executable).with_name("torchrun"))
+    monkeypatch.setenv("SPAMCORE_LAUNCHER", f"{torchrun} --standalone --nproc_per_node 2 -m spamcore")
+    job = JobManager(tmp_path).start(tiny_config(tiny_model_dir, epochs=1), small_frame, "hand-written",
+                                     run_name="launched")
+    assert job.wait(180)
+    assert job.snapshot().status == "finished", job.snapshot().error
+    meta = json.loads((tmp_path / "launched" / "job.json").read_text())
+    assert meta["command"][:3] == ["nice", "-n", "10"]
+    assert meta["command"][4:7] == ["--standalone", "--nproc_per_node", "2"]
+
+
+def test_get_manager_is_one_per_runs_folder_configured_by_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("SPAMCORE_MAX_JOBS", "3")
-    assert jobs.get_manager() is jobs.get_manager()
-    assert jobs.get_manager().max_jobs == 3
-    monkeypatch.setattr(jobs, "_MANAGER", None)
+    assert get_manager(tmp_path / "x") is get_manager(tmp_path / "x")
+    assert get_manager(tmp_path / "x").max_jobs == 3
     monkeypatch.setenv("SPAMCORE_MAX_JOBS", "zero")
     with pytest.raises(ConfigError, match="SPAMCORE_MAX_JOBS"):
-        jobs.get_manager()
+        get_manager(tmp_path / "y")
     with pytest.raises(ConfigError, match="max_jobs"):
-        JobManager(max_jobs=0)
+        JobManager(tmp_path, max_jobs=0)

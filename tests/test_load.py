@@ -113,6 +113,7 @@ def test_twenty_sessions_classify_while_a_training_runs(tiny_model_dir, tmp_path
     expected = {p.text: p.label for p in load_classifier(runs / "tiny-finetune", device="cpu").predict(
         [text for text, _, _ in results])}
     wrong = [(text[:40], verdict) for text, verdict, _ in results if verdict != expected[text]]
+    assert errors == [], errors[:5]
     latencies = sorted(seconds for _, _, seconds in results)
     p50 = statistics.median(latencies) if latencies else float("nan")
     p95 = latencies[max(0, round(0.95 * len(latencies)) - 1)] if latencies else float("nan")

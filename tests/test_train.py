@@ -89,10 +89,30 @@ def test_stop_flag_is_honoured(tiny_model_dir, small_frame, recipe):
     steps = [e for e in events if isinstance(e, StepProgress)]
     assert len(steps) == 10 and (steps[-1].epoch, steps[-1].step) == (2, 3)
     assert result.stopped and not result.early_stopped
-    assert [r.epoch for r in result.history] == [1, 2]
-    assert [r.partial for r in result.history] == [False, True]
+    # The stop came in epoch 2: the best finished epoch is kept and the partial one is not validated (so that a
+    # stop on a large data set ends in seconds).
+    assert [r.epoch for r in result.history] == [1]
+    assert [r.partial for r in result.history] == [False]
     assert checkpoints and checkpoints[-1].epoch == result.best_epoch  # a best checkpoint was handed out
     assert result.classifier.predict_proba(["see you later"]).shape == (1,)
+
+
+def test_a_stop_in_the_first_epoch_validates_a_sample_and_keeps_that_checkpoint(tiny_model_dir, small_frame,
+                                                                                 monkeypatch):
+    from spamcore import train as train_module
+
+    monkeypatch.setattr(train_module, "STOP_VALIDATION_LIMIT", 5)
+    split = split_dataset(small_frame)
+    stop = threading.Event()
+
+    def listen(event):
+        if isinstance(event, StepProgress) and event.global_step == 3:
+            stop.set()
+
+    result = train(tiny_config(tiny_model_dir, "finetune", epochs=5, batch_size=8), split, callback=listen,
+                   stop=stop)
+    assert result.stopped and [r.partial for r in result.history] == [True]
+    assert result.best_epoch == 1 and result.classifier.predict_proba(["hi"]).shape == (1,)
 
 
 def test_stop_at_an_epoch_boundary(tiny_model_dir, small_frame):

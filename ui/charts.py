@@ -120,7 +120,9 @@ def loss_chart(
                                  name="validation loss per epoch", line={"color": VAL_COLOR, "width": 3},
                                  marker={"size": 11, "symbol": "diamond"}))
     if total_epochs:
-        fig.update_xaxes(range=[0, total_epochs + 0.2])
+        # The axis ends at the last epoch; markers there are drawn whole (cliponaxis off) rather than padding it.
+        fig.update_xaxes(range=[0, total_epochs])
+        fig.update_traces(cliponaxis=False)
     fig = _style(fig, "Loss while training", "epoch", "cross-entropy loss", height=420)
     fig.update_layout(legend={"y": -0.25, "yanchor": "top", "x": 0, "xanchor": "left"},
                       margin={"b": 120})
@@ -216,13 +218,14 @@ def mark_epochs(fig: go.Figure, epochs: Sequence[dict], best_epoch: int | None,
         fig.add_trace(go.Scatter(x=[best_epoch], y=[by_epoch[best_epoch]], mode="markers",
                                  name=f"best epoch {best_epoch} (lowest validation loss)",
                                  marker={"size": 20, "symbol": "star", "color": "#f2c200",
-                                         "line": {"color": "#222222", "width": 1.5}}))
+                                         "line": {"color": "#222222", "width": 1.5}}, cliponaxis=False))
     rising = [e for e in rising_epochs if e in by_epoch]
     if rising:
         fig.add_trace(go.Scatter(x=rising, y=[by_epoch[e] for e in rising], mode="markers",
                                  name="validation loss rose", marker={"size": 16, "symbol": "triangle-up",
                                                                       "color": VAL_COLOR,
-                                                                      "line": {"color": "white", "width": 1}}))
+                                                                      "line": {"color": "white", "width": 1}},
+                                 cliponaxis=False))
     # Two more legend entries: more room under the plot, so that the legend clears the axis title.
     fig.update_layout(height=480, legend={"y": -0.3}, margin={"b": 160})
     return fig

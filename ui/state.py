@@ -7,6 +7,7 @@ classifiers of runs on disk (read-only once written). What one user uploads or t
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,7 @@ UPLOAD_FRAME = "upload_frame"
 UPLOAD_NAME = "upload_name"
 UPLOAD_ID = "upload_id"
 JOB_RUN = "job_run"
+RECENT_JOB_SECONDS = 3600  # a job this recent is shown on Train to a new session even when it has ended
 ADOPTED_RUN = "adopted_run"
 RUN_SELECT = "run_select"  # the sidebar's run selector (rendered on every page, so it persists)
 
@@ -222,34 +224,42 @@ def shortcut_probes(run, text: str) -> list:
 def manager():
     from spamcore.jobs import get_manager
 
-    return get_manager()
+    return get_manager(runs_root())
 
 
 def current_job():
-    """This session's job, else a job running for anyone on this server (so a reload finds it), else None."""
-    job = manager().get(st.session_state.get(JOB_RUN))
+    """The job to show: this session's, else one running for anyone on this runs folder, else the newest one if it
+    started within the last hour (so a reload, a restarted server or a second server finds it)."""
+    jobs = manager()
+    job = jobs.get(st.session_state.get(JOB_RUN))
     if job is not None:
         return job
-    active = manager().active()
-    if active:
-        st.session_state[JOB_RUN] = active[0].run_name
-        return active[0]
-    return None
+    every = jobs.jobs()
+    active = [j for j in every if j.active]
+    recent = [j for j in every if time.time() - j.started < RECENT_JOB_SECONDS]
+    found = active[0] if active else (recent[-1] if recent else None)
+    if found is not None:
+        st.session_state[JOB_RUN] = found.run_name
+    return found
 
 
 def adopt_finished_job() -> None:
     """Select the session's job's run in the sidebar once it has finished (call before the sidebar)."""
     job = manager().get(st.session_state.get(JOB_RUN))
-    if job is None or job.active or st.session_state.get(ADOPTED_RUN) == job.run_name:
+    if job is None or st.session_state.get(ADOPTED_RUN) == job.run_name:
+        return
+    snap = job.snapshot()
+    if snap.active:
         return
     st.session_state[ADOPTED_RUN] = job.run_name
-    if job.snapshot().status in ("finished", "stopped"):
+    if snap.status in ("finished", "stopped"):
         st.session_state[RUN_SELECT] = job.run_name
 
 
 def start_job(config, dataset: Dataset, run_name: str | None = None):
-    """Start training on ``dataset`` in the background and remember it for this session."""
-    job = manager().start(config, dataset.frame, dataset.name, runs_root(), run_name=run_name or None)
+    """Start ``spamcore train`` on ``dataset`` as a process and remember it for this session."""
+    path = builtin_path() if dataset_kind() == BUILTIN else None
+    job = manager().start(config, dataset.frame, dataset.name, run_name=run_name or None, data_path=path)
     st.session_state[JOB_RUN] = job.run_name
     return job
 
@@ -289,8 +299,10 @@ def sidebar() -> None:
         st.text(model_label(run.config.model) if run else model_label(BUNDLED_MODEL) + "\n(no run selected)")
         job = current_job()
         if job is not None and job.active:
+            # No number here: a value drawn at page load would go stale while the job moves on, and polling on
+            # every page of every session costs the server more than it tells (the live panel is on Train).
             st.caption("Training now")
-            st.text(f"{job.run_name}: {job.snapshot().fraction:.0%}")
+            st.text(f"{job.run_name}\n(progress on Train)")
 
 
 def show_error(err: Exception) -> None:
