@@ -5,8 +5,8 @@ import pandas as pd
 import streamlit as st
 
 from spamcore.errors import SpamcoreError
-from spamcore.pretraining import MASK_PROBABILITY, build_pair, mask_tokens
 from spamcore.runs import run_table
+from spamcore.teaching.pretraining import MASK_PROBABILITY, build_pair, mask_tokens
 from ui import charts, state
 
 PAPER = ("Devlin, Chang, Lee & Toutanova (2018), *BERT: Pre-training of Deep Bidirectional Transformers for "

@@ -6,7 +6,7 @@ import streamlit as st
 from spamcore.bulk import predictions_frame, read_texts, split_lines, to_csv_bytes
 from spamcore.config import recipe_defaults
 from spamcore.errors import SpamcoreError
-from spamcore.explain import METHODS
+from spamcore.teaching.explain import METHODS
 from ui import charts, state
 
 st.title("Classify")

@@ -1,95 +1,95 @@
-"""Evaluate: the selected run's test-set scores, confusion matrix, loss curves, spam threshold, BERT against a
-TF-IDF baseline, and mistakes."""
+"""Evaluate: the selected run's test-set scores, confusion matrix, loss curves, spam threshold, how it does on
+messages written today, BERT against a TF-IDF baseline, and mistakes."""
 
 import pandas as pd
 import streamlit as st
 
 from spamcore.baseline import disagreements
 from spamcore.errors import SpamcoreError
-from spamcore.history import overfitting_signals
 from spamcore.metrics import report_table
-from spamcore.report import (
-    baseline_comparison,
-    loss_curves,
-    row_normalised,
-    smooth,
-    smoothing_weight,
-    test_scores,
-    wrong_predictions,
-)
+from spamcore.report import baseline_comparison, loss_curves, row_normalised, smooth, smoothing_weight, test_scores
 from spamcore.runs import set_threshold
-from spamcore.thresholds import confusion_at, pr_curve, roc_curve, scores_at
-from ui import charts, outside, state
+from spamcore.teaching.history import overfitting_signals
+from spamcore.teaching.thresholds import confusion_at, false_positive_rate, pr_curve, roc_curve, scores_at
+from ui import charts, mistakes, outside, state
 
-st.title("Evaluate")
-run = state.selected_run()
-if run is None:
-    st.info("No finished run yet. Train one on the **Train** page (or use the quick run on **Classify**); "
-            "finished runs appear in the sidebar.", icon=":material/info:")
-    st.stop()
 
-metrics = run.metrics
-config = run.config
-st.caption(f"Run {run.name} · {config.recipe} recipe · {state.model_label(config.model)} · "
-           f"data {run.meta['data']['name']} · status {run.status}")
-spam = metrics["classes"]["spam"]
-m1, m2, m3, m4 = st.columns(4)
-m1.metric("Test accuracy", f"{metrics['accuracy']:.1%}")
-m2.metric("Spam F1", f"{spam['f1']:.3f}")
-m3.metric("Spam recall (spam caught)", f"{spam['recall']:.1%}")
-m4.metric("Test messages", f"{metrics['n']:,}")
-if metrics.get("scored_on"):
-    scored = metrics["scored_on"]
-    st.info(f"This run was stopped, so it was scored on {scored['messages']:,} of its {scored['of']:,} test "
-            "messages (a random sample: the split is shuffled) to finish within seconds.", icon=":material/info:")
+def header(run) -> None:
+    metrics, config = run.metrics, run.config
+    st.caption(f"Run {run.name} · {config.recipe} recipe · {state.model_label(config.model)} · "
+               f"data {run.meta['data']['name']} · status {run.status}")
+    spam = metrics["classes"]["spam"]
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric("Test accuracy", f"{metrics['accuracy']:.1%}")
+    m2.metric("Spam F1", f"{spam['f1']:.3f}")
+    m3.metric("Spam recall (spam caught)", f"{spam['recall']:.1%}")
+    m4.metric("Test messages", f"{metrics['n']:,}")
+    if metrics.get("scored_on"):
+        scored = metrics["scored_on"]
+        st.info(f"This run was stopped, so it was scored on {scored['messages']:,} of its {scored['of']:,} test "
+                "messages (a random sample: the split is shuffled) to finish within seconds.", icon=":material/info:")
 
-st.subheader("Classification report (test set)")
-table = pd.DataFrame(report_table(metrics)).rename(columns={"f1": "F1"})
-st.dataframe(table, hide_index=True, width="stretch", key="eval_report",
-             column_config={c: st.column_config.NumberColumn(format="%.3f") for c in ("precision", "recall", "F1")})
-st.caption("Precision: of the messages called spam, the share that is spam. Recall: of the spam, the share "
-           "caught. F1: their harmonic mean. Support: test messages of that class.")
 
-counts, shares = st.columns(2, gap="large")
-with counts:
-    charts.show(charts.confusion_heatmap(metrics["confusion_matrix"], normalised=False), key="chart_cm")
-with shares:
-    charts.show(charts.confusion_heatmap(row_normalised(metrics["confusion_matrix"]), normalised=True),
-                key="chart_cm_norm")
+def report(metrics: dict) -> None:
+    st.subheader("Classification report (test set)")
+    table = pd.DataFrame(report_table(metrics)).rename(columns={"f1": "F1"})
+    st.dataframe(table, hide_index=True, width="stretch", key="eval_report",
+                 column_config={c: st.column_config.NumberColumn(format="%.3f") for c in ("precision", "recall", "F1")})
+    st.caption("Precision: of the messages called spam, the share that is spam. Recall: of the spam, the share "
+               "caught. F1: their harmonic mean. Support: test messages of that class.")
+    counts, shares = st.columns(2, gap="large")
+    with counts:
+        charts.show(charts.confusion_heatmap(metrics["confusion_matrix"], normalised=False), key="chart_cm")
+    with shares:
+        charts.show(charts.confusion_heatmap(row_normalised(metrics["confusion_matrix"]), normalised=True),
+                    key="chart_cm_norm")
 
-losses, epochs, steps_per_epoch = loss_curves(run)
-signals = overfitting_signals(epochs)
-loss_fig = charts.loss_chart(losses, smooth(losses, smoothing_weight(steps_per_epoch)), epochs, steps_per_epoch,
-                             config.epochs)
-charts.show(charts.mark_epochs(loss_fig, epochs, signals.best_epoch, signals.rising_epochs), key="chart_eval_loss")
 
-try:
-    scores = test_scores(run.path)
-except SpamcoreError as err:
-    state.show_error(err)
-    st.stop()
-labels, bert = scores["label"].to_numpy(), scores["bert"].to_numpy()
+def curves(run) -> None:
+    losses, epochs, steps_per_epoch = loss_curves(run)
+    signals = overfitting_signals(epochs)
+    fig = charts.loss_chart(losses, smooth(losses, smoothing_weight(steps_per_epoch)), epochs, steps_per_epoch,
+                            run.config.epochs)
+    charts.show(charts.mark_epochs(fig, epochs, signals.best_epoch, signals.rising_epochs), key="chart_eval_loss")
 
-st.subheader("Spam threshold")
-st.caption("A message is called spam when its spam probability is at least the threshold. Lower it to catch "
-           "more spam (recall up) at the cost of flagging more ham (precision down); raise it for the reverse.")
-if st.session_state.get("eval_threshold_run") != run.name or "eval_threshold" not in st.session_state:
-    st.session_state["eval_threshold"] = float(run.threshold)  # start from the run's own threshold
-    st.session_state["eval_threshold_run"] = run.name
-threshold = st.slider("Spam threshold", 0.0, 1.0, step=0.01, key="eval_threshold",
-                      help=f"This run classifies with threshold {run.threshold:.2f}.")
-at = scores_at(labels, bert, threshold)
-t1, t2, t3, t4 = st.columns(4)
-t1.metric("Accuracy", f"{at['accuracy']:.1%}")
-t2.metric("Spam precision", f"{at['spam_precision']:.1%}")
-t3.metric("Spam recall", f"{at['spam_recall']:.1%}")
-t4.metric("Spam F1", f"{at['spam_f1']:.3f}")
-cm_col, use_col = st.columns([3, 2], gap="large")
-with cm_col:
-    fig = charts.confusion_heatmap(confusion_at(labels, bert, threshold), normalised=False)
-    fig.update_layout(title={"text": f"Confusion matrix at threshold {threshold:.2f}"})
-    charts.show(fig, key="chart_cm_threshold")
-with use_col:
+
+def threshold_section(run, labels, bert) -> None:
+    st.subheader("Spam threshold")
+    st.caption("A message is called spam when its spam probability is at least the threshold. Lower it to catch "
+               "more spam (recall up) at the cost of flagging more ham (precision down); raise it for the reverse.")
+    if st.session_state.get("eval_threshold_run") != run.name or "eval_threshold" not in st.session_state:
+        st.session_state["eval_threshold"] = float(run.threshold)  # start from the run's own threshold
+        st.session_state["eval_threshold_run"] = run.name
+    threshold = st.slider("Spam threshold", 0.0, 1.0, step=0.01, key="eval_threshold",
+                          help=f"This run classifies with threshold {run.threshold:.2f}.")
+    at = scores_at(labels, bert, threshold)
+    t1, t2, t3, t4 = st.columns(4)
+    t1.metric("Accuracy", f"{at['accuracy']:.1%}")
+    t2.metric("Spam precision", f"{at['spam_precision']:.1%}")
+    t3.metric("Spam recall", f"{at['spam_recall']:.1%}")
+    t4.metric("Spam F1", f"{at['spam_f1']:.3f}")
+    cm_col, use_col = st.columns([3, 2], gap="large")
+    with cm_col:
+        fig = charts.confusion_heatmap(confusion_at(labels, bert, threshold), normalised=False)
+        fig.update_layout(title={"text": f"Confusion matrix at threshold {threshold:.2f}"})
+        charts.show(fig, key="chart_cm_threshold")
+    with use_col:
+        use_threshold(run, threshold)
+    try:
+        pr, roc = pr_curve(labels, bert), roc_curve(labels, bert)
+    except SpamcoreError as err:
+        st.info(f"No curves: {err}", icon=":material/info:")
+        return
+    point = (false_positive_rate(at), at["spam_recall"])
+    pr_col, roc_col = st.columns(2, gap="large")
+    with pr_col:
+        charts.show(charts.pr_chart(pr.recall, pr.precision, pr.average_precision,
+                                    (at["spam_recall"], at["spam_precision"]), threshold), key="chart_pr")
+    with roc_col:
+        charts.show(charts.roc_chart(roc.fpr, roc.tpr, roc.auc, point, threshold), key="chart_roc")
+
+
+def use_threshold(run, threshold: float) -> None:
     st.markdown(f"**Classify** uses threshold **{run.threshold:.2f}** for this run.")
     if st.button(f"Use threshold {threshold:.2f} for this run", key="eval_use_threshold", icon=":material/tune:",
                  disabled=abs(threshold - run.threshold) < 1e-9):
@@ -103,28 +103,15 @@ with use_col:
     saved = st.session_state.pop("eval_threshold_saved", None)
     if saved:
         st.success(saved, icon=":material/check_circle:")
-try:
-    pr, roc = pr_curve(labels, bert), roc_curve(labels, bert)
-except SpamcoreError as err:
-    st.info(f"No curves: {err}", icon=":material/info:")
-else:
-    fpr = at["fp"] / max(at["fp"] + at["tn"], 1)
-    pr_col, roc_col = st.columns(2, gap="large")
-    with pr_col:
-        charts.show(charts.pr_chart(pr.recall, pr.precision, pr.average_precision,
-                                    (at["spam_recall"], at["spam_precision"]), threshold), key="chart_pr")
-    with roc_col:
-        charts.show(charts.roc_chart(roc.fpr, roc.tpr, roc.auc, (fpr, at["spam_recall"]), threshold),
-                    key="chart_roc")
 
-outside.show(run)
 
-st.subheader("Is BERT worth it? Against a TF-IDF baseline")
-comparison = baseline_comparison(run)
-if comparison is None or scores["baseline"].isna().any():
-    st.info("This run has no TF-IDF baseline scores (runs saved before the baseline existed, or data the baseline "
-            "could not use).", icon=":material/info:")
-else:
+def baseline(run, scores: pd.DataFrame, labels, bert) -> None:
+    st.subheader("Is BERT worth it? Against a TF-IDF baseline")
+    comparison = baseline_comparison(run)
+    if comparison is None or scores["baseline"].isna().any():
+        st.info("This run has no TF-IDF baseline scores (runs saved before the baseline existed, or data the "
+                "baseline could not use).", icon=":material/info:")
+        return
     st.caption("The same training and test messages, threshold 0.5 for both. The baseline counts words and word "
                "pairs (TF-IDF) and weighs them with logistic regression; it trains in well under a second.")
     st.dataframe(comparison, hide_index=True, width="stretch", key="eval_baseline",
@@ -134,38 +121,31 @@ else:
     differ = disagreements(list(scores["text"]), labels, bert, scores["baseline"].to_numpy())
     if differ.empty:
         st.success("BERT and the baseline agree on every test message.")
-    else:
-        right = differ["right"].value_counts()
-        st.caption(f"They disagree on {len(differ)} of {len(scores)} test messages: BERT is right on "
-                   f"{int(right.get('BERT', 0))}, the baseline on {int(right.get('TF-IDF', 0))}. "
-                   "Largest probability gap first.")
-        st.dataframe(differ, hide_index=True, width="stretch", key="eval_disagree",
-                     column_config={"message": st.column_config.TextColumn("message", width="large")})
+        return
+    right = differ["right"].value_counts()
+    st.caption(f"They disagree on {len(differ)} of {len(scores)} test messages: BERT is right on "
+               f"{int(right.get('BERT', 0))}, the baseline on {int(right.get('TF-IDF', 0))}. "
+               "Largest probability gap first.")
+    st.dataframe(differ, hide_index=True, width="stretch", key="eval_disagree",
+                 column_config={"message": st.column_config.TextColumn("message", width="large")})
 
-st.subheader("Test messages it got wrong")
+
+st.title("Evaluate")
+run = state.selected_run()
+if run is None:
+    st.info("No finished run yet. Train one on the **Train** page (or use the quick run on **Classify**); "
+            "finished runs appear in the sidebar.", icon=":material/info:")
+    st.stop()
+header(run)
+report(run.metrics)
+curves(run)
 try:
-    wrong = wrong_predictions(run.path, run.threshold)
+    scores = test_scores(run.path)
 except SpamcoreError as err:
     state.show_error(err)
     st.stop()
-if wrong.empty:
-    st.success("No mistakes on the test set.")
-else:
-    st.caption(f"{len(wrong)} of {metrics['n']} test messages at this run's threshold {run.threshold:.2f}, most "
-               "confident mistakes first.")
-    st.dataframe(wrong, hide_index=True, width="stretch", key="eval_wrong",
-                 column_config={"spam probability": st.column_config.ProgressColumn(
-                     "spam probability", min_value=0.0, max_value=1.0, format="%.3f"),
-                     "message": st.column_config.TextColumn("message", width="large")})
-    st.markdown("**Why did it get this one wrong?** Pick a mistake to see which words pushed it.")
-    options = list(range(min(len(wrong), 50)))
-    pick = st.selectbox("Mistake", options, key="eval_why_pick", index=None, placeholder="choose a mistake",
-                        format_func=lambda i: f"{i + 1}. {wrong['message'][i][:90]} (true {wrong['true label'][i]})")
-    if pick is not None:
-        try:
-            state.run_classifier(run)  # loads once; the explanation below reuses it
-            why = state.explanation(run, wrong["message"][pick], "occlusion")
-        except SpamcoreError as err:
-            state.show_error(err)
-        else:
-            charts.show_explanation(why, key="eval_why_table")
+labels, bert = scores["label"].to_numpy(), scores["bert"].to_numpy()
+threshold_section(run, labels, bert)
+outside.show(run)
+baseline(run, scores, labels, bert)
+mistakes.show(run)

@@ -18,7 +18,7 @@ import pandas as pd
 
 from spamcore.data import LABEL_NAMES, Split
 from spamcore.errors import DataError
-from spamcore.metrics import classification_report
+from spamcore.metrics import classification_report, predict_labels
 
 DESCRIPTION = "TF-IDF (word 1-2 grams, sublinear tf) + logistic regression (balanced class weights)"
 #: Inverse regularisation strength, chosen on the reference split's validation part (the test part unseen):
@@ -91,7 +91,7 @@ def disagreements(
     y = np.asarray(labels, dtype=np.int64)
     if not len(texts) == len(y) == len(a) == len(b):
         raise ValueError("texts, labels and both probability vectors must have the same length")
-    pred_a, pred_b = (a >= threshold_a).astype(int), (b >= threshold_b).astype(int)
+    pred_a, pred_b = predict_labels(a, threshold_a), predict_labels(b, threshold_b)
     differ = np.flatnonzero(pred_a != pred_b)
     differ = differ[np.argsort(-np.abs(a[differ] - b[differ]), kind="stable")]
     name_a, name_b = names

@@ -75,6 +75,7 @@ class JobSnapshot:
     epoch_records: tuple  # spamcore.train.EpochRecord of each finished epoch
     error: str | None  # why the job failed (or why a stop left nothing to keep)
     data_rows: int = 0  # messages in the data it was started on (before any row limit)
+    steps_per_epoch: int = 1  # optimiser steps in one epoch (1 until the first step reports it)
 
     @property
     def active(self) -> bool:
@@ -203,6 +204,7 @@ class Job:
             step=progress.step, total_steps=progress.total_steps, elapsed=max(0.0, end - started),
             eta=_eta(progress, status), step_losses=tuple(progress.step_losses),
             epoch_records=tuple(_records(progress.epoch_records)), error=error, data_rows=self.data_rows,
+            steps_per_epoch=max(1, progress.steps_per_epoch),
         )
 
     @property

@@ -17,9 +17,10 @@ from safetensors import SafetensorError
 from torch import nn
 
 from spamcore.config import BUNDLED_MODEL
+from spamcore.data import LABEL_NAMES
 from spamcore.errors import ConfigError, ModelLoadError
 
-LABELS = {0: "ham", 1: "spam"}
+LABELS = dict(enumerate(LABEL_NAMES))  # id2label of the Hugging Face heads
 #: Files a tokenizer's vocabulary is read from. Without any of them, ``AutoTokenizer`` (transformers 5) quietly
 #: builds an empty tokenizer that turns every word into [UNK], so a folder must hold one of them.
 TOKENIZER_FILES = ("tokenizer.json", "vocab.txt", "vocab.json", "tokenizer.model", "spiece.model",

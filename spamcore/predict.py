@@ -10,13 +10,23 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from spamcore.batching import pad_batch, sorted_batches, tokenize
+from spamcore.batching import pad_batch, sorted_batches
 from spamcore.config import TrainConfig
+from spamcore.data import LABEL_NAMES
 from spamcore.errors import SpamcoreError
-from spamcore.model import LABELS, autocast, use_bf16
+from spamcore.metrics import predict_labels
+from spamcore.model import autocast, use_bf16
 
 #: Messages longer than this many characters are cut before tokenising (max length cuts far earlier).
 MAX_MESSAGE_CHARS = 20_000
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """Messages tokenised once (see :meth:`SpamClassifier.encode`)."""
+
+    ids: list[list[int]]  # token ids per message, cut to max length, [CLS]/[SEP] kept
+    lengths: np.ndarray  # tokens per message before the cut
 
 
 @dataclass(frozen=True)
@@ -64,14 +74,23 @@ class SpamClassifier:
                 self._fast_module = fast
             return self._fast_module
 
+    def encode(self, texts: Sequence[str]) -> Encoded:
+        """Tokenise once: ids cut to max length (as the tokenizer's own truncation would cut them) and each
+        message's length before the cut, so a verdict and its "only the beginning was read" note share one pass."""
+        if len(texts) == 0:  # the fast tokenizer fails on an empty batch
+            return Encoded([], np.zeros(0, dtype=np.int64))
+        full = self.tokenizer(
+            [t[:MAX_MESSAGE_CHARS] for t in texts], add_special_tokens=True, truncation=False, verbose=False,
+            return_attention_mask=False, return_token_type_ids=False,
+        )["input_ids"]
+        m = self.config.max_length
+        # [CLS] t1 .. tn [SEP] cut to m tokens keeps [CLS] t1 .. t(m-2) and the closing special token.
+        ids = [seq if len(seq) <= m else seq[: m - 1] + seq[-1:] for seq in full]
+        return Encoded(ids, np.fromiter((len(seq) for seq in full), dtype=np.int64, count=len(full)))
+
     @torch.inference_mode()
-    def predict_proba(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
-        """Spam probability of each message, in input order."""
-        if isinstance(texts, str):
-            raise TypeError("predict_proba takes a list of messages, not one string")
-        if len(texts) == 0:
-            return np.zeros(0, dtype=np.float64)
-        ids = tokenize(self.tokenizer, [t[:MAX_MESSAGE_CHARS] for t in texts], self.config.max_length)
+    def proba_from_ids(self, ids: Sequence[Sequence[int]], batch_size: int = 64) -> np.ndarray:
+        """Spam probability of each row of token ids (as :meth:`encode` returns them), in input order."""
         probs = np.empty(len(ids), dtype=np.float64)
         pad_id = self.tokenizer.pad_token_id or 0
         module = self.inference_module()
@@ -82,25 +101,26 @@ class SpamClassifier:
             probs[batch] = torch.softmax(logits.float(), dim=-1)[:, 1].cpu().numpy()
         return probs
 
+    def predict_proba(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        """Spam probability of each message, in input order."""
+        if isinstance(texts, str):
+            raise TypeError("predict_proba takes a list of messages, not one string")
+        return self.proba_from_ids(self.encode(texts).ids, batch_size)
+
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
         """Label and spam probability per message; refuses empty messages with a clear error."""
         for i, text in enumerate(texts, start=1):
             if not isinstance(text, str) or not text.strip():
                 raise SpamcoreError(f"message {i} is empty; type or paste some text to classify")
-        probs = self.predict_proba(texts)
-        lengths = self.token_lengths(texts)
+        encoded = self.encode(texts)
+        probs = self.proba_from_ids(encoded.ids)
+        labels = predict_labels(probs, self.threshold)
         return [
-            Prediction(text, LABELS[int(p >= self.threshold)], float(p),
+            Prediction(text, LABEL_NAMES[label], float(p),
                        int(n) > self.config.max_length or len(text) > MAX_MESSAGE_CHARS)
-            for text, p, n in zip(texts, probs, lengths, strict=True)
+            for text, p, label, n in zip(texts, probs, labels, encoded.lengths, strict=True)
         ]
 
     def token_lengths(self, texts: Sequence[str]) -> np.ndarray:
         """Tokens per message before truncation ([CLS] and [SEP] included)."""
-        if len(texts) == 0:  # the fast tokenizer fails on an empty batch
-            return np.zeros(0, dtype=np.int64)
-        encoded = self.tokenizer(
-            [t[:MAX_MESSAGE_CHARS] for t in texts], add_special_tokens=True, truncation=False, verbose=False,
-            return_attention_mask=False, return_token_type_ids=False,
-        )
-        return np.fromiter((len(x) for x in encoded["input_ids"]), dtype=np.int64)
+        return self.encode(texts).lengths

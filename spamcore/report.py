@@ -12,6 +12,7 @@ import pandas as pd
 
 from spamcore.data import LABEL_NAMES
 from spamcore.errors import RunError
+from spamcore.metrics import predict_labels
 from spamcore.runs import PREDICTIONS_FILE
 
 
@@ -65,7 +66,7 @@ def read_test_predictions(run_dir: str | Path, threshold: float = 0.5) -> pd.Dat
         probs = frame["spam_probability"].astype(float)
     except (ValueError, KeyError, pd.errors.ParserError) as err:
         raise RunError(f"{path}: cannot be read ({err}); the file is corrupted") from None
-    predicted = (probs >= threshold).astype(int)
+    predicted = pd.Series(predict_labels(probs, threshold), index=frame.index)
     return pd.DataFrame({
         "message": frame["text"], "true label": labels.map(dict(enumerate(LABEL_NAMES))),
         "predicted": predicted.map(dict(enumerate(LABEL_NAMES))), "spam probability": probs.round(4),

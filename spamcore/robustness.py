@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from spamcore.augment import strip_digits
-from spamcore.metrics import binary_scores
+from spamcore.metrics import binary_scores, predict_labels
 
 SUITE_FILE = "robustness.csv"
 
@@ -65,7 +65,7 @@ def suite_report(score: SpamScorer, threshold: float = 0.5, suite: pd.DataFrame 
     """
     suite = load_suite() if suite is None else suite
     probs = np.asarray(score(list(suite["text"])), dtype=np.float64)
-    frame = suite.assign(spam_probability=probs, predicted=(probs >= threshold).astype(np.int64))
+    frame = suite.assign(spam_probability=probs, predicted=predict_labels(probs, threshold))
     frame["correct"] = frame["predicted"] == frame["label"]
     categories = [
         {"category": cat, "group": part["group"].iloc[0], "label": "spam" if part["label"].iloc[0] else "ham",

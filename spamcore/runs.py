@@ -7,8 +7,9 @@ A run directory holds::
     metrics.json           test-set report (accuracy, per-class P/R/F1, confusion matrix, split sizes)
     test_predictions.csv   test messages with their label and spam probability
     tokenizer files        the tokenizer used in training
-    finetune: config.json + model.safetensors   a Hugging Face model (loads with transformers.pipeline)
-    frozen:   head.safetensors                  the MLP head; the encoder is the base model in run.json
+    weights                as the run's recipe stores them (spamcore.recipes): finetune, a Hugging Face model
+                           (config.json + model.safetensors, loads with transformers.pipeline); frozen, the
+                           MLP head (head.safetensors; the encoder is the base model in run.json)
 
 Weights are only ever read with ``safetensors``; nothing is unpickled. Every file is written to a temporary
 name and renamed into place, so a crash leaves either the previous file or the new one, never half of one.
@@ -31,11 +32,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from spamcore.config import TrainConfig
-from spamcore.errors import ConfigError, ModelLoadError, RunError
-from spamcore.thresholds import DEFAULT_THRESHOLD, check_threshold
+from spamcore.errors import ConfigError, RunError
+from spamcore.metrics import DEFAULT_THRESHOLD, check_threshold
+from spamcore.recipes import REGISTRY
 
 if TYPE_CHECKING:  # torch and the model code load only when weights do: listing runs stays fast (app start)
-    import torch
 
     from spamcore.predict import SpamClassifier
 
@@ -43,8 +44,8 @@ RUN_FILE = "run.json"
 HISTORY_FILE = "history.json"
 METRICS_FILE = "metrics.json"
 PREDICTIONS_FILE = "test_predictions.csv"
-HEAD_FILE = "head.safetensors"
-MODEL_FILE = "model.safetensors"
+HEAD_FILE = REGISTRY["frozen"].weights_file  # the weights file of each recipe, as its registry entry names it
+MODEL_FILE = REGISTRY["finetune"].weights_file
 FORMAT_VERSION = 1
 _RUN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
 
@@ -99,23 +100,14 @@ def _atomic_write(path: Path, content: bytes) -> None:
 
 
 def save_classifier(classifier: SpamClassifier, run_dir: Path) -> None:
-    """Write the classifier's weights and tokenizer into ``run_dir`` (each file atomically)."""
-    from spamcore.model import FinetuneClassifier, FrozenEncoderClassifier
+    """Write the classifier's weights (as its recipe stores them) and tokenizer into ``run_dir``, each atomically."""
+    from spamcore.recipes import recipe
 
     run_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=run_dir, prefix=".staging-"))
     try:
         classifier.tokenizer.save_pretrained(staging)
-        module = classifier.module
-        if isinstance(module, FinetuneClassifier):
-            module.hf.save_pretrained(staging, safe_serialization=True)
-        elif isinstance(module, FrozenEncoderClassifier):
-            from safetensors.torch import save_file
-
-            state = {k: v.detach().cpu().contiguous() for k, v in module.head.state_dict().items()}
-            save_file(state, str(staging / HEAD_FILE), metadata={"format": "pt"})
-        else:
-            raise TypeError(f"cannot save a {type(module).__name__}")
+        recipe(classifier.config.recipe).save(classifier.module, staging)
         for file in staging.iterdir():
             file.chmod(0o644)
             os.replace(file, run_dir / file.name)
@@ -148,8 +140,8 @@ class RunInfo:
 
     @property
     def has_weights(self) -> bool:
-        weights = HEAD_FILE if self.meta["config"].get("recipe") == "frozen" else MODEL_FILE
-        return (self.path / weights).is_file()
+        entry = REGISTRY.get(self.meta["config"].get("recipe"))
+        return entry is not None and (self.path / entry.weights_file).is_file()
 
     @property
     def threshold(self) -> float:
@@ -208,8 +200,9 @@ def list_runs(root: str | os.PathLike[str] | None = None) -> list[RunInfo]:
 
 def load_classifier(run_dir: str | os.PathLike[str], device: str = "auto") -> SpamClassifier:
     """Load a run's classifier, refusing missing, truncated, corrupted or mismatched files clearly."""
-    from spamcore.model import FinetuneClassifier, FrozenEncoderClassifier, MLPHead, load_encoder, resolve_device
+    from spamcore.model import resolve_device
     from spamcore.predict import SpamClassifier
+    from spamcore.recipes import recipe
 
     info = read_run(run_dir)
     config = info.config
@@ -219,17 +212,7 @@ def load_classifier(run_dir: str | os.PathLike[str], device: str = "auto") -> Sp
         raise RunError(f"run {info.name!r} {state}: its checkpoint file is missing (incomplete run)")
     torch_device = resolve_device(device)
     tokenizer = _load_run_tokenizer(info.path)
-    if config.recipe == "frozen":
-        state = _read_safetensors(info.path / HEAD_FILE)
-        try:
-            encoder = load_encoder(config.model)
-        except ModelLoadError as err:
-            raise RunError(f"run {info.name!r} needs its base model {config.model!r}: {err}") from None
-        head = MLPHead(encoder.config.hidden_size, config.hidden_units, config.dropout)
-        _load_state(head, state, info.path / HEAD_FILE)
-        module: torch.nn.Module = FrozenEncoderClassifier(encoder, head, config.pooling)
-    else:
-        module = FinetuneClassifier(_load_hf_classifier(info.path))
+    module = recipe(config.recipe).load(info.path, config)
     return SpamClassifier(module.to(torch_device), tokenizer, config, torch_device, threshold=threshold)
 
 
@@ -244,44 +227,6 @@ def _load_run_tokenizer(path: Path):
         return AutoTokenizer.from_pretrained(str(path))
     except (OSError, ValueError, KeyError) as err:
         raise RunError(f"{path}: tokenizer files missing or corrupted ({str(err).splitlines()[0]})") from None
-
-
-def _read_safetensors(path: Path) -> dict[str, torch.Tensor]:
-    from safetensors.torch import load_file
-
-    if not path.is_file():
-        raise RunError(f"{path}: weights file missing (incomplete run)")
-    try:
-        return load_file(str(path))
-    except Exception as err:  # safetensors raises its own error type for truncated/corrupted files
-        raise RunError(f"{path}: weights file is truncated or corrupted ({err})") from None
-
-
-def _load_state(module: torch.nn.Module, state: dict[str, torch.Tensor], path: Path) -> None:
-    expected = {k: tuple(v.shape) for k, v in module.state_dict().items()}
-    found = {k: tuple(v.shape) for k, v in state.items()}
-    if expected != found:
-        missing = sorted(set(expected) - set(found))[:3]
-        wrong = sorted(k for k in set(expected) & set(found) if expected[k] != found[k])[:3]
-        detail = f"missing {missing}" if missing else f"shape mismatch in {wrong}" if wrong else "unexpected keys"
-        raise RunError(f"{path}: weights are from another architecture ({detail}); cannot load them")
-    module.load_state_dict(state)
-
-
-def _load_hf_classifier(path: Path) -> torch.nn.Module:
-    from transformers import AutoConfig, AutoModelForSequenceClassification
-
-    try:
-        hf_config = AutoConfig.from_pretrained(str(path))
-    except (OSError, ValueError, KeyError) as err:
-        reason = str(err).splitlines()[0]
-        raise RunError(f"{path / 'config.json'}: model config missing or invalid ({reason})") from None
-    if getattr(hf_config, "num_labels", None) != 2:
-        raise RunError(f"{path / 'config.json'}: expected a 2-label (ham/spam) classifier")
-    model = AutoModelForSequenceClassification.from_config(hf_config)
-    _load_state(model, _read_safetensors(path / MODEL_FILE), path / MODEL_FILE)
-    return model.eval()
-
 
 
 # ------------------------------------------------------------------------------- choosing, listing, sharing

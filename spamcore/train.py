@@ -4,9 +4,9 @@
 records through ``callback``, checks ``stop`` between steps, keeps the weights of the epoch with the lowest
 validation loss, and returns them as a ready :class:`~spamcore.predict.SpamClassifier`.
 
-``frozen`` computes the encoder's features once (see :mod:`spamcore.features`) and trains only the head on
-them; ``finetune`` trains every weight on length-grouped, dynamically padded batches under bf16 autocast
-where the hardware supports it.
+What trains, and how, belongs to the recipe (:mod:`spamcore.recipes`): ``frozen`` computes the encoder's features
+once and trains only the head on them; ``finetune`` trains every weight on length-grouped, dynamically padded
+batches. The loop itself is the same for both, under bf16 autocast where the hardware supports it.
 """
 
 from __future__ import annotations
@@ -25,28 +25,17 @@ import pandas as pd
 import torch
 from torch import nn
 
-from spamcore import features as feature_cache
 from spamcore.augment import augment_frame
-from spamcore.batching import pad_batch, sorted_batches, tokenize, training_batches
+from spamcore.batching import training_batches
 from spamcore.config import TrainConfig
 from spamcore.corpora import load_extra
 from spamcore.data import Split, class_weights
 from spamcore.distributed import Runtime
 from spamcore.metrics import binary_scores
-from spamcore.model import (
-    FinetuneClassifier,
-    FrozenEncoderClassifier,
-    MLPHead,
-    autocast,
-    check_max_length,
-    load_encoder,
-    load_sequence_classifier,
-    load_tokenizer,
-    resolve_device,
-    resolve_model_path,
-    use_bf16,
-)
+from spamcore.model import autocast, load_tokenizer, resolve_device, use_bf16
 from spamcore.predict import SpamClassifier
+from spamcore.recipes import recipe
+from spamcore.recipes.context import TaskContext
 
 #: Validation messages scored when a stop lands in the first epoch (the checkpoint then needs a loss fast).
 STOP_VALIDATION_LIMIT = 1000
@@ -143,10 +132,8 @@ def train(
     tokenizer = load_tokenizer(config.model)
     weights = torch.tensor(class_weights(split.train["label"]), dtype=torch.float32) if config.class_weighted else None
 
-    if config.recipe == "frozen":
-        task = _FrozenTask(config, split, tokenizer, device, bf16, emit, start, feature_cache_dir)
-    else:
-        task = _FinetuneTask(config, split, tokenizer, device, bf16)
+    context = TaskContext(device, bf16, emit, start, feature_cache_dir)
+    task = recipe(config.recipe).Task(config, split, tokenizer, context)
     emit(StageProgress("loading", 1, 1, time.perf_counter() - start))
     loss_fn = nn.CrossEntropyLoss(weight=None if weights is None else weights.to(device))
 
@@ -260,105 +247,3 @@ def _lr_lambda(warmup_ratio: float, total_steps: int) -> Callable[[int], float]:
         return max(0.0, (total_steps - step) / max(1, total_steps - warmup))
 
     return factor
-
-
-class _FrozenTask:
-    """Head-only training on cached encoder features."""
-
-    def __init__(self, config, split, tokenizer, device, bf16, emit, start, cache_dir) -> None:
-        self.config, self.tokenizer, self.device, self.bf16 = config, tokenizer, device, bf16
-        self.encoder = load_encoder(config.model).to(device)
-        check_max_length(config.max_length, self.encoder.config)
-        self.encoder.requires_grad_(False)
-        fingerprint = feature_cache.model_fingerprint(resolve_model_path(config.model))
-        texts = list(split.train["text"]) + list(split.validation["text"])
-
-        def progress(done: int, total: int) -> None:
-            emit(StageProgress("encoding", done, total, time.perf_counter() - start))
-
-        feats = feature_cache.cached_features(
-            self.encoder, tokenizer, texts, fingerprint=fingerprint, max_length=config.max_length,
-            pooling=config.pooling, device=device, bf16=bf16, cache_dir=cache_dir, progress=progress,
-        )
-        self.train_feats = feats[: len(split.train)].to(device)
-        self.val_feats = feats[len(split.train) :].to(device)
-        self.val_labels = torch.tensor(split.validation["label"].to_numpy(), dtype=torch.long).to(device)
-        # Every row costs the same for an MLP head: lengths only matter to the batch order.
-        self.train_lengths = np.ones(len(split.train), dtype=np.int64)
-        torch.manual_seed(config.seed)  # head init does not depend on how features were obtained
-        self.module = MLPHead(self.encoder.config.hidden_size, config.hidden_units, config.dropout).to(device)
-        self.train_module = self.module  # DDP-wrapped under accelerate launch
-
-    def forward_train(self, batch: np.ndarray) -> torch.Tensor:
-        return self.train_module(self.train_feats[torch.as_tensor(batch)])
-
-    @torch.inference_mode()
-    def validate(self, loss_fn, limit: int | None = None) -> tuple[float, np.ndarray]:
-        self.module.eval()
-        logits = self.module(self.val_feats[:limit]).float()
-        loss = float(loss_fn(logits, self.val_labels[:limit]))
-        return loss, torch.softmax(logits, -1)[:, 1].cpu().numpy()
-
-    def trainable_state(self) -> dict[str, torch.Tensor]:
-        return self.module.state_dict()
-
-    def load_trainable_state(self, state: dict[str, torch.Tensor]) -> None:
-        self.module.load_state_dict(state)
-
-    def classifier(self) -> SpamClassifier:
-        head = copy.deepcopy(self.module).eval()
-        module = FrozenEncoderClassifier(self.encoder, head, self.config.pooling)
-        return SpamClassifier(module, self.tokenizer, self.config, self.device)
-
-
-class _FinetuneTask:
-    """All weights trained; batches tokenised once and padded per batch."""
-
-    def __init__(self, config, split, tokenizer, device, bf16) -> None:
-        self.config, self.tokenizer, self.device, self.bf16 = config, tokenizer, device, bf16
-        torch.manual_seed(config.seed)  # the new classification layer's init
-        hf_model = load_sequence_classifier(config.model)
-        check_max_length(config.max_length, hf_model.config)
-        if config.encoder_dropout is not None:
-            for layer in hf_model.modules():
-                if isinstance(layer, nn.Dropout):
-                    layer.p = config.encoder_dropout
-        if config.freeze_embeddings:
-            # The word-embedding matrix is half of a small BERT's weights; its dense gradient and AdamW update
-            # cost more than they bring on a few thousand short messages (see bench/).
-            hf_model.get_input_embeddings().weight.requires_grad_(False)
-        self.module = FinetuneClassifier(hf_model).to(device)
-        self.train_module = self.module  # DDP-wrapped under accelerate launch
-        self.pad_id = tokenizer.pad_token_id or 0
-        self.train_ids = tokenize(tokenizer, list(split.train["text"]), config.max_length)
-        self.train_lengths = np.array([len(s) for s in self.train_ids])
-        self.val_ids = tokenize(tokenizer, list(split.validation["text"]), config.max_length)
-        self.val_labels = torch.tensor(split.validation["label"].to_numpy(), dtype=torch.long)
-
-    def forward_train(self, batch: np.ndarray) -> torch.Tensor:
-        input_ids, mask = pad_batch([self.train_ids[i] for i in batch], self.pad_id)
-        return self.train_module(input_ids.to(self.device), mask.to(self.device))
-
-    @torch.inference_mode()
-    def validate(self, loss_fn, limit: int | None = None) -> tuple[float, np.ndarray]:
-        self.module.eval()
-        val_ids = self.val_ids[:limit]
-        logits = torch.empty((len(val_ids), 2), dtype=torch.float32)
-        for batch in sorted_batches([len(s) for s in val_ids], 128):
-            input_ids, mask = pad_batch([val_ids[i] for i in batch], self.pad_id)
-            with autocast(self.bf16, self.device):
-                out = self.module(input_ids.to(self.device), mask.to(self.device))
-            logits[torch.as_tensor(batch)] = out.float().cpu()
-        loss = float(loss_fn(logits.to(self.device), self.val_labels[:limit].to(self.device)))
-        return loss, torch.softmax(logits, -1)[:, 1].numpy()
-
-    def trainable_state(self) -> dict[str, torch.Tensor]:
-        return self.module.hf.state_dict()
-
-    def load_trainable_state(self, state: dict[str, torch.Tensor]) -> None:
-        self.module.hf.load_state_dict(state)
-
-    def classifier(self) -> SpamClassifier:
-        # The best weights are copied so that later epochs cannot change a classifier handed out earlier.
-        module = FinetuneClassifier(copy.deepcopy(self.module.hf)).eval()
-        return SpamClassifier(module, self.tokenizer, self.config, self.device)

@@ -1,4 +1,5 @@
-"""spamcore.explain: known answers on a bag-of-words toy, completeness on tiny BERTs of both recipes, word spans."""
+"""spamcore.teaching.explain: known answers on a bag-of-words toy, completeness on tiny BERTs of both recipes,
+word spans."""
 
 from __future__ import annotations
 
@@ -14,16 +15,6 @@ from torch import nn
 from spamcore.batching import pad_batch, tokenize
 from spamcore.config import recipe_defaults
 from spamcore.errors import ConfigError
-from spamcore.explain import (
-    METHODS,
-    Explanation,
-    _input_embeddings,
-    aggregate_words,
-    deletion_curve,
-    explain,
-    path_nodes,
-    segments,
-)
 from spamcore.model import (
     FinetuneClassifier,
     FrozenEncoderClassifier,
@@ -33,6 +24,16 @@ from spamcore.model import (
     pool,
 )
 from spamcore.predict import SpamClassifier
+from spamcore.teaching.explain import (
+    METHODS,
+    Explanation,
+    _input_embeddings,
+    aggregate_words,
+    deletion_curve,
+    explain,
+    path_nodes,
+    segments,
+)
 
 MESSAGE = "WINNER! You won £1000 cash, call now"
 ODD = "Café  WINNER!!\tyou've won £1000 😀 zzz"

@@ -1,10 +1,10 @@
-"""spamcore.history: the best epoch and the epochs where validation loss rose."""
+"""spamcore.teaching.history: the best epoch and the epochs where validation loss rose."""
 
 from __future__ import annotations
 
 import pytest
 
-from spamcore.history import overfitting_signals
+from spamcore.teaching.history import overfitting_signals
 from spamcore.train import EpochRecord
 
 

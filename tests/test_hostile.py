@@ -27,8 +27,8 @@ from spamcore.config import TrainConfig, recipe_defaults
 from spamcore.data import read_messages
 from spamcore.errors import ConfigError, DataError, ModelLoadError, RunError, SpamcoreError
 from spamcore.experiment import run_experiment
-from spamcore.explore import explain_tokens
 from spamcore.runs import HEAD_FILE, MODEL_FILE, RUN_FILE, list_runs, load_classifier, run_path
+from spamcore.teaching.explore import explain_tokens
 
 # ------------------------------------------------------------------------------------------------ helpers
 

@@ -83,3 +83,12 @@ def test_bf16_inference_copy_matches_autocast_and_keeps_the_module_fp32(classifi
         ids, mask = pad_batch(tokenize(classifier.tokenizer, TEXTS[:1], config.max_length), 0)
         expected = torch.softmax(classifier.module(ids, mask).float(), -1)[0, 1].item()
     assert bf16.predict_proba(TEXTS[:1])[0] == pytest.approx(expected, abs=1e-6)
+
+
+def test_encode_cuts_as_the_tokenizer_would_and_keeps_each_full_length(classifier):
+    texts = ["free prize now", "WINNER! You have won a 1000 cash prize. Call now to claim " * 3, "ok"]
+    encoded = classifier.encode(texts)
+    m = classifier.config.max_length
+    assert encoded.ids == classifier.tokenizer(texts, truncation=True, max_length=m)["input_ids"]
+    assert encoded.lengths.tolist() == [len(ids) for ids in classifier.tokenizer(texts)["input_ids"]]
+    assert [p.truncated for p in classifier.predict(texts)] == [n > m for n in encoded.lengths]

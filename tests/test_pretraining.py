@@ -1,4 +1,4 @@
-"""spamcore.pretraining: MLM masking rates and rules, NSP pairs with segment and position ids."""
+"""spamcore.teaching.pretraining: MLM masking rates and rules, NSP pairs with segment and position ids."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from spamcore.errors import DataError
 from spamcore.model import load_tokenizer
-from spamcore.pretraining import (
+from spamcore.teaching.pretraining import (
     IS_NEXT,
     NOT_NEXT,
     build_pair,

@@ -1,4 +1,5 @@
-"""spamcore.thresholds: metrics at a threshold and over thresholds, checked by hand and against scikit-learn."""
+"""spamcore.teaching.thresholds: metrics at a threshold and over thresholds, checked by hand and against
+scikit-learn."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ import pytest
 from sklearn import metrics as sk
 
 from spamcore.errors import ConfigError, DataError
-from spamcore.thresholds import (
+from spamcore.metrics import check_threshold
+from spamcore.teaching.thresholds import (
     best_threshold,
-    check_threshold,
     confusion_at,
     pr_curve,
     roc_curve,

@@ -310,9 +310,9 @@ def highlight_legend() -> str:
 
 
 def show_explanation(why, key: str) -> None:
-    """Draw a :class:`spamcore.explain.Explanation`: the message with highlighted words (escaped HTML), the colour
-    key, a caption and a table of the strongest words (user text only as escaped HTML or table cells)."""
-    from spamcore.explain import segments
+    """Draw a :class:`spamcore.teaching.explain.Explanation`: the message with highlighted words (escaped HTML),
+    the colour key, a caption and a table of the strongest words (user text only as escaped HTML or table cells)."""
+    from spamcore.teaching.explain import segments
 
     pieces = [(piece, word.score if word else None) for piece, word in segments(why)]
     st.html(highlight_html(pieces, why.scale))  # every piece escaped in highlight_html

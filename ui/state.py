@@ -183,7 +183,7 @@ def _run_stamp(run) -> float:
 
 @st.cache_data(show_spinner="Working out which words mattered…", max_entries=64)
 def _explain(path: str, stamp: float, text: str, method: str):
-    from spamcore.explain import explain
+    from spamcore.teaching.explain import explain
 
     return explain(_load_classifier(path, stamp), text, method)
 

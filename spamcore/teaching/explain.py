@@ -263,16 +263,20 @@ def _encode(classifier: SpamClassifier, text: str) -> _Encoded:
     tokenizer = classifier.tokenizer
     if not getattr(tokenizer, "is_fast", False):
         raise SpamcoreError("explanations need a fast tokenizer (with offsets); this model's tokenizer is not one")
-    cut = text[:MAX_MESSAGE_CHARS]
     encoded = tokenizer(
-        cut, add_special_tokens=True, truncation=True, max_length=classifier.config.max_length,
-        return_offsets_mapping=True, return_attention_mask=False, return_token_type_ids=False, verbose=False,
+        text[:MAX_MESSAGE_CHARS], add_special_tokens=True, truncation=False, return_offsets_mapping=True,
+        return_attention_mask=False, return_token_type_ids=False, verbose=False,
     )
-    ids = list(encoded["input_ids"])
-    full = int(classifier.token_lengths([text])[0])
+    # One tokenisation gives both the full length (is the message cut?) and the kept tokens: as the classifier's
+    # own encode() cuts them, [CLS] and the first max_length - 2 tokens, then the closing special token.
+    full = len(encoded["input_ids"])
+    m = classifier.config.max_length
+    keep = list(range(full)) if full <= m else [*range(m - 1), full - 1]
+    ids = [encoded["input_ids"][i] for i in keep]
+    word_ids = encoded.word_ids()
     return _Encoded(
-        ids=ids, tokens=tokenizer.convert_ids_to_tokens(ids), word_ids=list(encoded.word_ids()),
-        offsets=[tuple(o) for o in encoded["offset_mapping"]], truncated=full > len(ids),
+        ids=ids, tokens=tokenizer.convert_ids_to_tokens(ids), word_ids=[word_ids[i] for i in keep],
+        offsets=[tuple(encoded["offset_mapping"][i]) for i in keep], truncated=full > m,
     )
 
 

@@ -7,29 +7,14 @@ best F1. A run's chosen threshold is stored by :func:`spamcore.runs.set_threshol
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from spamcore.errors import ConfigError, DataError
-from spamcore.metrics import binary_scores
-
-DEFAULT_THRESHOLD = 0.5
-
-
-def check_threshold(threshold: object) -> float:
-    """The threshold as a float, or :class:`ConfigError` when it is not a number in [0, 1].
-
-    Example: ``check_threshold(0.7) == 0.7``; ``check_threshold(1.5)`` raises ConfigError.
-    """
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not math.isfinite(threshold):
-        raise ConfigError(f"the spam threshold must be a number between 0 and 1; got {threshold!r}")
-    if not 0.0 <= threshold <= 1.0:
-        raise ConfigError(f"the spam threshold must be between 0 and 1; got {threshold}")
-    return float(threshold)
+from spamcore.errors import DataError
+from spamcore.metrics import DEFAULT_THRESHOLD, binary_scores, check_threshold, confusion_counts, predict_labels
 
 
 def confusion_at(y_true: Sequence[int], spam_prob: Sequence[float], threshold: float) -> list[list[int]]:
@@ -37,12 +22,8 @@ def confusion_at(y_true: Sequence[int], spam_prob: Sequence[float], threshold: f
 
     Example: ``confusion_at([0, 0, 1, 1], [0.2, 0.6, 0.4, 0.9], 0.5) == [[1, 1], [1, 1]]``
     """
-    y, pred = _labels(y_true), _predicted(spam_prob, threshold)
-    tp = int(((pred == 1) & (y == 1)).sum())
-    fp = int(((pred == 1) & (y == 0)).sum())
-    fn = int(((pred == 0) & (y == 1)).sum())
-    tn = int(((pred == 0) & (y == 0)).sum())
-    return [[tn, fp], [fn, tp]]
+    c = confusion_counts(y_true, predict_labels(spam_prob, threshold))
+    return [[c["tn"], c["fp"]], [c["fn"], c["tp"]]]
 
 
 def scores_at(y_true: Sequence[int], spam_prob: Sequence[float], threshold: float) -> dict[str, float]:
@@ -54,6 +35,11 @@ def scores_at(y_true: Sequence[int], spam_prob: Sequence[float], threshold: floa
     (tn, fp), (fn, tp) = confusion_at(y_true, spam_prob, threshold)
     return {"threshold": threshold, **binary_scores(y_true, spam_prob, threshold),
             "tn": tn, "fp": fp, "fn": fn, "tp": tp}
+
+
+def false_positive_rate(scores: dict[str, float]) -> float:
+    """Share of ham called spam, from :func:`scores_at`'s counts. Example: ``fp=2, tn=8`` gives ``0.2``."""
+    return scores["fp"] / max(scores["fp"] + scores["tn"], 1)
 
 
 def threshold_table(
@@ -129,10 +115,6 @@ def best_threshold(y_true: Sequence[int], spam_prob: Sequence[float]) -> float:
 
 def _labels(y_true: Sequence[int]) -> np.ndarray:
     return np.asarray(y_true, dtype=np.int64)
-
-
-def _predicted(spam_prob: Sequence[float], threshold: float) -> np.ndarray:
-    return (np.asarray(spam_prob, dtype=np.float64) >= threshold).astype(np.int64)
 
 
 def _both_classes(y_true: Sequence[int], spam_prob: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,98 @@
+"""The reference notebook's recipe: the encoder stays frozen, an MLP head learns on its pooled output.
+
+The encoder's features are computed once (see :mod:`spamcore.features`) and every epoch trains only the head on
+them. A run stores the head alone (``head.safetensors``); the encoder is the base model named in ``run.json``.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from spamcore import features as feature_cache
+from spamcore.config import TrainConfig
+from spamcore.model import (
+    FrozenEncoderClassifier,
+    MLPHead,
+    check_max_length,
+    load_encoder,
+    resolve_model_path,
+)
+from spamcore.predict import SpamClassifier
+from spamcore.recipes.context import TaskContext
+from spamcore.weights import load_state, read_safetensors, save_state
+
+WEIGHTS_FILE = "head.safetensors"
+
+
+class Task:
+    """Head-only training on cached encoder features."""
+
+    def __init__(self, config: TrainConfig, split, tokenizer, context: TaskContext) -> None:
+        from spamcore.train import StageProgress
+
+        self.config, self.tokenizer, self.device = config, tokenizer, context.device
+        self.encoder = load_encoder(config.model).to(self.device)
+        check_max_length(config.max_length, self.encoder.config)
+        self.encoder.requires_grad_(False)
+        fingerprint = feature_cache.model_fingerprint(resolve_model_path(config.model))
+        texts = list(split.train["text"]) + list(split.validation["text"])
+
+        def progress(done: int, total: int) -> None:
+            context.emit(StageProgress("encoding", done, total, time.perf_counter() - context.start))
+
+        feats = feature_cache.cached_features(
+            self.encoder, tokenizer, texts, fingerprint=fingerprint, max_length=config.max_length,
+            pooling=config.pooling, device=self.device, bf16=context.bf16, cache_dir=context.cache_dir,
+            progress=progress,
+        )
+        self.train_feats = feats[: len(split.train)].to(self.device)
+        self.val_feats = feats[len(split.train) :].to(self.device)
+        self.val_labels = torch.tensor(split.validation["label"].to_numpy(), dtype=torch.long).to(self.device)
+        # Every row costs the same for an MLP head: lengths only matter to the batch order.
+        self.train_lengths = np.ones(len(split.train), dtype=np.int64)
+        torch.manual_seed(config.seed)  # head init does not depend on how features were obtained
+        self.module = MLPHead(self.encoder.config.hidden_size, config.hidden_units, config.dropout).to(self.device)
+        self.train_module = self.module  # DDP-wrapped under accelerate launch
+
+    def forward_train(self, batch: np.ndarray) -> torch.Tensor:
+        return self.train_module(self.train_feats[torch.as_tensor(batch)])
+
+    @torch.inference_mode()
+    def validate(self, loss_fn, limit: int | None = None) -> tuple[float, np.ndarray]:
+        self.module.eval()
+        logits = self.module(self.val_feats[:limit]).float()
+        loss = float(loss_fn(logits, self.val_labels[:limit]))
+        return loss, torch.softmax(logits, -1)[:, 1].cpu().numpy()
+
+    def trainable_state(self) -> dict[str, torch.Tensor]:
+        return self.module.state_dict()
+
+    def load_trainable_state(self, state: dict[str, torch.Tensor]) -> None:
+        self.module.load_state_dict(state)
+
+    def classifier(self) -> SpamClassifier:
+        head = copy.deepcopy(self.module).eval()
+        module = FrozenEncoderClassifier(self.encoder, head, self.config.pooling)
+        return SpamClassifier(module, self.tokenizer, self.config, self.device)
+
+
+def save(module: FrozenEncoderClassifier, folder: Path) -> None:
+    save_state(module.head.state_dict(), folder / WEIGHTS_FILE)
+
+
+def load(folder: Path, config: TrainConfig) -> torch.nn.Module:
+    from spamcore.errors import ModelLoadError, RunError
+
+    state = read_safetensors(folder / WEIGHTS_FILE)
+    try:
+        encoder = load_encoder(config.model)
+    except ModelLoadError as err:
+        raise RunError(f"run {folder.name!r} needs its base model {config.model!r}: {err}") from None
+    head = MLPHead(encoder.config.hidden_size, config.hidden_units, config.dropout)
+    load_state(head, state, folder / WEIGHTS_FILE)
+    return FrozenEncoderClassifier(encoder, head, config.pooling)
