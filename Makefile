@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 PORT   ?= 8501
 PYTEST_ARGS ?=
 
-.PHONY: app test setup browser lint bench clean
+.PHONY: app test setup browser lint bench clean screenshots
 
 app: setup
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
@@ -36,6 +36,12 @@ browser:
 
 lint: setup
 	$(VENV)/bin/ruff check .
+
+# Browser tests, then the page screenshots the README shows into assets/screenshots/.
+screenshots: setup browser
+	$(PY) -m pytest -m browser tests/test_browser.py tests/test_browser_teaching_views.py
+	for f in home data train-live evaluate evaluate-outside evaluate-probes classify-why runs bert; do \
+	  cp test-artifacts/screenshots/$$f.png assets/screenshots/; done
 
 bench: setup
 	$(PY) bench/train_speed.py

@@ -1,11 +1,10 @@
 """spamcore's Streamlit app: explore the SMS Spam Collection, train BERT live, evaluate, classify.
 
+Why ``app_pages/`` and not ``pages/``: a ``pages/`` folder next to this file switches Streamlit to its legacy
+multipage mode, which bypasses the ``st.navigation`` router below (no sidebar, no run selector on a deep link).
+
 Run with ``streamlit run app.py``. This file is the router: page config, navigation, and the sidebar shared by
 every page. It imports no torch (pages load models lazily), so the first page appears quickly.
-
-The pages live in ``app_pages/``, not ``pages/``: a folder named ``pages`` next to the entry point turns on
-Streamlit's older automatic multipage mode, which (on a fresh server's first request, and in every AppTest
-``switch_page``) runs a page file without this router — no sidebar, no page config.
 """
 
 import streamlit as st
@@ -13,6 +12,7 @@ import streamlit as st
 from ui import state
 
 st.set_page_config(page_title="spamcore · BERT spam lab", page_icon=":material/mail:", layout="wide")
+st.logo("assets/logo.svg", size="large")
 
 PAGES = [
     st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),

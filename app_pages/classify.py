@@ -7,7 +7,7 @@ from spamcore.bulk import predictions_frame, read_texts, split_lines, to_csv_byt
 from spamcore.config import recipe_defaults
 from spamcore.errors import SpamcoreError
 from spamcore.teaching.explain import METHODS
-from ui import charts, state
+from ui import charts, highlight, state
 
 st.title("Classify")
 run = state.selected_run()
@@ -60,7 +60,7 @@ with single:
             except SpamcoreError as err:
                 state.show_error(err)
             else:
-                charts.show_explanation(why, key="why_table")
+                highlight.show_explanation(why, key="why_table")
 
 with bulk:
     pasted = st.text_area("Messages, one per line", key="bulk_text", height=150)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from spamcore.data import _TEXT_COLUMNS, _decode, read_messages
+from spamcore.data import TEXT_COLUMNS, decode_text, read_messages
 from spamcore.errors import DataError
 from spamcore.predict import Prediction
 
@@ -26,21 +26,21 @@ def read_texts(raw: bytes, name: str = "uploaded file") -> list[str]:
     """Messages from a file: a CSV/TSV whose header has a text column (``text``, ``message``, ``sms`` or ``v2``),
     a labelled SMS Spam Collection file, or plain text with one message per line.
     """
-    text = _decode(raw, name)
+    text = decode_text(raw, name)
     lines = split_lines(text)
     if not lines:
         raise DataError(f"{name}: the file is empty; expected one message per line or a CSV with a 'text' column")
     header = lines[0]
     delimiter = "\t" if "\t" in header else (";" if header.count(";") > header.count(",") else ",")
     columns = [c.strip().strip('"').lower() for c in header.split(delimiter)]
-    if any(c in _TEXT_COLUMNS for c in columns):
+    if any(c in TEXT_COLUMNS for c in columns):
         try:
             table = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
                                 quoting=csv.QUOTE_MINIMAL, engine="python")
         except (pd.errors.ParserError, csv.Error) as err:
             raise DataError(f"{name}: cannot be read as CSV/TSV ({err})") from None
         by_name = {str(c).strip().lower(): c for c in table.columns}
-        column = by_name[next(c for c in _TEXT_COLUMNS if c in by_name)]
+        column = by_name[next(c for c in TEXT_COLUMNS if c in by_name)]
         texts = [t for t in table[column].astype(str) if t.strip()]
     elif header.partition("\t")[0].strip().lower() in ("ham", "spam"):
         texts = list(read_messages(raw, name)["text"])

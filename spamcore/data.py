@@ -46,8 +46,8 @@ MAX_FILE_BYTES = 200 * 1024 * 1024
 SPLIT_SEED = 42
 
 _LABEL_VALUES = {"ham": 0, "spam": 1, "0": 0, "1": 1}
-_TEXT_COLUMNS = ("text", "message", "sms", "v2")
-_LABEL_COLUMNS = ("label", "class", "category", "v1")
+TEXT_COLUMNS = ("text", "message", "sms", "v2")
+LABEL_COLUMNS = ("label", "class", "category", "v1")
 _BINARY_MAGIC = {
     b"\x89PNG": "a PNG image",
     b"\xff\xd8\xff": "a JPEG image",
@@ -98,7 +98,7 @@ def read_messages(source: str | os.PathLike[str] | bytes, name: str | None = Non
         raw = path.read_bytes()
     if len(raw) > MAX_FILE_BYTES:
         raise DataError(f"{name}: larger than the {MAX_FILE_BYTES / 1e6:.0f} MB limit")
-    text = _decode(raw, name)
+    text = decode_text(raw, name)
     if not text.strip():
         raise DataError(f"{name}: the file is empty; expected labelled messages (label and text)")
     first = _first_line(text)
@@ -107,7 +107,7 @@ def read_messages(source: str | os.PathLike[str] | bytes, name: str | None = Non
     return frame
 
 
-def _decode(raw: bytes, name: str) -> str:
+def decode_text(raw: bytes, name: str) -> str:
     for magic, what in _BINARY_MAGIC.items():
         if raw.startswith(magic):
             raise DataError(f"{name}: this is {what}, not a text file of labelled messages")
@@ -179,8 +179,8 @@ def _parse_table(text: str, header: str, name: str) -> pd.DataFrame:
     except (pd.errors.ParserError, csv.Error) as err:
         raise DataError(f"{name}: cannot be read as CSV/TSV ({err})") from None
     columns = {str(c).strip().lower(): c for c in table.columns}
-    label_col = next((columns[c] for c in _LABEL_COLUMNS if c in columns), None)
-    text_col = next((columns[c] for c in _TEXT_COLUMNS if c in columns), None)
+    label_col = next((columns[c] for c in LABEL_COLUMNS if c in columns), None)
+    text_col = next((columns[c] for c in TEXT_COLUMNS if c in columns), None)
     if label_col is None or text_col is None:
         found = ", ".join(repr(str(c)) for c in table.columns[:8]) or "none"
         missing = " and ".join(

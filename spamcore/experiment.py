@@ -32,7 +32,7 @@ from spamcore.runs import (
     PREDICTIONS_FILE,
     RUN_FILE,
     RunInfo,
-    _atomic_write,
+    atomic_write,
     now_iso,
     read_run,
     save_classifier,
@@ -141,7 +141,7 @@ def run_experiment(
     # Outside the test set: the hand-written suite of messages written today (a fraction of a second).
     report["robustness"] = suite_report(result.classifier.predict_proba)
     write_json(run_dir / METRICS_FILE, report)
-    _atomic_write(run_dir / PREDICTIONS_FILE, predictions.to_csv(index=False).encode("utf-8"))
+    atomic_write(run_dir / PREDICTIONS_FILE, predictions.to_csv(index=False).encode("utf-8"))
     write_json(run_dir / RUN_FILE, {**meta, **_summary(result), "finished": now_iso(),
                                     "status": "stopped" if result.stopped else "complete"})
     return read_run(run_dir)
@@ -152,10 +152,10 @@ def check_model(config: TrainConfig) -> None:
     the model's limit (each a :class:`~spamcore.errors.SpamcoreError`). Reads config and vocabulary only."""
     from transformers import AutoConfig
 
-    from spamcore.model import _from_pretrained, check_max_length, load_tokenizer, resolve_device
+    from spamcore.model import check_max_length, from_pretrained, load_tokenizer, resolve_device
 
     resolve_device(config.device)
-    check_max_length(config.max_length, _from_pretrained(AutoConfig, config.model))
+    check_max_length(config.max_length, from_pretrained(AutoConfig, config.model))
     load_tokenizer(config.model)
 
 

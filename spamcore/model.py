@@ -74,7 +74,7 @@ def _hub_reachable(timeout: float = 3.0) -> bool:
         return False
 
 
-def _from_pretrained(loader, model: str, **kwargs):
+def from_pretrained(loader, model: str, **kwargs):
     """Call ``loader.from_pretrained`` on ``model`` and turn every failure into a :class:`ModelLoadError`."""
     source = resolve_model_path(model)
     is_local = Path(source).is_dir()
@@ -114,14 +114,14 @@ def load_tokenizer(model: str):
             f"model folder {model!r} has no tokenizer files (tokenizer.json or vocab.txt); save the tokenizer "
             "into it too (tokenizer.save_pretrained)"
         )
-    return _from_pretrained(AutoTokenizer, model)
+    return from_pretrained(AutoTokenizer, model)
 
 
 def load_encoder(model: str) -> nn.Module:
     """The bare encoder (e.g. ``BertModel``) with its pooler, in eval mode."""
     from transformers import AutoModel
 
-    encoder = _from_pretrained(AutoModel, model, dtype=torch.float32)
+    encoder = from_pretrained(AutoModel, model, dtype=torch.float32)
     return encoder.eval()
 
 
@@ -129,7 +129,7 @@ def load_sequence_classifier(model: str) -> nn.Module:
     """The encoder with a fresh 2-way sequence-classification head labelled ham/spam."""
     from transformers import AutoModelForSequenceClassification
 
-    return _from_pretrained(
+    return from_pretrained(
         # fp32 master weights whatever the checkpoint's dtype (transformers 5 would keep a bf16/fp16 one as is);
         # autocast provides the bf16 speed where the hardware has it.
         AutoModelForSequenceClassification, model, dtype=torch.float32, num_labels=2, id2label=dict(LABELS),

@@ -81,10 +81,10 @@ def now_iso() -> str:
 
 
 def write_json(path: Path, payload: Any) -> None:
-    _atomic_write(path, json.dumps(payload, indent=2, ensure_ascii=False).encode("utf-8"))
+    atomic_write(path, json.dumps(payload, indent=2, ensure_ascii=False).encode("utf-8"))
 
 
-def _atomic_write(path: Path, content: bytes) -> None:
+def atomic_write(path: Path, content: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

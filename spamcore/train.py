@@ -139,10 +139,10 @@ def train(
 
     task.train_module = runtime.prepare(task.module)
     params = [p for p in task.module.parameters() if p.requires_grad]
-    optimizer = _adamw(params, config)
+    optimizer = _adamw(task.module, config)
     steps_per_epoch = math.ceil(len(split.train) / config.batch_size)
     total_steps = steps_per_epoch * config.epochs
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _lr_lambda(config.warmup_ratio, total_steps))
+    scheduler = _scheduler(optimizer, config, total_steps)
 
     history: list[EpochRecord] = []
     best_loss, best_state, best_epoch = math.inf, None, 0
@@ -227,23 +227,25 @@ def training_frame(train: pd.DataFrame, config: TrainConfig) -> pd.DataFrame:
     return augment_frame(train, config.augment.split(","), config.seed) if config.augment else train
 
 
-def _adamw(params: list[nn.Parameter], config: TrainConfig) -> torch.optim.AdamW:
-    """AdamW, fused into one kernel where this torch supports it for the parameters' device."""
+def _adamw(module: nn.Module, config: TrainConfig) -> torch.optim.AdamW:
+    """AdamW over the trainable weights, biases and LayerNorm weights exempt from weight decay (as the field's
+    reference scripts do), fused into one kernel where this torch supports it for the parameters' device."""
+    decay, no_decay = [], []
+    for param in module.parameters():
+        if param.requires_grad:
+            (no_decay if param.ndim < 2 else decay).append(param)  # 1-D: biases and LayerNorm weights
+    groups = [{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
     try:
-        return torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay, fused=True)
+        return torch.optim.AdamW(groups, lr=config.lr, fused=True)
     except (RuntimeError, TypeError):
-        return torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
+        return torch.optim.AdamW(groups, lr=config.lr)
 
 
-def _lr_lambda(warmup_ratio: float, total_steps: int) -> Callable[[int], float]:
-    """Constant lr, or (``warmup_ratio`` > 0) linear warm-up then linear decay to zero."""
-    if warmup_ratio <= 0:
-        return lambda step: 1.0
-    warmup = max(1, int(total_steps * warmup_ratio))
+def _scheduler(optimizer: torch.optim.Optimizer, config: TrainConfig, total_steps: int):
+    """transformers' schedule: constant lr, or (``warmup_ratio`` > 0) linear warm-up then linear decay to zero."""
+    from transformers import get_scheduler
 
-    def factor(step: int) -> float:
-        if step < warmup:
-            return (step + 1) / warmup
-        return max(0.0, (total_steps - step) / max(1, total_steps - warmup))
-
-    return factor
+    if config.warmup_ratio <= 0:
+        return get_scheduler("constant", optimizer)
+    warmup = max(1, int(total_steps * config.warmup_ratio))
+    return get_scheduler("linear", optimizer, num_warmup_steps=warmup, num_training_steps=total_steps)

@@ -268,7 +268,7 @@ def test_evaluate_shows_the_suite_beside_the_test_score_with_misses_and_probes(a
     at = open_page("app_pages/evaluate.py")
     assert "Outside the test set: messages written today" in texts(at.subheader)
     labels = [m.label for m in at.metric]
-    for label in ("Test split: spam F1", "Typed spam vs everyday ham: F1", "Smishing vs transactional ham: F1",
+    for label in ("Test split: spam F1", "Typed spam: F1", "Smishing: F1",
                   "Whole suite: spam F1"):
         assert label in labels
     probes = probe_table(at)

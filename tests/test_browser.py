@@ -11,24 +11,19 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from devtools.browser import CHROMIUM, CHROMIUM_ARGS, free_port, wait_healthy
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "test-artifacts" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-]
 RUN_NAME = "browser-frozen"
 # Hand-written messages (never lines of the SMS Spam Collection).
 UPLOAD_ROWS = [
@@ -45,27 +40,6 @@ UPLOAD_ROWS = [
 SPAM_MESSAGE = ("URGENT! You have WON a guaranteed £1000 cash prize. Call 09061234567 now to claim your reward. "
                 "T&C apply, txt STOP to end")
 HAM_MESSAGE = "Hey, are we still meeting for lunch at 1? I'll wait at the cafe near the station"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_healthy(url: str, server: subprocess.Popen, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {server.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.read().strip() == b"ok":
-                    return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"streamlit did not become healthy within {timeout} s")
 
 
 def kill_trainers(runs: Path) -> None:
@@ -249,7 +223,7 @@ def test_train_live_then_evaluate_and_classify(page):
     outside = page.get_by_text("Outside the test set: messages written today")
     outside.scroll_into_view_if_needed()
     page.get_by_text("Shortcut probes:").wait_for()
-    assert page.get_by_text("Typed spam vs everyday ham: F1").count() == 1
+    assert page.get_by_text("Typed spam: F1").count() == 1
     settle(page, 800)
     outside.evaluate("e => e.scrollIntoView({block: 'start'})")
     settle(page, 500)

@@ -1,4 +1,4 @@
-"""Bounded loopback load test (issue 5): 20 browser sessions classify at once while a tiny training runs.
+"""Bounded loopback load test: 20 browser sessions classify at once while a tiny training runs.
 
 One ``streamlit run app.py`` server on 127.0.0.1; 20 Playwright pages (20 Streamlit sessions) in one headless
 Chromium, driven concurrently with the async API. Page 0 first starts a training of the tiny BERT on the Train
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from test_browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server
-from test_browser_hostile import tiny_lab
+from test_browser_bad_input import tiny_lab
 
 from spamcore.runs import load_classifier
 

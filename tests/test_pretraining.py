@@ -14,13 +14,11 @@ from spamcore.teaching.pretraining import (
     build_pair,
     mask_tokens,
     masked_count,
-    nsp_example,
-    split_sentences,
 )
 
 # 20 word pieces under the tiny vocabulary (every word is in it).
 SENTENCE = "see you at home later and call me when you get home at the cinema at seven I love you"
-SENTENCES = ["See you at home later.", "Call me when you get home.", "Happy birthday!", "Running late."]
+
 
 
 @pytest.fixture(scope="module")
@@ -120,33 +118,3 @@ def test_pair_is_cut_to_max_length_keeping_both_sentences(tokenizer):
         build_pair(tokenizer, "hi", " ")
 
 
-def test_nsp_example_is_next_half_of_the_time(tokenizer):
-    pairs = [nsp_example(tokenizer, SENTENCES, index=0, seed=seed) for seed in range(400)]
-    is_next = [p for p in pairs if p.label == IS_NEXT]
-    assert 0.42 < len(is_next) / len(pairs) < 0.58
-    assert all(p.second == SENTENCES[1] for p in is_next)
-    assert all(p.second in SENTENCES[2:] for p in pairs if p.label == NOT_NEXT)
-    assert nsp_example(tokenizer, SENTENCES, 0, seed=3) == nsp_example(tokenizer, SENTENCES, 0, seed=3)
-
-
-def test_nsp_example_needs_enough_sentences(tokenizer):
-    with pytest.raises(DataError, match="after it"):
-        nsp_example(tokenizer, SENTENCES[:1])
-    two = SENTENCES[:2]
-    labels = set()
-    for seed in range(20):
-        try:
-            labels.add(nsp_example(tokenizer, two, seed=seed).label)
-        except DataError as err:
-            assert "third sentence" in str(err)
-            labels.add("refused")
-    assert labels == {IS_NEXT, "refused"}
-    pair = next(p for p in (nsp_example(tokenizer, two, seed=s, others=["Running late."]) for s in range(20))
-                if p.label == NOT_NEXT)
-    assert pair.second == "Running late."
-
-
-def test_split_sentences():
-    assert split_sentences("Hi there. How are you? Fine!") == ["Hi there.", "How are you?", "Fine!"]
-    assert split_sentences("  one sentence  ") == ["one sentence"]
-    assert split_sentences("") == []

@@ -6,7 +6,7 @@ import streamlit as st
 
 from spamcore.errors import SpamcoreError
 from spamcore.report import wrong_predictions
-from ui import charts, state
+from ui import highlight, state
 
 
 def show(run) -> None:
@@ -37,4 +37,4 @@ def show(run) -> None:
     except SpamcoreError as err:
         state.show_error(err)
     else:
-        charts.show_explanation(why, key="eval_why_table")
+        highlight.show_explanation(why, key="eval_why_table")

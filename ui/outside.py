@@ -28,11 +28,13 @@ def show(run) -> None:
     groups = {g["group"]: g for g in report["groups"]}
     m1, m2, m3, m4 = st.columns(4)
     m1.metric("Test split: spam F1", f"{run.metrics['classes']['spam']['f1']:.3f}")
-    m2.metric("Typed spam vs everyday ham: F1", f"{groups['typed']['spam_f1']:.3f}",
-              help=f"spam recall {groups['typed']['spam_recall']:.0%}, precision "
+    m2.metric("Typed spam: F1", f"{groups['typed']['spam_f1']:.3f}",
+              help=f"Short typed spam against everyday ham: spam recall {groups['typed']['spam_recall']:.0%}, "
+                   "precision "
                    f"{groups['typed']['spam_precision']:.0%}")
-    m3.metric("Smishing vs transactional ham: F1", f"{groups['modern']['spam_f1']:.3f}",
-              help=f"spam recall {groups['modern']['spam_recall']:.0%}, precision "
+    m3.metric("Smishing: F1", f"{groups['modern']['spam_f1']:.3f}",
+              help=f"Today's smishing and scams against transactional ham (codes, reminders, deliveries): spam "
+                   f"recall {groups['modern']['spam_recall']:.0%}, precision "
                    f"{groups['modern']['spam_precision']:.0%}")
     m4.metric("Whole suite: spam F1", f"{report['overall']['spam_f1']:.3f}")
     charts.show(charts.suite_categories(pd.DataFrame(report["categories"])), key="chart_suite")

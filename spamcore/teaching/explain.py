@@ -22,25 +22,8 @@ the effect of removing all its pieces at once (occlusion). Every word carries it
 original text, so a front end can highlight the original characters (see :func:`segments`) and escape them
 itself: nothing here produces HTML.
 
-Measured on this CPU (AMD EPYC, 2 cores shared with other work; ``bench/explain_quality.py``, fp32):
-
-- speed, one 40-token message, bundled MiniLM at max length 64, median of 7 interleaved calls on a quiet
-  moment: integrated gradients (32 steps) 0.38 s with 2 torch threads, 0.67 s with 1; occlusion 0.21 s and
-  0.39 s. With other processes loading the 2 cores (load average 8-14), medians of 1-4 s were seen for IG
-  and 1-1.6 s for occlusion, and 2 torch threads were slower than 1.
-- faithfulness, deletion curve (mean drop of the spam probability after removing the top-k words of each
-  ranking; AOPC = mean over k = 1..5), test spam messages that the run calls spam:
-
-  ==================================== ===================== ===================== ===============
-  run (test spam F1)                   integrated gradients  occlusion             random words
-  ==================================== ===================== ===================== ===============
-  finetune, 1 epoch (0.987), 100 msgs  k=1 .088 k=5 .354     k=1 .092 k=5 .265     k=5 .044
-                                       AOPC **0.234**        AOPC 0.186            AOPC 0.026
-  frozen, 10 epochs (0.783), 85 msgs   k=1 .045 k=5 .153     k=1 .054 k=5 .142     k=5 .022
-                                       AOPC 0.108            AOPC 0.107            AOPC 0.012
-  ==================================== ===================== ===================== ===============
-
-  IG completeness gap: median 0.0047 (max 0.028) on the fine-tuned run, 0.0006 (max 0.0017) on the frozen one.
+The measured speed and faithfulness of both methods (``python bench/explain_quality.py``) are in the README,
+section "Why a verdict".
 
 Occlusion deletes words exactly as the deletion curve does, which favours it at k = 1 (a tie there); from
 k = 3 on integrated gradients removes more of the spam probability on the fine-tuned run and as much on the

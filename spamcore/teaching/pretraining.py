@@ -22,8 +22,6 @@ Everything here only calls the tokenizer; the records are plain dataclasses with
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -34,7 +32,6 @@ from spamcore.errors import DataError
 MASK_PROBABILITY = 0.15
 #: Of the chosen tokens: share replaced by [MASK], by a random token; the rest stay unchanged.
 MASK_SHARE, RANDOM_SHARE = 0.8, 0.1
-ACTIONS: tuple[str, ...] = ("mask", "random", "keep")
 IS_NEXT, NOT_NEXT = "IsNext", "NotNext"
 MAX_LENGTH = 128
 
@@ -182,31 +179,3 @@ def build_pair(tokenizer, first: str, second: str, is_next: bool = True, max_len
     names = tokenizer.convert_ids_to_tokens(ids)
     tokens = tuple(PairToken(i, names[i], "AB"[types[i]], int(types[i]), special[i], ids[i]) for i in range(len(ids)))
     return SentencePair(first, second, IS_NEXT if is_next else NOT_NEXT, tokens)
-
-
-def nsp_example(
-    tokenizer, sentences: Sequence[str], index: int = 0, seed: int = 0, others: Sequence[str] = (),
-    max_length: int = MAX_LENGTH,
-) -> SentencePair:
-    """An NSP example with sentence ``index`` as A: with probability 1/2 the sentence after it (``IsNext``),
-    else a random sentence that does not follow it, from ``others`` or the rest of ``sentences`` (``NotNext``).
-    """
-    if not 0 <= index < len(sentences) - 1:
-        raise DataError(f"sentence {index + 1} needs a sentence after it; give at least {index + 2} sentences")
-    rng = np.random.default_rng(seed)
-    following = sentences[index + 1]
-    if rng.random() < 0.5:
-        return build_pair(tokenizer, sentences[index], following, True, max_length)
-    pool = [s for j, s in enumerate(sentences) if j not in (index, index + 1)] + list(others)
-    pool = [s for s in pool if s.strip() and s != following]
-    if not pool:
-        raise DataError("a NotNext pair needs a sentence from elsewhere: give a third sentence")
-    return build_pair(tokenizer, sentences[index], pool[rng.integers(len(pool))], False, max_length)
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences of a paragraph: cut after ``.``, ``!`` or ``?`` followed by white space.
-
-    Example: ``split_sentences("Hi there. How are you? Fine!") == ["Hi there.", "How are you?", "Fine!"]``
-    """
-    return [s.strip() for s in re.split(r"(?<=[.!?])\s+", text) if s.strip()]

@@ -1,4 +1,4 @@
-"""Hostile input to the Streamlit app under AppTest (issue 5): odd messages, bad files, bad settings, a busy server.
+"""Hostile input to the Streamlit app under AppTest: odd messages, bad files, bad settings, a busy server.
 
 Every case must end in an ``st.error`` (or a note) that says what is wrong — never an exception on the page —
 and user text must only ever be shown as text (the verdict markdown holds our labels, never the message).
@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from conftest import messages_frame
 from test_app import app_env, open_page, texts, tiny_config, tiny_run  # noqa: F401  (fixtures)
-from test_hostile import BAD_FILES, IMG, SCRIPT
+from test_bad_input import BAD_FILES, IMG, SCRIPT
 
 from spamcore import jobs
 from spamcore.runs import list_runs, read_run
@@ -87,7 +87,7 @@ def test_a_bulk_upload_above_the_limit_is_refused(classify):
 # ------------------------------------------------------------------------------------------------ Data
 
 
-@pytest.mark.parametrize("raw, message", [p for p in BAD_FILES if p.id in (  # test_hostile.py covers them all
+@pytest.mark.parametrize("raw, message", [p for p in BAD_FILES if p.id in (  # test_bad_input.py covers them all
     "empty", "only-a-header", "png-image", "zip", "utf16-without-bom", "wrong-delimiter", "unknown-label",
     "single-class", "missing-text-cell", "unquoted-delimiter")])
 def test_a_bad_data_upload_is_an_error_naming_the_problem(app_env, raw, message):

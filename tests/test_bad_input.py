@@ -1,4 +1,4 @@
-"""Hostile input to the core and the CLI (issue 5): bad files, odd text, bad settings, broken runs.
+"""Hostile input to the core and the CLI: bad files, odd text, bad settings, broken runs.
 
 Every case must end in one clear message — a :class:`SpamcoreError` naming what is wrong, or on the command line
 one ``error: ...`` line and exit status 2 — never a traceback, and never a half-written run folder.

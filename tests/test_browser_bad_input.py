@@ -1,4 +1,4 @@
-"""HTML/JS typed into the real app in headless Chromium (issue 5): nothing runs, nothing is injected, text stays text.
+"""HTML/JS typed into the real app in headless Chromium: nothing runs, nothing is injected, text stays text.
 
 A ``streamlit run app.py`` server on a free loopback port, with a tiny finished run and hand-written data (no real
 data, no bundled model weights needed to classify). The payloads go into Classify (one message and many), the

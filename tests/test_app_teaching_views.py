@@ -1,4 +1,4 @@
-"""The teaching views under AppTest (issue 6): threshold and baseline on Evaluate, "why this verdict" on Classify,
+"""The teaching views under AppTest: threshold and baseline on Evaluate, "why this verdict" on Classify,
 best epoch and early stopping on Train, the Runs page and the "How BERT learns" page.
 
 Tiny random BERT and hand-written messages only; each test copies the session's tiny run into its own runs folder,
@@ -15,7 +15,7 @@ import shutil
 
 import pytest
 from test_app import app_env, open_page, texts, tiny_run  # noqa: F401  (fixtures)
-from test_hostile import IMG, SCRIPT
+from test_bad_input import IMG, SCRIPT
 
 from spamcore import jobs
 from spamcore.runs import list_runs, read_run
@@ -213,7 +213,7 @@ def test_bert_page_masks_pairs_and_compares_recipes(runs):
 
 
 def test_highlight_html_escapes_every_piece_and_colours_by_sign():
-    from ui.charts import highlight_html
+    from ui.highlight import highlight_html
 
     out = highlight_html([("<b>win</b>", 0.5), (" & ", None), ('"x" onload=1', -0.25)], scale=0.5)
     assert "<b>" not in out and "&lt;b&gt;win&lt;/b&gt;" in out and " &amp; " in out

@@ -1,4 +1,4 @@
-"""The teaching views (issue 6) in headless Chromium: threshold and baseline on Evaluate, "why this verdict" on
+"""The teaching views in headless Chromium: threshold and baseline on Evaluate, "why this verdict" on
 Classify, the Runs page and "How BERT learns", with two tiny runs made before the server starts (seconds, not
 minutes). Screenshots land in ``test-artifacts/screenshots/``.
 """
@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from conftest import messages_frame
 from test_app import tiny_config
+from test_bad_input import SCRIPT
 from test_browser import CHROMIUM, CHROMIUM_ARGS, SHOTS, go, no_exception, settle, streamlit_server
-from test_browser_hostile import CLEAN, INJECTED
-from test_hostile import SCRIPT
+from test_browser_bad_input import CLEAN, INJECTED
 
 from spamcore.config import recipe_defaults
 from spamcore.experiment import run_experiment

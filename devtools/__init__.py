@@ -1,0 +1,1 @@
+"""Development helpers: not part of the spamcore package."""
