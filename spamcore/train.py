@@ -145,79 +145,116 @@ def train(
     scheduler = _scheduler(optimizer, config, total_steps)
 
     history: list[EpochRecord] = []
-    best_loss, best_state, best_epoch = math.inf, None, 0
+    best = _Best()
     stopped = early_stopped = False
-    global_step = 0
-    labels_train = torch.tensor(split.train["label"].to_numpy(), dtype=torch.long)
+    steps = _Steps(task, runtime, loss_fn, optimizer, scheduler, params, config, bf16, emit, start,
+                   torch.tensor(split.train["label"].to_numpy(), dtype=torch.long), steps_per_epoch, total_steps)
     runtime.init_trackers({**config.to_dict(), "processes": runtime.world_size})
 
     for epoch in range(1, config.epochs + 1):
         epoch_start = time.perf_counter()
-        task.module.train()
-        total, steps_done = 0.0, 0
         batches = training_batches(task.train_lengths, config.batch_size, rng, config.group_by_length)
-        for step, batch in enumerate(batches, start=1):
-            if runtime.any(stop.is_set()):
-                stopped = True
-                break
-            local = runtime.shard(batch)
-            with autocast(bf16, device), runtime.autocast():
-                logits = task.forward_train(local)
-            loss = loss_fn(logits.float(), labels_train[local].to(device))
-            optimizer.zero_grad(set_to_none=True)
-            runtime.backward(loss)
-            if config.grad_clip > 0:
-                torch.nn.utils.clip_grad_norm_(params, config.grad_clip)
-            optimizer.step()
-            scheduler.step()
-            value = runtime.mean(float(loss.detach()))
-            total += value
-            steps_done = step
-            global_step += 1
-            runtime.log({"train/loss": value, "train/lr": scheduler.get_last_lr()[0]}, global_step)
-            emit(StepProgress(epoch, step, steps_per_epoch, global_step, total_steps, value, total / step,
-                              time.perf_counter() - start))
-        if steps_done == 0:  # stopped before this epoch took a step: nothing new to validate
+        train_loss, stopped = steps.run_epoch(epoch, batches, stop)
+        if train_loss is None:  # stopped before this epoch took a step: nothing new to validate
             break
-        if stopped and best_state is not None:
+        if stopped and best.state is not None:
             break  # a stop keeps the best finished epoch; validating the partial one would only delay it
         # A stop in the first epoch still needs a checkpoint: validate on a sample so that it ends in seconds.
-        limit = STOP_VALIDATION_LIMIT if stopped else None
-        val_loss, val_probs = task.validate(loss_fn, limit)
+        val_loss, val_probs = task.validate(loss_fn, STOP_VALIDATION_LIMIT if stopped else None)
         scores = binary_scores(split.validation["label"].to_numpy()[: len(val_probs)], val_probs)
-        is_best = val_loss < best_loss
-        record = EpochRecord(
-            epoch, total / steps_done, val_loss, scores["accuracy"], scores["spam_f1"],
-            time.perf_counter() - epoch_start, is_best, partial=stopped,
-        )
+        record = EpochRecord(epoch, train_loss, val_loss, scores["accuracy"], scores["spam_f1"],
+                             time.perf_counter() - epoch_start, val_loss < best.loss, partial=stopped)
         history.append(record)
         runtime.log({"val/loss": val_loss, "val/accuracy": scores["accuracy"], "val/spam_f1": scores["spam_f1"],
-                     "train/epoch_loss": record.train_loss}, global_step)
-        if is_best:
-            best_loss, best_epoch = val_loss, epoch
-            best_state = copy.deepcopy(task.trainable_state())
+                     "train/epoch_loss": train_loss}, steps.global_step)
+        if record.is_best:
+            best.keep(task, record)
             if on_best is not None:
                 on_best(task.classifier(), record)
         emit(record)
         if stopped:
             break
-        if config.patience is not None and epoch - best_epoch >= config.patience:
+        if config.patience is not None and epoch - best.epoch >= config.patience:
             early_stopped = True
             break
 
     runtime.end()
-    if best_state is None:
+    if best.state is None:
         raise RuntimeError("training stopped before the first step; nothing to keep")
-    task.load_trainable_state(best_state)
+    task.load_trainable_state(best.state)
     classifier = task.classifier()
     # Counted on the whole classifier: in the frozen recipe ``task.module`` is the head alone.
     total_params = sum(p.numel() for p in classifier.module.parameters())
     return TrainResult(
-        classifier=classifier, history=history, best_epoch=best_epoch, stopped=stopped,
+        classifier=classifier, history=history, best_epoch=best.epoch, stopped=stopped,
         early_stopped=early_stopped, seconds=time.perf_counter() - start, device=str(device),
         bf16=bf16 or runtime.accelerate_bf16,
         trainable_parameters=sum(p.numel() for p in params), total_parameters=total_params,
     )
+
+
+@dataclass
+class _Best:
+    """The epoch with the lowest validation loss so far and a copy of its trainable weights."""
+
+    loss: float = math.inf
+    epoch: int = 0
+    state: dict | None = None
+
+    def keep(self, task, record: EpochRecord) -> None:
+        self.loss, self.epoch = record.val_loss, record.epoch
+        self.state = copy.deepcopy(task.trainable_state())
+
+
+@dataclass
+class _Steps:
+    """The optimiser steps of one run: forward, loss, backward, clip, step, schedule, report."""
+
+    task: object
+    runtime: Runtime
+    loss_fn: nn.Module
+    optimizer: torch.optim.Optimizer
+    scheduler: object
+    params: list
+    config: TrainConfig
+    bf16: bool
+    emit: Callable[[Progress], None]
+    start: float
+    labels: torch.Tensor
+    steps_per_epoch: int
+    total_steps: int
+    global_step: int = 0
+
+    def run_epoch(self, epoch: int, batches: list[np.ndarray], stop: threading.Event) -> tuple[float | None, bool]:
+        """One pass over ``batches``: the epoch's mean training loss (None if no step ran) and whether it stopped."""
+        self.task.module.train()
+        total, done = 0.0, 0
+        for step, batch in enumerate(batches, start=1):
+            if self.runtime.any(stop.is_set()):
+                return (total / done if done else None), True
+            value = self.step(batch)
+            total, done = total + value, step
+            self.emit(StepProgress(epoch, step, self.steps_per_epoch, self.global_step, self.total_steps, value,
+                                   total / step, time.perf_counter() - self.start))
+        return (total / done if done else None), False
+
+    def step(self, batch: np.ndarray) -> float:
+        """One optimiser step on this process's slice of ``batch``; the loss averaged over processes."""
+        device = self.runtime.device
+        local = self.runtime.shard(batch)
+        with autocast(self.bf16, device), self.runtime.autocast():
+            logits = self.task.forward_train(local)
+        loss = self.loss_fn(logits.float(), self.labels[local].to(device))
+        self.optimizer.zero_grad(set_to_none=True)
+        self.runtime.backward(loss)
+        if self.config.grad_clip > 0:
+            torch.nn.utils.clip_grad_norm_(self.params, self.config.grad_clip)
+        self.optimizer.step()
+        self.scheduler.step()
+        value = self.runtime.mean(float(loss.detach()))
+        self.global_step += 1
+        self.runtime.log({"train/loss": value, "train/lr": self.scheduler.get_last_lr()[0]}, self.global_step)
+        return value
 
 
 def training_frame(train: pd.DataFrame, config: TrainConfig) -> pd.DataFrame:
