@@ -25,6 +25,10 @@ def tokenize(tokenizer, texts: Sequence[str], max_length: int) -> list[list[int]
 def pad_batch(sequences: Sequence[Sequence[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Right-pad to the longest sequence. Returns ``input_ids`` and ``attention_mask``, both (B, T) int64.
 
+    Kept rather than ``transformers.DataCollatorWithPadding``: batches here are lists of id lists chosen by
+    length-grouped index batches, with no feature dicts to collate; this is the same dynamic padding in a few
+    lines, and the collator would add a tokenizer ``pad`` call per batch on the training hot path.
+
     Example: ``pad_batch([[1, 2, 3], [4]], 0)[1].tolist() == [[1, 1, 1], [1, 0, 0]]``
     """
     width = max(len(s) for s in sequences)

@@ -132,7 +132,10 @@ def train(
     tokenizer = load_tokenizer(config.model)
     weights = torch.tensor(class_weights(split.train["label"]), dtype=torch.float32) if config.class_weighted else None
 
-    context = TaskContext(device, bf16, emit, start, feature_cache_dir)
+    def encoding(done: int, total: int) -> None:
+        emit(StageProgress("encoding", done, total, time.perf_counter() - start))
+
+    context = TaskContext(device, bf16, encoding, feature_cache_dir)
     task = recipe(config.recipe).Task(config, split, tokenizer, context)
     emit(StageProgress("loading", 1, 1, time.perf_counter() - start))
     loss_fn = nn.CrossEntropyLoss(weight=None if weights is None else weights.to(device))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import torch
 
@@ -14,6 +13,5 @@ import torch
 class TaskContext:
     device: torch.device
     bf16: bool  # bf16 autocast for the forward passes
-    emit: Callable[[Any], None]  # progress callback (stages such as "encoding")
-    start: float  # perf_counter() when training started
+    encoding: Callable[[int, int], None]  # reports (done, total) while a recipe encodes messages up front
     cache_dir: Path | None  # where a recipe may cache work across runs (the frozen encoder's features)

@@ -7,7 +7,6 @@ them. A run stores the head alone (``head.safetensors``); the encoder is the bas
 from __future__ import annotations
 
 import copy
-import time
 from pathlib import Path
 
 import numpy as np
@@ -33,8 +32,6 @@ class Task:
     """Head-only training on cached encoder features."""
 
     def __init__(self, config: TrainConfig, split, tokenizer, context: TaskContext) -> None:
-        from spamcore.train import StageProgress
-
         self.config, self.tokenizer, self.device = config, tokenizer, context.device
         self.encoder = load_encoder(config.model).to(self.device)
         check_max_length(config.max_length, self.encoder.config)
@@ -42,13 +39,10 @@ class Task:
         fingerprint = feature_cache.model_fingerprint(resolve_model_path(config.model))
         texts = list(split.train["text"]) + list(split.validation["text"])
 
-        def progress(done: int, total: int) -> None:
-            context.emit(StageProgress("encoding", done, total, time.perf_counter() - context.start))
-
         feats = feature_cache.cached_features(
             self.encoder, tokenizer, texts, fingerprint=fingerprint, max_length=config.max_length,
             pooling=config.pooling, device=self.device, bf16=context.bf16, cache_dir=context.cache_dir,
-            progress=progress,
+            progress=context.encoding,
         )
         self.train_feats = feats[: len(split.train)].to(self.device)
         self.val_feats = feats[len(split.train) :].to(self.device)
