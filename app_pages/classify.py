@@ -1,12 +1,14 @@
 """Classify: one message → verdict, spam probability and why (each word's push towards spam or ham); many
 messages → table and CSV download."""
 
+import pandas as pd
 import streamlit as st
 
 from spamcore.bulk import predictions_frame, read_texts, split_lines, to_csv_bytes
 from spamcore.config import recipe_defaults
 from spamcore.errors import SpamcoreError
 from spamcore.teaching.explain import METHODS
+from spamcore.teaching.indicators import find_indicators
 from ui import charts, highlight, state
 
 st.title("Classify")
@@ -31,6 +33,17 @@ except SpamcoreError as err:
 st.caption(f"Run {run.name} · {run.config.recipe} · test accuracy {run.metrics['accuracy']:.1%} · spam threshold "
            f"{classifier.threshold:.2f} (choose it on Evaluate)")
 
+def careful_reader(text: str) -> None:
+    """Links, phone numbers, short codes and money amounts in the message: what a person should look at."""
+    found = find_indicators(text)
+    st.markdown("**What a careful reader would check** (found by simple patterns; the model does not use them)")
+    if not found:
+        st.caption("No links, phone numbers, short codes or money amounts in this message.")
+        return
+    st.dataframe(pd.DataFrame({"what": [i.kind for i in found], "found": [i.text for i in found]}),
+                 hide_index=True, key="classify_indicators")
+
+
 single, bulk = st.tabs(["One message", "Many messages"])
 with single:
     text = st.text_area("Message", key="classify_text", height=110, max_chars=20_000,
@@ -48,6 +61,7 @@ with single:
                 cut = "; longer pastes are cut to 20,000" if len(text) >= 20_000 else ""
                 st.caption(f"The message ({len(text):,} characters{cut}) is longer than max length "
                            f"{run.config.max_length} tokens; only its beginning was read.")
+            careful_reader(text)
             st.subheader("Why this verdict?")
             method = st.radio("Method", METHODS, key="why_method", horizontal=True,
                               format_func=lambda m: {"occlusion": "occlusion (remove one word at a time)",

@@ -10,6 +10,7 @@ from spamcore.metrics import report_table
 from spamcore.report import baseline_comparison, loss_curves, row_normalised, smooth, smoothing_weight, test_scores
 from spamcore.runs import set_threshold
 from spamcore.teaching.history import overfitting_signals
+from spamcore.teaching.indicators import operating_point_words
 from spamcore.teaching.thresholds import confusion_at, false_positive_rate, pr_curve, roc_curve, scores_at
 from ui import charts, mistakes, outside, state
 
@@ -68,6 +69,7 @@ def threshold_section(run, labels, bert) -> None:
     t2.metric("Spam precision", f"{at['spam_precision']:.1%}")
     t3.metric("Spam recall", f"{at['spam_recall']:.1%}")
     t4.metric("Spam F1", f"{at['spam_f1']:.3f}")
+    st.markdown(f"**In people's words:** {operating_point_words(at['fp'], at['tn'], at['tp'], at['fn'])}")
     cm_col, use_col = st.columns([3, 2], gap="large")
     with cm_col:
         fig = charts.confusion_heatmap(confusion_at(labels, bert, threshold), normalised=False)

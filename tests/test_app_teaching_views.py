@@ -255,3 +255,15 @@ def test_evaluate_threshold_starts_from_the_selected_runs_own(runs):
     at.selectbox(key="run_select").set_value("tiny-a").run()
     assert not at.exception
     assert at.slider(key="eval_threshold").value == 0.3
+
+
+def test_classify_lists_what_a_careful_reader_checks_and_evaluate_says_the_operating_point(runs):
+    at = open_page("app_pages/classify.py")
+    at.text_area(key="classify_text").input("URGENT! Claim £500 at bit.ly/abc or call 09061701461").run()
+    assert not at.exception
+    table = table_with(at, "found")
+    assert table is not None
+    assert table["what"].tolist() == ["shortened link", "phone number", "money"]
+    assert table["found"].tolist() == ["bit.ly/abc", "09061701461", "£500"]
+    at = open_page("app_pages/evaluate.py")
+    assert any(m.value.startswith("**In people's words:** Of 1,000 normal messages, about ") for m in at.markdown)

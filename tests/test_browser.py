@@ -56,8 +56,9 @@ SERVERS: dict[str, subprocess.Popen] = {}
 
 
 @contextlib.contextmanager
-def streamlit_server(tmp: Path, runs: Path, data: Path, env: dict | None = None):
-    """``streamlit run app.py`` on a free loopback port; always terminated (then killed) on exit."""
+def streamlit_server(tmp: Path, runs: Path, data: Path, env: dict | None = None, kill_jobs: bool = True):
+    """``streamlit run app.py`` on a free loopback port; always terminated (then killed) on exit, and with it
+    (``kill_jobs``) the trainers it started."""
     port = free_port()
     environment = {**os.environ, "SPAMCORE_RUNS": str(runs), "SPAMCORE_DATA": str(data),
                    "SPAMCORE_CACHE": str(tmp / "cache"), "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1",
@@ -82,7 +83,8 @@ def streamlit_server(tmp: Path, runs: Path, data: Path, env: dict | None = None)
             proc.kill()
             proc.wait(5)
         log.close()
-        kill_trainers(runs)  # trainers outlive their server by design; a test's must not outlive the test
+        if kill_jobs:  # trainers outlive their server by design; a test's must not outlive the test
+            kill_trainers(runs)
 
 
 @pytest.fixture(scope="module")

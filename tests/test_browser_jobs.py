@@ -37,11 +37,11 @@ def test_a_training_survives_a_server_crash_and_a_new_server_stops_it(tiny_model
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1440, "height": 1600})
         page.set_default_timeout(60_000)
-        with streamlit_server(tmp_path, runs, data) as url:
+        with streamlit_server(tmp_path, runs, data, kill_jobs=False) as url:  # its trainer must live on
             page.goto(url)
             page.wait_for_selector("h1")
             go(page, "Train")
-            page.get_by_text("finetune", exact=True).click()
+            page.locator(".st-key-train_recipe label").filter(has_text="finetune").click()
             settle(page, 300)
             fill(page, "train_model", tiny_model_dir)
             fill(page, "train_epochs", 500)
@@ -62,10 +62,10 @@ def test_a_training_survives_a_server_crash_and_a_new_server_stops_it(tiny_model
             page.wait_for_timeout(2500)
             later = page.get_by_text(re.compile(r"^Step [\d,]+/")).inner_text()
             assert first != later, "the live panel keeps moving under the new server"
-            assert page.locator(".js-plotly-plot").count() == 1
+            page.locator(".js-plotly-plot").first.wait_for()  # the live loss chart (redrawn every second)
             no_exception(page)
             page.screenshot(path=SHOTS / "train-after-restart.png")
-            page.locator(".st-key-train_stop button").click()
+            page.locator(".st-key-train_stop button").first.click()
             page.get_by_text(re.compile("^Stopping:")).wait_for(timeout=5_000)
             page.screenshot(path=SHOTS / "train-stopping.png")
             page.get_by_text(re.compile("^Stopped")).wait_for(timeout=60_000)
