@@ -36,16 +36,19 @@ import pandas as pd
 
 from spamcore.config import TrainConfig
 from spamcore.errors import ConfigError, SpamcoreError
-from spamcore.progress import FINAL_STATUSES, shared_reader
+from spamcore.progress import (
+    FINAL_STATUSES,
+    JOB_FILE,
+    LOCK_FILE,
+    LOG_FILE,
+    STOP_FILE,
+    UPLOAD_FILE,
+    shared_reader,
+)
 
 #: Job statuses. ``queued``, ``running`` and ``stopping`` are active; the other three are final.
 STATUSES: tuple[str, ...] = ("queued", "running", "stopping", "finished", "stopped", "failed")
 ACTIVE: tuple[str, ...] = ("queued", "running", "stopping")
-JOB_FILE = "job.json"
-LOG_FILE = "trainer.log"
-LOCK_FILE = "job.lock"
-STOP_FILE = "stop-requested"
-UPLOAD_FILE = "training-data.tsv"
 #: Seconds a launched trainer may take to lock its run before a dead process counts as failed.
 START_GRACE = 120.0
 

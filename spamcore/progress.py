@@ -23,10 +23,14 @@ from pathlib import Path
 from typing import IO, Any
 
 PROGRESS_FILE = "progress.jsonl"
-#: Files a job puts in a run folder before and while its trainer runs (see spamcore.jobs); a run folder holding
-#: only these still counts as new.
-JOB_FILES: frozenset[str] = frozenset(
-    {PROGRESS_FILE, "job.json", "trainer.log", "job.lock", "stop-requested", "training-data.tsv"})
+#: The files a job keeps in its run folder besides the trainer's progress (see spamcore.jobs).
+JOB_FILE = "job.json"  # settings, command, the trainer's pid
+LOG_FILE = "trainer.log"  # the trainer's stdout and stderr
+LOCK_FILE = "job.lock"  # flock'd by the trainer for its whole life
+STOP_FILE = "stop-requested"  # written by Stop
+UPLOAD_FILE = "training-data.tsv"  # messages the app hands the trainer (an upload)
+#: A run folder holding only these still counts as new (run_experiment accepts it).
+JOB_FILES: frozenset[str] = frozenset({PROGRESS_FILE, JOB_FILE, LOG_FILE, LOCK_FILE, STOP_FILE, UPLOAD_FILE})
 #: Final statuses a trainer writes as its last line.
 FINAL_STATUSES: tuple[str, ...] = ("finished", "stopped", "failed")
 
