@@ -4,10 +4,11 @@ tokenizer, then what this lab's two recipes do with the pre-trained encoder, on 
 import pandas as pd
 import streamlit as st
 
+from spamcore.config import BUNDLED_MODEL
 from spamcore.errors import SpamcoreError
 from spamcore.runs import run_table
 from spamcore.teaching.pretraining import MASK_PROBABILITY, build_pair, mask_tokens
-from ui import charts, state
+from ui import charts, embedding_map, guesses, state
 
 PAPER = ("Devlin, Chang, Lee & Toutanova (2018), *BERT: Pre-training of Deep Bidirectional Transformers for "
          "Language Understanding*, arXiv:1810.04805")
@@ -30,7 +31,13 @@ text = st.text_input("Your sentence", "Claim your free prize now, the offer ends
 if not text.strip():
     st.info("Type a sentence above.", icon=":material/info:")
     st.stop()
-tokenizer = state.base_tokenizer()
+run = state.selected_run()
+model = run.config.model if run else BUNDLED_MODEL  # the selected run's base model, else the bundled one
+try:
+    tokenizer = state.base_tokenizer(model)
+except SpamcoreError as err:
+    state.show_error(err)
+    st.stop()
 
 # ------------------------------------------------------------------------------------------------ MLM
 st.subheader("1 · Masked language modelling (MLM)")
@@ -61,6 +68,7 @@ candidates = sum(not t.special for t in masked.tokens)
 st.caption(f"Seed {masked.seed}: {len(chosen)} of {candidates} tokens chosen — {counts['mask']} → [MASK] (orange), "
            f"{counts['random']} → random token (pink), {counts['keep']} kept (blue). In a short sentence 15 % is "
            "one or two tokens; over a whole corpus the shares come out at 80/10/10. Re-roll to see another draw.")
+guesses.masked_words(masked, model)
 
 # ------------------------------------------------------------------------------------------------ NSP
 st.subheader("2 · Next sentence prediction (NSP)")
@@ -79,11 +87,16 @@ st.code(" ".join(t.token for t in pair.tokens), language=None, wrap_lines=True)
 charts.show(charts.id_heatmap([t.token for t in pair.tokens],
                               {"segment id (A = 0, B = 1)": pair.token_type_ids, "position id": pair.position_ids},
                               f"Segment and position ids · NSP label: {pair.label}"), key="chart_bert_ids")
+guesses.next_sentence(text, second, model)
 st.caption("Fine-tuning for spam uses the same input format with one sentence: every token has segment id 0, "
            "and the `[CLS]` output feeds the spam/ham classifier.")
 
+# ------------------------------------------------------------------------------------------------ map
+st.subheader("3 · What training does to BERT's space")
+embedding_map.show(run, text)
+
 # ------------------------------------------------------------------------------------------------ recipes
-st.subheader("3 · Frozen encoder or fine-tuning? On your runs")
+st.subheader("4 · Frozen encoder or fine-tuning? On your runs")
 st.markdown("- **frozen**: BERT's weights stay as pre-trained; only a small head on the `[CLS]` summary learns. "
             "Few parameters, fast, and the encoder output can be computed once.\n"
             "- **finetune**: every weight is trained for spam (Devlin et al. 2018, section 4). Slower per epoch, "

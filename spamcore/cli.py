@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from spamcore.augment import AUGMENTATIONS
-from spamcore.config import BUNDLED_MODERN, DEVICES, POOLINGS, PRECISIONS, RECIPES, recipe_defaults
+from spamcore.config import BUNDLED_MODEL, BUNDLED_MODERN, DEVICES, POOLINGS, PRECISIONS, RECIPES, recipe_defaults
 from spamcore.errors import SpamcoreError
 
 EXIT_USAGE = 2
@@ -66,6 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run_dir")
     p.add_argument("texts", nargs="*", metavar="TEXT")
     p.add_argument("--json", action="store_true", help="print one JSON list")
+
+    m = sub.add_parser("mlm-head", help="train a small masked-word head for a model that ships without one "
+                       "(How BERT learns shows its guesses) and print its accuracy")
+    m.add_argument("--model", default=BUNDLED_MODEL, help="Hugging Face id or local folder (default: bundled MiniLM)")
+    m.add_argument("--data", help="messages to train on (default: $SPAMCORE_DATA, cache, download)")
+    m.add_argument("--cache", help="folder to keep the head in (default: the spamcore cache folder)")
     return parser
 
 
@@ -79,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.texts += extra
     _quiet_transformers()
     try:
-        return {"train": _train, "evaluate": _evaluate, "predict": _predict}[args.command](args)
+        return {"train": _train, "evaluate": _evaluate, "predict": _predict, "mlm-head": _mlm_head}[args.command](args)
     except SpamcoreError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_USAGE
@@ -298,6 +304,25 @@ def _predict(args: argparse.Namespace) -> int:
             one_line = " ".join(p.text.split())
             note = " (truncated)" if p.truncated else ""
             print(f"{p.label}\t{p.spam_probability:.4f}\t{one_line[:100]}{note}")
+    return 0
+
+
+def _mlm_head(args: argparse.Namespace) -> int:
+    from spamcore.data import cache_dir, resolve_data
+    from spamcore.teaching.masked import head_file, load_mlm, train_and_save
+
+    _, own = load_mlm(args.model)
+    if own:
+        print(f"{args.model} has its own masked-word head; nothing to train")
+        return 0
+    folder = Path(args.cache) if args.cache else cache_dir() / "mlm"
+    data = resolve_data(args.data)
+    print(f"training a masked-word head for {args.model} on {data}", flush=True)
+    score = train_and_save(args.model, data, folder, progress=lambda stage, _share: print(stage, flush=True))
+    print(f"held-out masked tokens: {score.targets:,}; top-1 {score.top1:.1%}, top-5 {score.top5:.1%} "
+          f"(always guessing the commonest tokens: top-1 {score.baseline_top1:.1%}, top-5 {score.baseline_top5:.1%}); "
+          f"trained on {score.train_targets:,} masked tokens in {score.seconds:.0f} s")
+    print(f"head saved to {head_file(args.model, folder)}")
     return 0
 
 

@@ -209,6 +209,44 @@ def test_bert_page_masks_pairs_and_compares_recipes(runs):
     assert "Type a sentence" in at.info[0].value and not at.exception
 
 
+def test_bert_page_maps_the_run_before_and_after_and_places_the_sentence(runs):
+    at = open_page("app_pages/bert.py")
+    assert not at.error
+    spec = next(s for s in chart_specs(at) if "Pre-trained encoder" in s)
+    assert "Run tiny-b" in spec and "your sentence" in spec and '"symbol": "star"' in spec
+    labels = [m.label for m in at.metric]
+    assert "Nearer their own class, before" in labels and "Nearer their own class, after" in labels
+    assert any("Fine-tuning moved the vectors" in m.value for m in at.markdown)
+    # The hover text is the message, escaped: a message with markup cannot add elements to the chart.
+    at.text_input(key="bert_text").input(f"{SCRIPT} claim now").run()
+    assert not at.exception and "<script" not in next(s for s in chart_specs(at) if "Pre-trained encoder" in s)
+
+
+def test_bert_page_trains_a_masked_word_head_and_shows_its_guesses(runs, tmp_path, monkeypatch):
+    import time
+
+    from spamcore.teaching.masked import head_file
+
+    monkeypatch.setenv("SPAMCORE_CACHE", str(tmp_path / "cache"))
+    at = open_page("app_pages/bert.py")
+    assert any("was saved without its masked-word head" in i.value for i in at.info)
+    assert any("has no next-sentence head" in c for c in texts(at.caption))
+    assert table_with(at, "guess 1") is None  # an untrained head's guesses are never shown
+    at.button(key="bert_train_head").click().run()
+    assert not at.exception and not at.error
+    model = read_run(runs / "tiny-b").config.model
+    path = head_file(model, tmp_path / "cache" / "mlm")
+    deadline = time.monotonic() + 120
+    while not path.is_file() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    time.sleep(1.0)  # the process ends just after it writes the file
+    at.run()
+    guesses = table_with(at, "guess 1")
+    assert guesses is not None and list(guesses.columns[-6:]) == [*(f"guess {i}" for i in range(1, 6)), "right?"]
+    assert set(guesses["right?"]) <= {"top 1", "top 5", "no"}
+    assert any("A head trained here" in c and "commonest tokens" in c for c in texts(at.caption))
+
+
 # ------------------------------------------------------------------------------------- helpers, no Streamlit
 
 

@@ -300,3 +300,44 @@ def suite_categories(categories: pd.DataFrame) -> go.Figure:
     fig.update_xaxes(range=[0, 1.12], tickformat=".0%")
     fig.update_layout(barmode="overlay", margin={"l": 200, "r": 40, "t": 60, "b": 60})
     return fig
+
+
+def embedding_maps(before: np.ndarray, after: np.ndarray, labels: Sequence[int], wrong: Sequence[bool],
+                   hover: Sequence[str], titles: tuple[str, str],
+                   typed: tuple[np.ndarray, np.ndarray] | None = None) -> go.Figure:
+    """Two scatter maps side by side (before / after training), one colour per true class, mistakes as crosses,
+    the typed message as a star. ``hover`` must already be HTML-escaped (Plotly renders some tags in hover text).
+    """
+    from plotly.subplots import make_subplots
+
+    labels, wrong = np.asarray(labels), np.asarray(wrong, dtype=bool)
+    hover = np.asarray(hover, dtype=object)
+    fig = make_subplots(rows=1, cols=2, subplot_titles=titles, horizontal_spacing=0.08)
+    for col, points in ((1, before), (2, after)):
+        for value, name in enumerate(("ham", "spam")):
+            for mistaken in (False, True):
+                keep = (labels == value) & (wrong == mistaken)
+                if not keep.any():
+                    continue
+                fig.add_trace(go.Scatter(
+                    x=points[keep, 0], y=points[keep, 1], mode="markers",
+                    name=f"{name}, misclassified" if mistaken else name, legendgroup=f"{name}{mistaken}",
+                    showlegend=col == 1, customdata=hover[keep],
+                    marker={"color": CLASS_COLORS[name], "size": 11 if mistaken else 6,
+                            "symbol": "x" if mistaken else "circle", "opacity": 1.0 if mistaken else 0.55,
+                            "line": {"width": 1, "color": "#222222"} if mistaken else {"width": 0}},
+                    hovertemplate=f"<b>{name}</b>{' (misclassified)' if mistaken else ''}<br>%{{customdata}}"
+                                  "<extra></extra>",
+                ), row=1, col=col)
+        if typed is not None:
+            x, y = typed[col - 1]
+            fig.add_trace(go.Scatter(
+                x=[x], y=[y], mode="markers", name="your sentence", legendgroup="typed", showlegend=col == 1,
+                marker={"color": "#111111", "size": 20, "symbol": "star", "line": {"width": 2, "color": "white"}},
+                hovertemplate="your sentence<extra></extra>"), row=1, col=col)
+    fig = _style(fig, "", "", "", height=520)
+    fig.update_layout(title=None, margin={"l": 40, "r": 20, "t": 90, "b": 50},
+                      legend={"orientation": "h", "yanchor": "bottom", "y": 1.08, "xanchor": "left", "x": 0})
+    fig.update_xaxes(title_text="first principal axis", showticklabels=False)
+    fig.update_yaxes(title_text="second principal axis", showticklabels=False)
+    return fig

@@ -218,6 +218,76 @@ def shortcut_probes(run, text: str) -> list:
     return probes(run_classifier(run).predict_proba, text)
 
 
+@st.cache_resource(show_spinner="Loading the pre-trained encoder…", max_entries=2)
+def pretrained_encoder(model: str):
+    """The base model's encoder as pre-trained (read-only), for the before-training map."""
+    from spamcore.model import load_encoder
+
+    return load_encoder(model)
+
+
+@st.cache_data(show_spinner="Placing the test messages on the maps (once per run)…", max_entries=8)
+def _embedding_map(path: str, stamp: float):
+    from spamcore.data import cache_dir
+    from spamcore.report import test_scores
+    from spamcore.teaching.embedding import cached_map
+
+    classifier = _load_classifier(path, stamp)
+    texts = list(test_scores(path)["text"])
+    return cached_map(path, classifier, lambda: pretrained_encoder(classifier.config.model), texts,
+                      cache_dir() / "maps")
+
+
+def embedding_map(run):
+    """The run's before/after map of its test messages (computed once per run, kept on disk)."""
+    return _embedding_map(str(run.path), _run_stamp(run))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _placed(path: str, stamp: float, text: str):
+    from spamcore.teaching.embedding import place
+
+    classifier = _load_classifier(path, stamp)
+    return place(classifier, pretrained_encoder(classifier.config.model), _embedding_map(path, stamp), text)
+
+
+def placed(run, text: str):
+    """Where ``text`` lands on the run's two maps."""
+    return _placed(str(run.path), _run_stamp(run), text)
+
+
+def mlm_cache() -> Path:
+    from spamcore.data import cache_dir
+
+    return cache_dir() / "mlm"
+
+
+@st.cache_resource(show_spinner="Loading the masked-word head…", max_entries=4)
+def _mlm(model: str, head_stamp: float):
+    from spamcore.teaching.masked import head_file, load_head, load_mlm
+
+    mlm, own = load_mlm(model)
+    score = None if own else load_head(mlm, head_file(model, mlm_cache()))
+    return mlm, own, score
+
+
+def mlm(model: str = BUNDLED_MODEL):
+    """``(model with MLM head, head is the checkpoint's own, score of a head trained here or None)``; a model
+    with neither has an untrained head, which must not be shown as guesses."""
+    from spamcore.teaching.masked import head_file
+
+    path = head_file(model, mlm_cache())
+    return _mlm(model, path.stat().st_mtime if path.is_file() else 0.0)
+
+
+@st.cache_resource(show_spinner="Loading the next-sentence head…", max_entries=4)
+def nsp(model: str = BUNDLED_MODEL):
+    """The model with its own next-sentence head, or None when its checkpoint has none."""
+    from spamcore.teaching.masked import load_nsp
+
+    return load_nsp(model)
+
+
 # ------------------------------------------------------------------------------------------------ jobs
 
 

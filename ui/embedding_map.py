@@ -1,0 +1,67 @@
+"""How BERT learns, section 3: the selected run's test messages on the pre-trained encoder's map and on the run's,
+side by side, with the page's sentence placed on both."""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import streamlit as st
+
+from spamcore.errors import SpamcoreError
+from spamcore.metrics import predict_labels
+from spamcore.report import test_scores
+from ui import charts, state
+
+HOVER_CHARS = 140
+
+
+def _hover(text: str, probability: float) -> str:
+    short = text if len(text) <= HOVER_CHARS else text[: HOVER_CHARS - 1] + "…"
+    return f"{html.escape(short)}<br>spam probability {probability:.1%}"
+
+
+def show(run, sentence: str) -> None:
+    st.markdown("Every message becomes one vector of numbers: the summary the classifier reads (the pooled "
+                "`[CLS]` output). Below, the test messages' vectors are flattened to two dimensions (PCA: the two "
+                "directions in which they differ most) — **left** as the pre-trained encoder writes them, **right** "
+                "as the selected run's encoder does. Colour is the true class; crosses are the run's mistakes; the "
+                "star is your sentence.")
+    if run is None:
+        st.info("No finished run yet: train one on the **Train** page to see what training does to the map.",
+                icon=":material/info:")
+        return
+    try:
+        scores = test_scores(run.path)
+        emap = state.embedding_map(run)
+        typed = state.placed(run, sentence)
+    except (SpamcoreError, ValueError) as err:
+        state.show_error(err)
+        return
+    labels = scores["label"].to_numpy()
+    wrong = predict_labels(scores["bert"].to_numpy(), run.threshold) != labels
+    hover = [_hover(t, p) for t, p in zip(scores["text"], scores["bert"], strict=True)]
+    sep_before, sep_after = emap.separations(labels)
+    titles = (f"Pre-trained encoder · axes hold {emap.before_axes.explained.sum():.0%} of the spread",
+              f"Run {run.name} · axes hold {emap.after_axes.explained.sum():.0%}")
+    charts.show(charts.embedding_maps(emap.before, emap.after, labels, wrong, hover, titles, typed),
+                key="chart_bert_map")
+    m1, m2, m3 = st.columns(3)
+    m1.metric("Nearer their own class, before", f"{sep_before:.0%}")
+    change = None if emap.same_encoder else f"{(sep_after - sep_before) * 100:+.0f} points"
+    m2.metric("Nearer their own class, after", f"{sep_after:.0%}", delta=change)
+    m3.metric("Test messages", f"{len(labels):,}", help=f"{int(np.sum(wrong))} misclassified at threshold "
+              f"{run.threshold:.2f}")
+    st.caption("Nearer their own class: the share of messages that sit nearer the centre of their own class than "
+               "the other's on the map, averaged over ham and spam. 50 % means the two clouds are mixed, 100 % "
+               "that they are apart.")
+    if emap.same_encoder:
+        st.markdown(f"**{run.name} is a frozen run:** its encoder is the pre-trained one, so both maps show the "
+                    "same points. The head must draw its boundary through this space as it is — where spam and "
+                    "ham overlap, no head can tell them apart. Select a **finetune** run to see the encoder move.")
+    else:
+        st.markdown(f"**Fine-tuning moved the vectors:** on the map, {sep_before:.0%} of the messages sat "
+                    f"nearer their own class before and {sep_after:.0%} after. "
+                    "The pre-trained encoder places messages by topic and wording; after fine-tuning the "
+                    "direction that matters most is spam against ham, so the two clouds pull apart and the last "
+                    "layer only has to draw a line between them.")
