@@ -12,7 +12,7 @@ from spamcore.runs import set_threshold
 from spamcore.teaching.history import overfitting_signals
 from spamcore.teaching.indicators import operating_point_words
 from spamcore.teaching.thresholds import confusion_at, false_positive_rate, pr_curve, roc_curve, scores_at
-from ui import charts, mistakes, outside, state
+from ui import cells, charts, mistakes, outside, state
 
 
 def header(run) -> None:
@@ -54,7 +54,8 @@ def curves(run) -> None:
     charts.show(charts.mark_epochs(fig, epochs, signals.best_epoch, signals.rising_epochs), key="chart_eval_loss")
 
 
-def threshold_section(run, labels, bert) -> None:
+def threshold_section(run, scores: pd.DataFrame) -> None:
+    labels, bert = scores["label"].to_numpy(), scores["bert"].to_numpy()
     st.subheader("Spam threshold")
     st.caption("A message is called spam when its spam probability is at least the threshold. Lower it to catch "
                "more spam (recall up) at the cost of flagging more ham (precision down); raise it for the reverse.")
@@ -72,11 +73,10 @@ def threshold_section(run, labels, bert) -> None:
     st.markdown(f"**In people's words:** {operating_point_words(at['fp'], at['tn'], at['tp'], at['fn'])}")
     cm_col, use_col = st.columns([3, 2], gap="large")
     with cm_col:
-        fig = charts.confusion_heatmap(confusion_at(labels, bert, threshold), normalised=False)
-        fig.update_layout(title={"text": f"Confusion matrix at threshold {threshold:.2f}"})
-        charts.show(fig, key="chart_cm_threshold")
+        cells.matrix(confusion_at(labels, bert, threshold), threshold)
     with use_col:
         use_threshold(run, threshold)
+    cells.messages(run, scores, threshold)
     try:
         pr, roc = pr_curve(labels, bert), roc_curve(labels, bert)
     except SpamcoreError as err:
@@ -147,7 +147,7 @@ except SpamcoreError as err:
     state.show_error(err)
     st.stop()
 labels, bert = scores["label"].to_numpy(), scores["bert"].to_numpy()
-threshold_section(run, labels, bert)
+threshold_section(run, scores)
 outside.show(run)
 baseline(run, scores, labels, bert)
 mistakes.show(run)

@@ -87,6 +87,29 @@ def test_evaluate_marks_the_best_epoch_on_the_loss_chart(runs):
     assert any("best epoch 1 (lowest validation loss)" in s for s in chart_specs(at))
 
 
+def test_evaluate_lists_the_messages_of_a_confusion_matrix_cell_at_the_threshold(runs):
+    from spamcore.report import test_scores
+    from spamcore.teaching.thresholds import CELLS, cell_messages
+
+    at = open_page("app_pages/evaluate.py")
+    assert any('"customdata"' in s and "click to list these messages" in s for s in chart_specs(at))
+    scores = test_scores(runs / "tiny-b")
+    for (true_class, predicted), name in CELLS.items():
+        at.segmented_control(key="eval_cell").set_value(name).run()
+        assert not at.exception
+        expected = cell_messages(list(scores["text"]), scores["label"], scores["bert"], 0.5, true_class, predicted)
+        if expected.empty:
+            assert any("No test message is in this cell" in i.value for i in at.info)
+            continue
+        shown = table_with(at, "spam probability")
+        assert list(shown["message"]) == list(expected["message"])
+        assert any(f"{len(expected):,} test messages: {name}" in c for c in texts(at.caption))
+    # Moving the threshold moves messages between cells.
+    at.segmented_control(key="eval_cell").set_value(CELLS[(1, 0)]).run()
+    at.slider(key="eval_threshold").set_value(0.0).run()
+    assert any("No test message is in this cell" in i.value for i in at.info)  # no spam is missed at 0
+
+
 # ------------------------------------------------------------------------------------------------ Classify
 
 

@@ -126,3 +126,22 @@ def test_check_threshold_refuses_bad_values(bad):
 
 def test_check_threshold_accepts_the_ends():
     assert check_threshold(0) == 0.0 and check_threshold(1) == 1.0 and check_threshold(0.25) == 0.25
+
+
+def test_cell_messages_lists_one_cell_most_confident_first():
+    from spamcore.teaching.thresholds import CELLS, cell_messages
+
+    texts = ["a", "b", "c", "d", "e", "f"]
+    y = [0, 0, 0, 1, 1, 1]
+    p = [0.1, 0.7, 0.95, 0.2, 0.6, 0.99]
+    false_pos = cell_messages(texts, y, p, 0.5, 0, 1)
+    assert list(false_pos["message"]) == ["c", "b"] and list(false_pos["row"]) == [2, 1]
+    assert list(cell_messages(texts, y, p, 0.5, 1, 0)["message"]) == ["d"]
+    assert list(cell_messages(texts, y, p, 0.5, 1, 1)["message"]) == ["f", "e"]
+    assert list(cell_messages(texts, y, p, 0.65, 1, 0)["message"]) == ["d", "e"]  # the threshold moves messages
+    sizes = [len(cell_messages(texts, y, p, 0.5, t, q)) for t, q in CELLS]
+    assert sum(sizes) == len(texts)
+    with pytest.raises(ValueError):
+        cell_messages(texts, y, p, 0.5, 2, 0)
+    with pytest.raises(ConfigError):
+        cell_messages(texts, y, p, 1.5, 0, 0)

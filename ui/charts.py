@@ -34,6 +34,12 @@ def show(fig: go.Figure, key: str) -> None:
     st.plotly_chart(fig, key=key, theme=None, config={"displayModeBar": False})
 
 
+def show_selectable(fig: go.Figure, key: str, on_select) -> None:
+    """:func:`show`, with clicks on points reported to ``on_select`` (the event is in ``st.session_state[key]``)."""
+    st.plotly_chart(fig, key=key, theme=None, config={"displayModeBar": False}, on_select=on_select,
+                    selection_mode="points")
+
+
 def verdict_markdown(label: str) -> str:
     """Markdown for a class label in bold, in its colour, e.g. ``:orange[**SPAM**]`` (labels are ours, never user
     text)."""
@@ -129,8 +135,12 @@ def loss_chart(
     return fig
 
 
-def confusion_heatmap(matrix: Sequence[Sequence[float]], normalised: bool) -> go.Figure:
-    """2×2 confusion matrix, rows = true class, columns = predicted; counts or shares of each row."""
+def confusion_heatmap(matrix: Sequence[Sequence[float]], normalised: bool, clickable: bool = False) -> go.Figure:
+    """2×2 confusion matrix, rows = true class, columns = predicted; counts or shares of each row.
+
+    ``clickable`` lays an invisible square marker over each cell (Plotly heatmaps report no clicks to Streamlit;
+    scatter points do), whose ``customdata`` is ``[true class, predicted class]``.
+    """
     z = np.asarray(matrix, dtype=np.float64)
     text = [[f"{v:.1%}" if normalised else f"{int(v):,}" for v in row] for row in z]
     names = ["ham", "spam"]
@@ -139,6 +149,16 @@ def confusion_heatmap(matrix: Sequence[Sequence[float]], normalised: bool) -> go
         texttemplate="%{text}", textfont={"size": 24}, colorscale="Blues", showscale=False,
         zmin=0, zmax=1 if normalised else None, hovertemplate="%{y}, %{x}: %{text}<extra></extra>",
     ))
+    if clickable:
+        cells = [(t, p) for t in (0, 1) for p in (0, 1)]
+        fig.add_trace(go.Scatter(
+            x=[f"predicted {names[p]}" for _, p in cells], y=[f"true {names[t]}" for t, _ in cells],
+            customdata=[[t, p] for t, p in cells], mode="markers", showlegend=False,
+            marker={"size": 90, "symbol": "square", "color": "rgba(0,0,0,0)"},
+            text=[text[t][p] for t, p in cells],
+            hovertemplate="%{y}, %{x}: %{text}<br>click to list these messages<extra></extra>",
+        ))
+        fig.update_layout(clickmode="event+select", dragmode=False)
     fig.update_yaxes(autorange="reversed")
     title = "Confusion matrix — share of each true class" if normalised else "Confusion matrix — messages"
     return _style(fig, title, "predicted class", "true class", height=360)

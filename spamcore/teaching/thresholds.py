@@ -37,6 +37,30 @@ def scores_at(y_true: Sequence[int], spam_prob: Sequence[float], threshold: floa
             "tn": tn, "fp": fp, "fn": fn, "tp": tp}
 
 
+#: The four cells of a confusion matrix, as (true class, predicted class), named as people say them.
+CELLS = {
+    (0, 0): "ham kept (true negatives)",
+    (0, 1): "ham called spam (false positives)",
+    (1, 0): "spam missed (false negatives)",
+    (1, 1): "spam caught (true positives)",
+}
+
+
+def cell_messages(texts: Sequence[str], y_true: Sequence[int], spam_prob: Sequence[float], threshold: float,
+                  true_class: int, predicted_class: int) -> pd.DataFrame:
+    """The messages in one cell of the confusion matrix at ``threshold``: columns ``message`` and
+    ``spam probability``, the most confident first (furthest from the threshold), with the original row in
+    ``row``. Example: ``cell_messages(t, y, p, 0.5, 0, 1)`` lists the ham called spam."""
+    check_threshold(threshold)
+    if (true_class, predicted_class) not in CELLS:
+        raise ValueError(f"no cell ({true_class}, {predicted_class}) in a 2x2 confusion matrix")
+    y, p = _labels(y_true), np.asarray(spam_prob, dtype=np.float64)
+    keep = (y == true_class) & (predict_labels(p, threshold) == predicted_class)
+    rows = np.flatnonzero(keep)
+    order = rows[np.argsort(-np.abs(p[rows] - threshold), kind="stable")]
+    return pd.DataFrame({"message": [texts[i] for i in order], "spam probability": p[order], "row": order})
+
+
 def false_positive_rate(scores: dict[str, float]) -> float:
     """Share of ham called spam, from :func:`scores_at`'s counts. Example: ``fp=2, tn=8`` gives ``0.2``."""
     return scores["fp"] / max(scores["fp"] + scores["tn"], 1)
