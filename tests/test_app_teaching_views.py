@@ -239,7 +239,7 @@ def test_bert_page_maps_the_run_before_and_after_and_places_the_sentence(runs):
     assert "Run tiny-b" in spec and "your sentence" in spec and '"symbol": "star"' in spec
     labels = [m.label for m in at.metric]
     assert "Nearer their own class, before" in labels and "Nearer their own class, after" in labels
-    assert any("Fine-tuning moved the vectors" in m.value for m in at.markdown)
+    assert any("nearer their own class before and" in m.value for m in at.markdown)
     # The hover text is the message, escaped: a message with markup cannot add elements to the chart.
     at.text_input(key="bert_text").input(f"{SCRIPT} claim now").run()
     assert not at.exception and "<script" not in next(s for s in chart_specs(at) if "Pre-trained encoder" in s)

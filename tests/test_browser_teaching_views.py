@@ -44,6 +44,7 @@ def server(tiny_model_dir, tmp_path_factory):
 
 @pytest.mark.timeout(600)
 def test_teaching_views(server):
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -68,6 +69,18 @@ def test_teaching_views(server):
             page.get_by_text("Seed 1:").first.wait_for()
             settle(page, 1500)
             page.screenshot(path=SHOTS / "bert.png", full_page=True)
+            # The map of the selected run, with the page's sentence on it.
+            page.locator(".st-key-chart_bert_map .js-plotly-plot").first.wait_for()  # computed on first visit
+            page.locator(".st-key-chart_bert_map").first.scroll_into_view_if_needed()
+            settle(page, 500)
+            page.screenshot(path=SHOTS / "bert-map.png")
+            # A masked-word head trained in its own process, then its guesses.
+            page.get_by_role("button", name="Train a masked-word head").first.click()
+            page.get_by_text("A head trained here").first.wait_for(timeout=180_000)
+            settle(page, 1500)
+            no_exception(page)
+            page.get_by_text("What a real head guesses").first.scroll_into_view_if_needed()
+            page.screenshot(path=SHOTS / "bert-guesses.png")
 
             go(page, "Runs")
             settle(page, 1500)
@@ -89,10 +102,37 @@ def test_teaching_views(server):
             assert page.evaluate(INJECTED) == CLEAN
             assert SCRIPT in page.locator('[data-testid="stHtml"]').first.inner_text()  # shown as text
 
-            # Evaluate: move the threshold, use it for the run, see Classify use it.
+            # Evaluate: click a cell of the confusion matrix, then a message in it, and see why.
             go(page, "Evaluate")
             settle(page)
             no_exception(page)
+            matrix = page.locator(".st-key-chart_cm_threshold").first
+            matrix.scroll_into_view_if_needed()
+            # The 5 test spam are all in one of the two bottom cells or split between them (tiny runs differ):
+            # click each bottom cell until one lists messages.
+            caption = page.get_by_text(re.compile(r"\d+ test messages: spam (caught|missed)")).first
+            for attempt in range(4):  # a click while the page is still rerunning can be lost with the old chart
+                settle(page, 1000)
+                matrix.locator(".scatterlayer .point").nth(3 - attempt % 2).click(force=True)
+                try:
+                    caption.wait_for(timeout=10_000)
+                    break
+                except PlaywrightTimeout:
+                    continue
+            caption.wait_for()
+            settle(page, 1000)
+            table = page.locator(".st-key-eval_cell_table").first
+            table.scroll_into_view_if_needed()
+            settle(page, 300)
+            box = table.bounding_box()
+            page.mouse.click(box["x"] + 15, box["y"] + 52)  # the first row's selection box
+            page.get_by_text("Which words pushed this message").first.wait_for()
+            settle(page, 1500)
+            no_exception(page)
+            caption.scroll_into_view_if_needed()
+            page.screenshot(path=SHOTS / "evaluate-cell.png")
+
+            # Evaluate: move the threshold, use it for the run, see Classify use it.
             page.locator(".st-key-chart_pr").first.scroll_into_view_if_needed()
             page.screenshot(path=SHOTS / "evaluate-threshold.png")
             page.locator(".st-key-eval_threshold input[type=range]").first.focus()

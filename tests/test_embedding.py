@@ -151,3 +151,11 @@ def test_the_map_is_computed_once_per_run_and_recomputed_when_weights_change(tin
     key = map_key(run, texts)
     (run / "model.safetensors").write_bytes(b"two, longer")
     assert map_key(run, texts) != key and map_key(run, texts[:-1]) != map_key(run, texts)
+
+
+def test_the_maps_words_follow_the_measured_shares():
+    from ui.embedding_map import fine_tuning_words
+
+    assert "pulled spam and ham apart" in fine_tuning_words(0.7, 0.99)
+    assert "changed little" in fine_tuning_words(0.93, 0.93)
+    assert "mixes the classes more" in fine_tuning_words(0.9, 0.6)

@@ -60,8 +60,18 @@ def show(run, sentence: str) -> None:
                     "same points. The head must draw its boundary through this space as it is — where spam and "
                     "ham overlap, no head can tell them apart. Select a **finetune** run to see the encoder move.")
     else:
-        st.markdown(f"**Fine-tuning moved the vectors:** on the map, {sep_before:.0%} of the messages sat "
-                    f"nearer their own class before and {sep_after:.0%} after. "
-                    "The pre-trained encoder places messages by topic and wording; after fine-tuning the "
-                    "direction that matters most is spam against ham, so the two clouds pull apart and the last "
-                    "layer only has to draw a line between them.")
+        st.markdown(fine_tuning_words(sep_before, sep_after))
+
+
+def fine_tuning_words(before: float, after: float) -> str:
+    """What the two maps say, in words that follow the measured shares (not the lesson hoped for)."""
+    shares = f"on the map, {before:.0%} of the messages sit nearer their own class before and {after:.0%} after."
+    if after >= before + 0.05:
+        return (f"**Fine-tuning pulled spam and ham apart:** {shares} The pre-trained encoder places messages by "
+                "topic and wording; after fine-tuning the direction that matters most is spam against ham, so the "
+                "last layer only has to draw a line between the two clouds.")
+    if after <= before - 0.05:
+        return (f"**This run's encoder mixes the classes more than the pre-trained one:** {shares} Its training "
+                "did not find the spam direction (too few steps, or a learning rate too high or too low).")
+    return (f"**Fine-tuning changed little here:** {shares} The classes were as far apart before training as "
+            "after, on these two axes (the run may have trained for few steps, or its data was easy already).")
