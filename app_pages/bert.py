@@ -4,6 +4,7 @@ tokenizer, then what this lab's two recipes do with the pre-trained encoder, on 
 import pandas as pd
 import streamlit as st
 
+from spamcore import figures
 from spamcore.config import BUNDLED_MODEL
 from spamcore.errors import SpamcoreError
 from spamcore.runs import run_table
@@ -84,7 +85,7 @@ except SpamcoreError as err:
     st.info(str(err), icon=":material/info:")
     st.stop()
 st.code(" ".join(t.token for t in pair.tokens), language=None, wrap_lines=True)
-charts.show(charts.id_heatmap([t.token for t in pair.tokens],
+charts.show(figures.id_heatmap([t.token for t in pair.tokens],
                               {"segment id (A = 0, B = 1)": pair.token_type_ids, "position id": pair.position_ids},
                               f"Segment and position ids · NSP label: {pair.label}"), key="chart_bert_ids")
 guesses.next_sentence(text, second, model)
@@ -113,7 +114,7 @@ st.dataframe(mine, hide_index=True, width="stretch", key="bert_recipes", column_
     "test spam F1": st.column_config.NumberColumn(format="%.3f"),
     "baseline spam F1": st.column_config.NumberColumn(format="%.3f"),
 })
-charts.show(charts.recipe_scatter(table), key="chart_bert_recipes")
+charts.show(figures.recipe_scatter(table), key="chart_bert_recipes")
 missing = {"frozen", "finetune"} - set(table["recipe"])
 if missing:
     st.caption(f"No {' or '.join(sorted(missing))} run yet: train one to see both recipes side by side.")

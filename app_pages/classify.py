@@ -4,6 +4,7 @@ messages → table and CSV download."""
 import pandas as pd
 import streamlit as st
 
+from spamcore import figures
 from spamcore.bulk import predictions_frame, read_texts, split_lines, to_csv_bytes
 from spamcore.config import recipe_defaults
 from spamcore.errors import SpamcoreError
@@ -55,7 +56,7 @@ with single:
             state.show_error(err)
         else:
             st.markdown(f"## Verdict: {charts.verdict_markdown(prediction.label)}")
-            charts.show(charts.spam_probability_bar(prediction.spam_probability, classifier.threshold),
+            charts.show(figures.spam_probability_bar(prediction.spam_probability, classifier.threshold),
                         key="chart_probability")
             if prediction.truncated:
                 cut = "; longer pastes are cut to 20,000" if len(text) >= 20_000 else ""

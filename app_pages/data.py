@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from spamcore import figures
 from spamcore.data import (
     LABEL_NAMES,
     duplicate_audit,
@@ -58,7 +59,7 @@ def samples(frame: pd.DataFrame) -> None:
 def balance_and_split(frame: pd.DataFrame) -> None:
     left, right = st.columns([2, 3], gap="large")
     with left:
-        charts.show(charts.label_balance(label_summary(frame)), key="chart_balance")
+        charts.show(figures.label_balance(label_summary(frame)), key="chart_balance")
     with right:
         st.subheader("Training / validation / test split")
         try:
@@ -90,9 +91,9 @@ def lengths(frame: pd.DataFrame) -> int:
     m3.metric("Longest message", f"{max(tokens)} tokens")
     words_col, tokens_col = st.columns(2, gap="large")
     with words_col:
-        charts.show(charts.length_histogram(word_counts(frame["text"]), labels, "words"), key="chart_words")
+        charts.show(figures.length_histogram(word_counts(frame["text"]), labels, "words"), key="chart_words")
     with tokens_col:
-        charts.show(charts.length_histogram(tokens, labels, "WordPiece tokens", max_length, share),
+        charts.show(figures.length_histogram(tokens, labels, "WordPiece tokens", max_length, share),
                     key="chart_tokens")
     return max_length
 

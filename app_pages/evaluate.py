@@ -4,6 +4,7 @@ messages written today, BERT against a TF-IDF baseline, and mistakes."""
 import pandas as pd
 import streamlit as st
 
+from spamcore import figures
 from spamcore.baseline import disagreements
 from spamcore.errors import SpamcoreError
 from spamcore.metrics import report_table
@@ -40,18 +41,18 @@ def report(metrics: dict) -> None:
                "caught. F1: their harmonic mean. Support: test messages of that class.")
     counts, shares = st.columns(2, gap="large")
     with counts:
-        charts.show(charts.confusion_heatmap(metrics["confusion_matrix"], normalised=False), key="chart_cm")
+        charts.show(figures.confusion_heatmap(metrics["confusion_matrix"], normalised=False), key="chart_cm")
     with shares:
-        charts.show(charts.confusion_heatmap(row_normalised(metrics["confusion_matrix"]), normalised=True),
+        charts.show(figures.confusion_heatmap(row_normalised(metrics["confusion_matrix"]), normalised=True),
                     key="chart_cm_norm")
 
 
 def curves(run) -> None:
     losses, epochs, steps_per_epoch = loss_curves(run)
     signals = overfitting_signals(epochs)
-    fig = charts.loss_chart(losses, smooth(losses, smoothing_weight(steps_per_epoch)), epochs, steps_per_epoch,
+    fig = figures.loss_chart(losses, smooth(losses, smoothing_weight(steps_per_epoch)), epochs, steps_per_epoch,
                             run.config.epochs)
-    charts.show(charts.mark_epochs(fig, epochs, signals.best_epoch, signals.rising_epochs), key="chart_eval_loss")
+    charts.show(figures.mark_epochs(fig, epochs, signals.best_epoch, signals.rising_epochs), key="chart_eval_loss")
 
 
 def threshold_section(run, scores: pd.DataFrame) -> None:
@@ -85,10 +86,10 @@ def threshold_section(run, scores: pd.DataFrame) -> None:
     point = (false_positive_rate(at), at["spam_recall"])
     pr_col, roc_col = st.columns(2, gap="large")
     with pr_col:
-        charts.show(charts.pr_chart(pr.recall, pr.precision, pr.average_precision,
+        charts.show(figures.pr_chart(pr.recall, pr.precision, pr.average_precision,
                                     (at["spam_recall"], at["spam_precision"]), threshold), key="chart_pr")
     with roc_col:
-        charts.show(charts.roc_chart(roc.fpr, roc.tpr, roc.auc, point, threshold), key="chart_roc")
+        charts.show(figures.roc_chart(roc.fpr, roc.tpr, roc.auc, point, threshold), key="chart_roc")
 
 
 def use_threshold(run, threshold: float) -> None:

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from spamcore import figures
 from spamcore.errors import SpamcoreError
 from spamcore.runs import delete_run, list_runs, pipeline_snippet, run_table, zip_run
 from ui import charts, state
@@ -47,7 +48,7 @@ names = list(by_name)
 st.session_state["runs_compare"] = [n for n in st.session_state.get("runs_compare", names[:2]) if n in by_name]
 picked = st.multiselect("Runs to compare (two or more)", names, key="runs_compare")
 if len(picked) >= 2:
-    charts.show(charts.overlay_losses({n: by_name[n].history().get("epochs", []) for n in picked}),
+    charts.show(figures.overlay_losses({n: by_name[n].history().get("epochs", []) for n in picked}),
                 key="chart_runs_overlay")
     st.dataframe(table[table["run"].isin(picked)][["run", "recipe", "epochs", "best epoch", "seconds",
                                                    "trainable parameters", "test accuracy", "test spam F1",

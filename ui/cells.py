@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from spamcore import figures
 from spamcore.errors import SpamcoreError
 from spamcore.teaching.thresholds import CELLS, cell_messages
 from ui import charts, highlight, state
@@ -25,7 +26,7 @@ def _clicked() -> None:
 
 
 def matrix(counts: list[list[int]], threshold: float) -> None:
-    fig = charts.confusion_heatmap(counts, normalised=False, clickable=True)
+    fig = figures.confusion_heatmap(counts, normalised=False, clickable=True)
     fig.update_layout(title={"text": f"Confusion matrix at threshold {threshold:.2f}"})
     charts.show_selectable(fig, CHART_KEY, _clicked)
     st.caption("Click a cell to list its messages below.")

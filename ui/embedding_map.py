@@ -8,6 +8,7 @@ import html
 import numpy as np
 import streamlit as st
 
+from spamcore import figures
 from spamcore.errors import SpamcoreError
 from spamcore.metrics import predict_labels
 from spamcore.report import test_scores
@@ -44,7 +45,7 @@ def show(run, sentence: str) -> None:
     sep_before, sep_after = emap.separations(labels)
     titles = (f"Pre-trained encoder · axes hold {emap.before_axes.explained.sum():.0%} of the spread",
               f"Run {run.name} · axes hold {emap.after_axes.explained.sum():.0%}")
-    charts.show(charts.embedding_maps(emap.before, emap.after, labels, wrong, hover, titles, typed),
+    charts.show(figures.embedding_maps(emap.before, emap.after, labels, wrong, hover, titles, typed),
                 key="chart_bert_map")
     m1, m2, m3 = st.columns(3)
     m1.metric("Nearer their own class, before", f"{sep_before:.0%}")

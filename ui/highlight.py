@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from ui.charts import HAM_COLOR, SPAM_COLOR
+from spamcore.figures import HAM_COLOR, SPAM_COLOR
 
 STYLESHEET = (Path(__file__).resolve().parents[1] / "assets" / "app.css").read_text(encoding="utf-8")
 _SPAM_RGB = tuple(int(SPAM_COLOR[i : i + 2], 16) for i in (1, 3, 5))

@@ -6,6 +6,7 @@ import dataclasses
 
 import streamlit as st
 
+from spamcore import figures
 from spamcore.report import epoch_table, smooth, smoothing_weight
 from spamcore.teaching.history import overfitting_signals
 from ui import charts, state
@@ -53,8 +54,8 @@ def losses(snap) -> None:
     smoothed = smooth(snap.step_losses, smoothing_weight(snap.steps_per_epoch))
     epochs = [dataclasses.asdict(r) for r in snap.epoch_records]
     signals = overfitting_signals(epochs)
-    fig = charts.loss_chart(snap.step_losses, smoothed, epochs, snap.steps_per_epoch, snap.config.epochs)
-    charts.show(charts.mark_epochs(fig, epochs, signals.best_epoch, signals.rising_epochs), key="chart_live_loss")
+    fig = figures.loss_chart(snap.step_losses, smoothed, epochs, snap.steps_per_epoch, snap.config.epochs)
+    charts.show(figures.mark_epochs(fig, epochs, signals.best_epoch, signals.rising_epochs), key="chart_live_loss")
     st.caption(f"{len(snap.step_losses):,} steps plotted")
     if signals.best_epoch is not None:
         rose = ", ".join(map(str, signals.rising_epochs)) or "none so far"

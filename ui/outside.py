@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from spamcore import figures
 from spamcore.errors import SpamcoreError
 from ui import charts, state
 
@@ -37,7 +38,7 @@ def show(run) -> None:
                    f"recall {groups['modern']['spam_recall']:.0%}, precision "
                    f"{groups['modern']['spam_precision']:.0%}")
     m4.metric("Whole suite: spam F1", f"{report['overall']['spam_f1']:.3f}")
-    charts.show(charts.suite_categories(pd.DataFrame(report["categories"])), key="chart_suite")
+    charts.show(figures.suite_categories(pd.DataFrame(report["categories"])), key="chart_suite")
 
     wrong = state.suite_misses(report)
     if wrong.empty:
