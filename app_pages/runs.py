@@ -4,8 +4,14 @@ import streamlit as st
 
 from spamcore import figures
 from spamcore.errors import SpamcoreError
+from spamcore.html_report import build_report
 from spamcore.runs import delete_run, list_runs, pipeline_snippet, run_table, zip_run
 from ui import charts, state
+
+
+def report_bytes(path) -> bytes:
+    """The run's HTML report, built when the button is clicked (a few MB: Plotly's script is inside)."""
+    return build_report(path).encode("utf-8")
 
 
 def delete(name: str) -> None:
@@ -70,6 +76,13 @@ with download:
     st.download_button("Download the run as a zip", lambda path=run.path: zip_run(path), file_name=f"{run.name}.zip",
                        mime="application/zip", key="runs_download", icon=":material/download:",
                        help="Weights, tokenizer, settings, history, metrics and test predictions")
+    if run.metrics:
+        st.download_button("Download the report (HTML)", lambda path=run.path: report_bytes(path),
+                           file_name=f"{run.name}-report.html", mime="text/html", key="runs_report",
+                           icon=":material/description:", on_click="ignore",
+                           help="One file that opens offline in any browser: data, curves, test report, confusion "
+                                "matrices, the robustness suite, mistakes, settings, versions and the data citation. "
+                                "Same as: spamcore report RUN -o report.html")
 with remove:
     sure = st.checkbox(f"Yes, delete {run.name} and its files for good", key="runs_confirm")
     st.button("Delete run", key="runs_delete", icon=":material/delete:", disabled=not sure,

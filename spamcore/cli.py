@@ -67,6 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("texts", nargs="*", metavar="TEXT")
     p.add_argument("--json", action="store_true", help="print one JSON list")
 
+    r = sub.add_parser("report", help="write a run as one self-contained HTML report (opens offline, charts "
+                       "interactive)")
+    r.add_argument("run_dir")
+    r.add_argument("-o", "--out", help="HTML file to write (default: RUN_DIR/report.html)")
+
     m = sub.add_parser("mlm-head", help="train a small masked-word head for a model that ships without one "
                        "(How BERT learns shows its guesses) and print its accuracy")
     m.add_argument("--model", default=BUNDLED_MODEL, help="Hugging Face id or local folder (default: bundled MiniLM)")
@@ -85,7 +90,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.texts += extra
     _quiet_transformers()
     try:
-        return {"train": _train, "evaluate": _evaluate, "predict": _predict, "mlm-head": _mlm_head}[args.command](args)
+        commands = {"train": _train, "evaluate": _evaluate, "predict": _predict, "report": _report,
+                    "mlm-head": _mlm_head}
+        return commands[args.command](args)
     except SpamcoreError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_USAGE
@@ -304,6 +311,16 @@ def _predict(args: argparse.Namespace) -> int:
             one_line = " ".join(p.text.split())
             note = " (truncated)" if p.truncated else ""
             print(f"{p.label}\t{p.spam_probability:.4f}\t{one_line[:100]}{note}")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from spamcore.html_report import write_report
+
+    out = Path(args.out) if args.out else Path(args.run_dir) / "report.html"
+    path = write_report(args.run_dir, out)
+    print(f"report written to {path} ({path.stat().st_size / 1e6:.1f} MB; open it in any browser, no network "
+          "needed)")
     return 0
 
 

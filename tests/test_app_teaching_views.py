@@ -173,7 +173,8 @@ def test_runs_page_lists_compares_downloads_and_deletes(runs):
     assert at.multiselect(key="runs_compare").value == ["tiny-b", "tiny-a"]
     assert any("Loss per epoch, run by run" in s for s in chart_specs(at))
     assert [len(d.value) for d in at.dataframe] == [2, 2]  # history and comparison
-    assert at.get("download_button")[0].proto.label == "Download the run as a zip"
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == ["Download the run as a zip", "Download the report (HTML)"]
     snippet = at.code[0].value
     assert 'pipeline("text-classification", model=' in snippet and "tiny-b" in snippet
 

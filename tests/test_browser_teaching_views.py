@@ -87,6 +87,25 @@ def test_teaching_views(server):
             no_exception(page)
             assert page.locator(".st-key-chart_runs_overlay .js-plotly-plot").count() == 1
             page.screenshot(path=SHOTS / "runs.png", full_page=True)
+            # The run's HTML report: downloaded from the page, opened with the network off.
+            with page.expect_download() as download:
+                page.get_by_role("button", name="Download the report (HTML)").first.click()
+            assert download.value.suggested_filename.endswith("-report.html")
+            report = server["runs"].parent / download.value.suggested_filename  # a .html name, so it opens as HTML
+            download.value.save_as(report)
+            offline = browser.new_context(offline=True, viewport={"width": 1200, "height": 1400})
+            try:
+                view = offline.new_page()
+                fetched, failures = [], []
+                view.on("request", lambda r: fetched.append(r.url))
+                view.on("pageerror", lambda e: failures.append(str(e)))
+                view.goto(report.as_uri())
+                view.locator(".js-plotly-plot").nth(4).wait_for()  # loss, 2 matrices, PR, ROC at least
+                view.wait_for_timeout(1000)
+                assert failures == [] and [u for u in fetched if not u.startswith("file:")] == []
+                view.screenshot(path=SHOTS / "report.png")
+            finally:
+                offline.close()
 
             # Classify: why this verdict, on a message carrying HTML.
             go(page, "Classify")
