@@ -40,7 +40,7 @@ lint: setup
 # Browser tests, then the page screenshots the README shows into assets/screenshots/.
 screenshots: setup browser
 	$(PY) -m pytest -m browser tests/test_browser.py tests/test_browser_teaching_views.py
-	for f in home data train-live evaluate evaluate-outside evaluate-probes evaluate-cell classify-why runs bert \
+	for f in home data train-live evaluate evaluate-outside evaluate-probes evaluate-cell classify-why classify-reader runs bert \
 	  bert-map bert-guesses report; do \
 	  cp test-artifacts/screenshots/$$f.png assets/screenshots/; done
 

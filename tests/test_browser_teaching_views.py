@@ -115,6 +115,12 @@ def test_teaching_views(server):
             page.get_by_text("Why this verdict?").first.wait_for()
             settle(page, 1500)
             no_exception(page)
+            # What a careful reader would check: the phone number in the message, marked as not used by the model.
+            reader = page.get_by_text("What a careful reader would check").first
+            reader.wait_for()
+            assert page.get_by_text("No links, phone numbers").count() == 0  # its table is drawn instead
+            reader.scroll_into_view_if_needed()
+            page.screenshot(path=SHOTS / "classify-reader.png")
             page.get_by_text("Why this verdict?").first.scroll_into_view_if_needed()
             page.screenshot(path=SHOTS / "classify-why.png")
             page.wait_for_timeout(300)  # let a broken image's onerror fire, if there were one
@@ -152,6 +158,7 @@ def test_teaching_views(server):
             page.screenshot(path=SHOTS / "evaluate-cell.png")
 
             # Evaluate: move the threshold, use it for the run, see Classify use it.
+            page.get_by_text("In people's words:").first.wait_for()  # the operating point, in words
             page.locator(".st-key-chart_pr").first.scroll_into_view_if_needed()
             page.screenshot(path=SHOTS / "evaluate-threshold.png")
             page.locator(".st-key-eval_threshold input[type=range]").first.focus()
