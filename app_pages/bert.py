@@ -36,9 +36,11 @@ run = state.selected_run()
 model = run.config.model if run else BUNDLED_MODEL  # the selected run's base model, else the bundled one
 try:
     tokenizer = state.base_tokenizer(model)
-except SpamcoreError as err:
-    state.show_error(err)
-    st.stop()
+except SpamcoreError as err:  # e.g. a hub model not in this machine's cache: teach with the bundled one
+    st.info(f"The selected run's model can't be loaded here ({err}), so this page uses the bundled MiniLM.",
+            icon=":material/info:")
+    model = BUNDLED_MODEL
+    tokenizer = state.base_tokenizer(model)
 
 # ------------------------------------------------------------------------------------------------ MLM
 st.subheader("1 · Masked language modelling (MLM)")

@@ -271,6 +271,17 @@ def test_bert_page_trains_a_masked_word_head_and_shows_its_guesses(runs, tmp_pat
     assert any("A head trained here" in c and "commonest tokens" in c for c in texts(at.caption))
 
 
+def test_bert_page_teaches_with_the_bundled_model_when_the_runs_model_is_gone(runs):
+    meta = json.loads((runs / "tiny-b" / "run.json").read_text())
+    meta["config"]["model"] = "/nonexistent/model-folder"
+    (runs / "tiny-b" / "run.json").write_text(json.dumps(meta))
+    at = open_page("app_pages/bert.py")
+    assert not at.exception
+    assert any("uses the bundled MiniLM" in i.value for i in at.info)
+    assert bert_mlm(at).iloc[0, 0] == "[CLS]"  # the page goes on with the bundled tokenizer
+    assert any("does not exist" in e.value for e in at.error)  # the map needs the run's pre-trained encoder
+
+
 # ------------------------------------------------------------------------------------- helpers, no Streamlit
 
 
