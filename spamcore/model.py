@@ -6,6 +6,7 @@ offline MiniLM (:data:`~spamcore.config.BUNDLED_MODEL`) load through the same co
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import urllib.parse
@@ -74,8 +75,34 @@ def _hub_reachable(timeout: float = 3.0) -> bool:
         return False
 
 
+@contextlib.contextmanager
+def _quiet_loading():
+    """transformers' load report and "Loading weights" bar off while loading, restored after.
+
+    Missing heads are expected here (a new classification layer; an MLM head the checkpoint lacks, which
+    :mod:`spamcore.teaching.masked` detects and says in words), and in the web server the bar and the report
+    would fill its log on every first visit to a page.
+    """
+    from transformers.utils import logging
+
+    verbosity, bars = logging.get_verbosity(), logging.is_progress_bar_enabled()
+    logging.set_verbosity_error()
+    logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        logging.set_verbosity(verbosity)
+        if bars:
+            logging.enable_progress_bar()
+
+
 def from_pretrained(loader, model: str, **kwargs):
     """Call ``loader.from_pretrained`` on ``model`` and turn every failure into a :class:`ModelLoadError`."""
+    with _quiet_loading():
+        return _from_pretrained(loader, model, **kwargs)
+
+
+def _from_pretrained(loader, model: str, **kwargs):
     source = resolve_model_path(model)
     is_local = Path(source).is_dir()
     try:

@@ -201,3 +201,18 @@ def test_precision_settings():
     assert use_bf16("fp32", cpu) is False
     assert use_bf16("bf16", cpu) is True
     assert use_bf16("auto", cpu) == model_module.cpu_supports_bf16()
+
+
+def test_loading_prints_no_load_report_or_bar_and_restores_transformers_logging(tiny_model_dir, capfd):
+    """A missing head is expected and said in words by spamcore; a server's log must not fill with it."""
+    from transformers import AutoModelForMaskedLM
+    from transformers.utils import logging
+
+    from spamcore.model import from_pretrained
+
+    logging.set_verbosity_warning()
+    logging.enable_progress_bar()
+    from_pretrained(AutoModelForMaskedLM, str(tiny_model_dir))
+    out, err = capfd.readouterr()
+    assert "MISSING" not in out + err and "Loading weights" not in out + err
+    assert logging.get_verbosity() == logging.WARNING and logging.is_progress_bar_enabled()
