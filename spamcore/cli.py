@@ -328,14 +328,14 @@ def _mlm_head(args: argparse.Namespace) -> int:
     from spamcore.data import cache_dir, resolve_data
     from spamcore.teaching.masked import head_file, load_mlm, train_and_save
 
-    _, own = load_mlm(args.model)
+    mlm, own = load_mlm(args.model)
     if own:
         print(f"{args.model} has its own masked-word head; nothing to train")
         return 0
     folder = Path(args.cache) if args.cache else cache_dir() / "mlm"
     data = resolve_data(args.data)
     print(f"training a masked-word head for {args.model} on {data}", flush=True)
-    score = train_and_save(args.model, data, folder, progress=lambda stage, _share: print(stage, flush=True))
+    score = train_and_save(args.model, data, folder, progress=lambda stage, _share: print(stage, flush=True), mlm=mlm)
     print(f"held-out masked tokens: {score.targets:,}; top-1 {score.top1:.1%}, top-5 {score.top5:.1%} "
           f"(always guessing the commonest tokens: top-1 {score.baseline_top1:.1%}, top-5 {score.baseline_top5:.1%}); "
           f"trained on {score.train_targets:,} masked tokens in {score.seconds:.0f} s")

@@ -285,15 +285,16 @@ def load_head(mlm, path: Path) -> HeadScore | None:
 
 
 def train_and_save(model: str, data_path: str | Path, cache_dir: Path,
-                   progress: Callable[[str, float], None] | None = None) -> HeadScore:
+                   progress: Callable[[str, float], None] | None = None, mlm=None) -> HeadScore:
     """Train an MLM head for ``model`` on the training split of ``data_path`` (the lab's seeded split), score it
-    on the validation split, and keep it in ``cache_dir``."""
+    on the validation split, and keep it in ``cache_dir``. ``mlm``: the model as :func:`load_mlm` returned it,
+    when the caller has it already."""
     from spamcore.data import read_messages, split_dataset
     from spamcore.model import cpu_supports_bf16, load_tokenizer
 
     split = split_dataset(read_messages(data_path))
     tokenizer = load_tokenizer(model)
-    mlm, _ = load_mlm(model)
+    mlm = mlm if mlm is not None else load_mlm(model)[0]
     score = fit_and_score(mlm, tokenizer, list(split.train["text"]), list(split.validation["text"]),
                           bf16=cpu_supports_bf16(), progress=progress)
     save_head(mlm, score, head_file(model, cache_dir))
