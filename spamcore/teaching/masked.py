@@ -76,11 +76,32 @@ def load_nsp(model: str):
     such task)."""
     from transformers import AutoModelForPreTraining
 
+    if _local_weights_lack(model, "seq_relationship"):  # spares loading a whole model to learn that (MiniLM)
+        return None
     try:
         loaded, own = _loaded(AutoModelForPreTraining, model)
     except ModelLoadError:
         return None
     return loaded if own and hasattr(loaded, "cls") and hasattr(loaded.cls, "seq_relationship") else None
+
+
+def _local_weights_lack(model: str, part: str) -> bool:
+    """True when ``model`` is a local folder whose safetensors weights name no tensor containing ``part``."""
+    try:
+        folder = Path(resolve_model_path(model))
+    except ModelLoadError:
+        return False  # from_pretrained will say what is wrong
+    files = sorted(folder.glob("*.safetensors")) if folder.is_dir() else []
+    if not files:
+        return False
+    for file in files:
+        try:
+            with safe_open(str(file), "pt") as handle:
+                if any(part in name for name in handle.keys()):  # noqa: SIM118 (keys() is the API)
+                    return False
+        except (OSError, SafetensorError):
+            return False
+    return True
 
 
 @torch.inference_mode()
