@@ -124,4 +124,27 @@ def test_twenty_sessions_classify_while_a_training_runs(tiny_model_dir, tmp_path
     assert wrong == [], wrong
     assert len(results) == SESSIONS * MESSAGES_PER_PAGE
     assert step_after > step_before, "the training made progress during the load"
-    assert "Traceback" not in log, log[-3000:]
+    ours = app_tracebacks(log)
+    assert ours == [], ours[0][-3000:]
+
+
+#: Streamlit's Starlette websocket endpoint closing a socket the browser has already closed (20 pages closing at
+#: once): a race inside Streamlit and Starlette (see Kludex/starlette#3316), not a fault of the app.
+DOUBLE_CLOSE = 'WebSocketDisconnected: Cannot call "send" once a close message has been sent.'
+
+
+def app_tracebacks(log: str) -> list[str]:
+    """The tracebacks in a server log, less Streamlit's websocket double-close race.
+
+    Example: a log holding only that race gives ``[]``; one with a ``ZeroDivisionError`` traceback gives it back.
+    """
+    blocks = log.split("Traceback (most recent call last):")[1:]
+    return [b for b in blocks if not (DOUBLE_CLOSE in b and "starlette_websocket.py" in b)]
+
+
+def test_only_the_websocket_double_close_race_is_forgiven():
+    race = ('Traceback (most recent call last):\n  File "x/streamlit/web/server/starlette/starlette_websocket.py", '
+            f"line 524, in _websocket_endpoint\n    await websocket.close()\nstarlette.websockets.{DOUBLE_CLOSE}\n")
+    ours = 'Traceback (most recent call last):\n  File "app_pages/classify.py", line 3\nZeroDivisionError: x\n'
+    assert app_tracebacks("started\n" + race) == []
+    assert len(app_tracebacks(race + ours)) == 1 and "ZeroDivisionError" in app_tracebacks(race + ours)[0]
