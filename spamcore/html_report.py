@@ -100,6 +100,13 @@ def _versions() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["package", "version (when this report was written)"])
 
 
+def is_sms_collection(data_name: str) -> bool:
+    """Whether a run's data name is the SMS Spam Collection (the built-in file, by path or by the app's name).
+    Example: ``is_sms_collection("upload: mine.csv") is False``."""
+    return not data_name.startswith("upload:") and ("SMSSpamCollection" in data_name
+                                                    or "SMS Spam Collection" in data_name)
+
+
 def build_report(run_dir: str | os.PathLike[str]) -> str:
     """The report of the finished run in ``run_dir`` as one HTML document (a string)."""
     try:
@@ -208,7 +215,12 @@ def build_report(run_dir: str | os.PathLike[str]) -> str:
     add(f"<p>Trained with spamcore {_esc(meta.get('spamcore_version', '?'))}.</p>")
     add(_table(_versions()))
     add("<h2>Data citation</h2>")
-    add(f"<p>{_esc(CITATION)}</p>")
+    name = str(data.get("name", ""))
+    if is_sms_collection(name):
+        add(f"<p>{_esc(CITATION)}</p>")
+    else:
+        add(f"<p>This run's data ({_esc(name)}) is not the SMS Spam Collection; cite it as its owners ask. "
+            f"spamcore's built-in data is: {_esc(CITATION)}</p>")
     add('<footer>Written by <code>spamcore report</code>. Charts are interactive (hover, zoom, double-click to '
         "reset) and need no network.</footer>")
 

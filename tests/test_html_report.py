@@ -38,6 +38,7 @@ def test_the_report_holds_every_section_and_the_plotly_script_once(run_dir):
         assert f"<h2>{heading}" in page, heading
     assert "spamcore run tiny-report" in page
     assert html.escape(CITATION) in page
+    assert "is not the SMS Spam Collection" in page  # the tiny run's data is hand-written
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert f"{metrics['accuracy']:.1%}" in page
     charts = re.findall(r'<div id="chart-(\d+)"', page)
@@ -47,6 +48,13 @@ def test_the_report_holds_every_section_and_the_plotly_script_once(run_dir):
     assert page.count("<script") == 1 + len(charts)  # the library, then one call per chart
     assert not re.search(r"<script[^>]+src=", page) and "<link" not in page
     assert "cdn.plot.ly" not in page.split("</head>")[1]
+
+
+def test_the_citation_names_the_collection_only_for_runs_on_it():
+    from spamcore.html_report import is_sms_collection
+
+    assert is_sms_collection("/data/SMSSpamCollection") and is_sms_collection("SMS Spam Collection (built-in)")
+    assert not is_sms_collection("upload: SMSSpamCollection-copy.csv") and not is_sms_collection("hand-written")
 
 
 def test_every_text_from_the_run_is_escaped(run_dir):
