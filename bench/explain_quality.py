@@ -25,7 +25,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-DATA = os.environ.get("SPAMCORE_DATA", str(ROOT.parent / "shared" / "data" / "SMSSpamCollection"))
+from spamcore.data import BESIDE_CHECKOUT  # noqa: E402 (after the path insert)
+
+DATA = os.environ.get("SPAMCORE_DATA", str(BESIDE_CHECKOUT))
 # Hand-written, 40 tokens with [CLS]/[SEP] under the MiniLM tokenizer.
 MESSAGE_40 = ("URGENT! You have won a guaranteed £1000 cash prize. To claim, call 09061234567 before 5pm today "
               "or reply STOP now to opt out of all future messages")

@@ -19,7 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
-DATA = os.environ.get("SPAMCORE_DATA", str(ROOT.parent / "shared" / "data" / "SMSSpamCollection"))
+from spamcore.data import BESIDE_CHECKOUT  # noqa: E402 (after the path insert)
+
+DATA = os.environ.get("SPAMCORE_DATA", str(BESIDE_CHECKOUT))
 
 # The reference notebook (bert-base-uncased, frozen, GPU): test accuracy and spam P/R/F1 as printed there.
 REFERENCE = {"accuracy": 0.892, "precision": 0.57, "recall": 0.81, "f1": 0.67}

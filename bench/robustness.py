@@ -21,7 +21,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-DATA = os.environ.get("SPAMCORE_DATA", str(ROOT.parent / "shared" / "data" / "SMSSpamCollection"))
+from spamcore.data import BESIDE_CHECKOUT  # noqa: E402 (after the path insert)
+
+DATA = os.environ.get("SPAMCORE_DATA", str(BESIDE_CHECKOUT))
 
 ALL, MODERN = "crop,digits,numbers", "bundled:modern"
 #: name -> (recipe, overrides). "finetune (before)" is the default before the robustness work.

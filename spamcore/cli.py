@@ -117,6 +117,7 @@ def _train(args: argparse.Namespace) -> int:
     from spamcore.jobs import hold_run_lock
     from spamcore.metrics import format_report
     from spamcore.progress import ProgressWriter
+    from spamcore.runs import check_new_run_dir
     from spamcore.train import EpochRecord, StageProgress, StepProgress
 
     base = _config_file(args.config) if args.config else None
@@ -131,6 +132,7 @@ def _train(args: argparse.Namespace) -> int:
         config = base.replace(**{k: v for k, v in overrides.items() if v is not None})
     else:
         config = recipe_defaults(args.recipe or "frozen", **overrides)
+    check_new_run_dir(args.out)
     data_path = resolve_data(args.data)
     data = read_messages(data_path)
     print(f"{len(data)} messages from {data_path}; recipe {config.recipe}, model {config.model}", file=sys.stderr)

@@ -18,6 +18,7 @@ import csv
 import hashlib
 import io
 import os
+import stat
 import tempfile
 import urllib.error
 import urllib.request
@@ -41,8 +42,10 @@ CITATION = (
     "Almeida, T.A., Gómez Hidalgo, J.M. (2011). SMS Spam Collection [Dataset]. "
     "UCI Machine Learning Repository. https://doi.org/10.24432/C5CC84 (CC BY 4.0)"
 )
-#: Files larger than this are refused before reading (the SMS collection is 0.5 MB).
+#: Files larger than this are refused before reading (the SMS collection is 0.5 MB); ``$SPAMCORE_MAX_DATA_MB``
+#: raises or lowers it.
 MAX_FILE_BYTES = 200 * 1024 * 1024
+MAX_DATA_ENV = "SPAMCORE_MAX_DATA_MB"
 SPLIT_SEED = 42
 
 _LABEL_VALUES = {"ham": 0, "spam": 1, "0": 0, "1": 1}
@@ -80,24 +83,15 @@ def read_messages(source: str | os.PathLike[str] | bytes, name: str | None = Non
 
     Example: ``read_messages(b"ham\\tOk lar\\nspam\\tWIN now\\n", "x.txt").label.tolist() == [0, 1]``
     """
+    limit = max_file_bytes()
     if isinstance(source, bytes):
         raw, name = source, name or "uploaded file"
     else:
         path = Path(source).expanduser()
         name = name or str(path)
-        if not path.exists():
-            raise DataError(f"{name}: file not found")
-        if path.is_dir():
-            raise DataError(f"{name}: is a folder; expected a CSV, TSV or SMSSpamCollection file")
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise DataError(
-                f"{name}: {size / 1e6:.0f} MB is larger than the {MAX_FILE_BYTES / 1e6:.0f} MB limit; "
-                "use a smaller sample of the file"
-            )
-        raw = path.read_bytes()
-    if len(raw) > MAX_FILE_BYTES:
-        raise DataError(f"{name}: larger than the {MAX_FILE_BYTES / 1e6:.0f} MB limit")
+        raw = _read_limited(path, name, limit)
+    if len(raw) > limit:
+        raise DataError(f"{name}: larger than the {limit / 1e6:.0f} MB limit{_limit_hint()}")
     text = decode_text(raw, name)
     if not text.strip():
         raise DataError(f"{name}: the file is empty; expected labelled messages (label and text)")
@@ -105,6 +99,51 @@ def read_messages(source: str | os.PathLike[str] | bytes, name: str | None = Non
     frame = _parse_uci(text.splitlines(), name) if _looks_like_uci(first) else _parse_table(text, first, name)
     _check_classes(frame, name)
     return frame
+
+
+def max_file_bytes() -> int:
+    """The largest data file read: ``$SPAMCORE_MAX_DATA_MB`` megabytes, else :data:`MAX_FILE_BYTES`."""
+    value = os.environ.get(MAX_DATA_ENV, "").strip()
+    if not value:
+        return MAX_FILE_BYTES
+    try:
+        megabytes = float(value)
+    except ValueError:
+        raise DataError(f"{MAX_DATA_ENV}={value!r} is not a number of megabytes") from None
+    if not megabytes > 0:
+        raise DataError(f"{MAX_DATA_ENV}={value!r} must be a positive number of megabytes")
+    return int(megabytes * 1e6)
+
+
+def _limit_hint() -> str:
+    return f"; use a smaller sample of the file, or set {MAX_DATA_ENV} to a larger number of megabytes"
+
+
+def _read_limited(path: Path, name: str, limit: int) -> bytes:
+    """The bytes of a regular file no larger than ``limit``. Devices, FIFOs and sockets are refused before any
+    read (``/dev/zero`` or a pipe would read forever), and the read stops one byte past the limit in case the file
+    grows while it is read."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise DataError(f"{name}: file not found") from None
+    except NotADirectoryError:
+        raise DataError(f"{name}: file not found (a part of the path is a file, not a folder)") from None
+    except OSError as err:
+        raise DataError(f"{name}: cannot be read ({err.strerror})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise DataError(f"{name}: is a folder; expected a CSV, TSV or SMSSpamCollection file")
+    if not stat.S_ISREG(info.st_mode):
+        raise DataError(f"{name}: is not a regular file (a device, pipe or socket); expected a CSV, TSV or "
+                        "SMSSpamCollection file")
+    if info.st_size > limit:
+        raise DataError(f"{name}: {info.st_size / 1e6:.0f} MB is larger than the {limit / 1e6:.0f} MB limit"
+                        + _limit_hint())
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(limit + 1)
+    except OSError as err:
+        raise DataError(f"{name}: cannot be read ({err.strerror})") from None
 
 
 def decode_text(raw: bytes, name: str) -> str:
@@ -255,22 +294,27 @@ def cache_dir() -> Path:
     return Path(base) / "spamcore"
 
 
+#: Where a checkout of this repository finds the collection when it sits beside a course's ``shared`` folder
+#: (``../shared/data`` from the project's root), as the tests and CI do.
+BESIDE_CHECKOUT = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / UCI_FILE
+
+
 def find_data(path: str | os.PathLike[str] | None = None) -> Path | None:
-    """The data file to use without downloading: ``path``, else ``$SPAMCORE_DATA``, else the cache copy."""
+    """The data file to use without downloading, in order: ``path``, ``$SPAMCORE_DATA``, the cache copy, and
+    ``../shared/data/SMSSpamCollection`` beside the project folder. None when there is none."""
     if path:
         return Path(path).expanduser()
     env = os.environ.get("SPAMCORE_DATA")
     if env:
         return Path(env).expanduser()
-    cached = cache_dir() / UCI_FILE
-    return cached if cached.is_file() else None
+    return next((p for p in (cache_dir() / UCI_FILE, BESIDE_CHECKOUT) if p.is_file()), None)
 
 
 def resolve_data(
     path: str | os.PathLike[str] | None = None, *, download: bool = True, url: str = UCI_URL,
     sha256: str | None = UCI_SHA256,
 ) -> Path:
-    """Where the messages come from, in order: ``path``, ``$SPAMCORE_DATA``, the cache, a verified download."""
+    """Where the messages come from: :func:`find_data`'s places, else a verified download."""
     found = find_data(path)
     if found is not None:
         return found

@@ -20,7 +20,7 @@ from spamcore.baseline import train_baseline
 from spamcore.config import TrainConfig
 from spamcore.data import Split, cache_dir, deduplicate, split_dataset, subsample
 from spamcore.distributed import is_main_process
-from spamcore.errors import ConfigError, DataError
+from spamcore.errors import DataError
 from spamcore.metrics import classification_report
 from spamcore.predict import SpamClassifier
 from spamcore.progress import JOB_FILES
@@ -33,6 +33,7 @@ from spamcore.runs import (
     RUN_FILE,
     RunInfo,
     atomic_write,
+    check_new_run_dir,
     now_iso,
     read_run,
     save_classifier,
@@ -68,9 +69,7 @@ def run_experiment(
     Settings, model and data are checked before the folder is created; a run that fails before its first
     checkpoint is removed again, so no half-written run is left behind.
     """
-    run_dir = Path(run_dir)
-    if run_dir.exists() and any(p.name not in JOB_FILES for p in run_dir.iterdir()):
-        raise ConfigError(f"run folder {str(run_dir)!r} already exists and is not empty; choose another name")
+    run_dir = check_new_run_dir(run_dir)
     frame = subsample(deduplicate(data) if config.dedupe else data, config.max_rows)
     split = split_dataset(frame)
     check_model(config)

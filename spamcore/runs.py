@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from spamcore.config import TrainConfig
 from spamcore.errors import ConfigError, RunError
 from spamcore.metrics import DEFAULT_THRESHOLD, check_threshold
+from spamcore.progress import JOB_FILES
 from spamcore.recipes import REGISTRY
 
 if TYPE_CHECKING:  # torch and the model code load only when weights do: listing runs stays fast (app start)
@@ -66,6 +67,25 @@ def run_path(root: str | os.PathLike[str], name: str) -> Path:
             "starting with a letter or digit"
         )
     return Path(root) / name
+
+
+def check_new_run_dir(run_dir: str | os.PathLike[str]) -> Path:
+    """``run_dir`` as a Path if a new run can be written there, else :class:`ConfigError` saying why — before any
+    work starts. A folder holding only a job's own files (the app creates those first) counts as new.
+
+    Example: ``check_new_run_dir("README.md")`` raises ConfigError ("is a file").
+    """
+    path = Path(run_dir).expanduser()
+    for parent in (path, *path.parents):
+        if parent.exists() and not parent.is_dir():
+            where = "is a file" if parent == path else f"lies under {str(parent)!r}, which is a file"
+            raise ConfigError(f"run folder {str(path)!r} {where}; choose a folder name for --out")
+    if path.is_dir() and any(p.name not in JOB_FILES for p in path.iterdir()):
+        raise ConfigError(f"run folder {str(path)!r} already exists and is not empty; choose another name")
+    existing = next(p for p in (path, *path.parents) if p.exists())
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ConfigError(f"run folder {str(path)!r} cannot be created: {str(existing)!r} is not writable")
+    return path
 
 
 def new_run_name(recipe: str) -> str:

@@ -13,8 +13,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from spamcore.data import BESIDE_CHECKOUT
+
 ROOT = Path(__file__).resolve().parents[1]
-REAL_DATA = Path(os.environ.get("SPAMCORE_DATA", ROOT.parent / "shared" / "data" / "SMSSpamCollection"))
+REAL_DATA = Path(os.environ.get("SPAMCORE_DATA", BESIDE_CHECKOUT))
 
 HAM = [
     "Ok lar, see you at home later",

@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import math
+import os
 import pickle
 import shutil
 import time
@@ -434,3 +435,42 @@ def test_a_pickle_in_a_run_is_never_loaded(runs, tmp_path):
 def test_run_names_cannot_escape_the_runs_folder(name, tmp_path):
     with pytest.raises(ConfigError, match="is not allowed"):
         run_path(tmp_path, name)
+
+
+def test_a_device_or_pipe_is_refused_before_any_read(tmp_path):
+    fifo = tmp_path / "messages.fifo"
+    os.mkfifo(fifo)  # opening it for reading would block forever: the check must come before any open
+    for path in ("/dev/zero", fifo):
+        with pytest.raises(DataError, match="not a regular file"):
+            read_messages(path)
+
+
+def test_the_size_limit_is_named_and_can_be_raised(tmp_path, monkeypatch):
+    path = tmp_path / "big.csv"
+    path.write_bytes(labelled_csv(good_rows()))
+    monkeypatch.setenv("SPAMCORE_MAX_DATA_MB", "0.0001")
+    with pytest.raises(DataError, match=r"MB is larger than the 0 MB limit.*SPAMCORE_MAX_DATA_MB"):
+        read_messages(path)
+    monkeypatch.setenv("SPAMCORE_MAX_DATA_MB", "1")
+    assert len(read_messages(path)) > 0
+    monkeypatch.setenv("SPAMCORE_MAX_DATA_MB", "lots")
+    with pytest.raises(DataError, match="not a number of megabytes"):
+        read_messages(path)
+
+
+@pytest.mark.parametrize("where", ["file", "under-file"])
+def test_cli_train_out_on_a_file_is_one_line_before_any_work(where, tiny_model_dir, tmp_path, capsys):
+    occupied = tmp_path / "taken.txt"
+    occupied.write_text("not a folder")
+    out = occupied if where == "file" else occupied / "run"
+    data = tmp_path / "missing.csv"  # never read: the --out check comes first
+    assert main(["train", "--data", str(data), "--model", str(tiny_model_dir), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: run folder") and "is a file" in err and "\n" not in err
+    assert occupied.read_text() == "not a folder"
+
+
+def test_cli_train_data_from_dev_zero_is_refused(tiny_model_dir, tmp_path, capsys):
+    assert main(["train", "--data", "/dev/zero", "--model", str(tiny_model_dir), "--out", str(tmp_path / "r")]) == 2
+    assert "not a regular file" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()

@@ -375,10 +375,11 @@ def test_subsample_keeps_everything_when_not_smaller(max_rows):
 
 @pytest.fixture()
 def empty_env(tmp_path, monkeypatch):
-    """No SPAMCORE_DATA and an empty cache of this test's own."""
+    """No SPAMCORE_DATA, an empty cache of this test's own, and no shared folder beside the checkout."""
     monkeypatch.delenv("SPAMCORE_DATA", raising=False)
     cache = tmp_path / "cache"
     monkeypatch.setenv("SPAMCORE_CACHE", str(cache))
+    monkeypatch.setattr(data, "BESIDE_CHECKOUT", tmp_path / "no-shared" / UCI_FILE)
     return cache
 
 
@@ -393,6 +394,20 @@ def test_resolve_data_order(tmp_path, monkeypatch, empty_env):
     assert resolve_data(None, download=False) == env_file
     monkeypatch.delenv("SPAMCORE_DATA")
     assert resolve_data(None, download=False) == cached
+    beside = tmp_path / "shared" / "data" / UCI_FILE
+    beside.parent.mkdir(parents=True)
+    beside.write_text(UCI_TEXT)
+    monkeypatch.setattr(data, "BESIDE_CHECKOUT", beside)
+    assert resolve_data(None, download=False) == cached  # the user's cache comes first
+    cached.unlink()
+    assert resolve_data(None, download=False) == beside
+
+
+def test_the_app_and_the_tests_find_the_same_file_beside_a_checkout():
+    """make app and make test look in the same places: the tests' default is the library's own last place."""
+    from conftest import ROOT
+
+    assert ROOT.parent / "shared" / "data" / UCI_FILE == data.BESIDE_CHECKOUT
 
 
 def test_resolve_data_without_any_source_says_how_to_provide_it(empty_env):

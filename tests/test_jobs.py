@@ -91,7 +91,10 @@ def test_stop_says_stopping_at_once_then_keeps_the_best_checkpoint(tiny_model_di
     final = job.snapshot()
     assert final.status == "stopped", final.error
     assert final.step < final.total_steps
-    assert final.epoch_records and final.epoch_records[-1].partial
+    # A stop in the first epoch records that epoch as partial; a later one keeps the finished epochs and records no
+    # partial one (train() does not validate it). Which one happens depends on the host's speed.
+    assert final.epoch_records
+    assert final.epoch_records[-1].partial or final.step >= 14 * len(final.epoch_records)
     assert read_run(tmp_path / "to-stop").status == "stopped"
     classifier = load_classifier(tmp_path / "to-stop", device="cpu")
     assert classifier.predict_proba(["free prize now"]).shape == (1,)
