@@ -7,12 +7,12 @@ import streamlit as st
 from spamcore import figures
 from spamcore.baseline import disagreements
 from spamcore.errors import SpamcoreError
-from spamcore.metrics import report_table
-from spamcore.report import baseline_comparison, loss_curves, row_normalised, smooth, smoothing_weight, test_scores
+from spamcore.evaluation.history import loss_curves
+from spamcore.evaluation.metrics import report_table
+from spamcore.evaluation.scores import baseline_comparison, row_normalised, test_scores
+from spamcore.evaluation.thresholds import confusion_at, scores_at
 from spamcore.runs import set_threshold
-from spamcore.teaching.history import overfitting_signals
 from spamcore.teaching.indicators import operating_point_words
-from spamcore.teaching.thresholds import confusion_at, false_positive_rate, pr_curve, roc_curve, scores_at
 from ui import cells, charts, mistakes, outside, state
 
 
@@ -49,10 +49,7 @@ def report(metrics: dict) -> None:
 
 def curves(run) -> None:
     losses, epochs, steps_per_epoch = loss_curves(run)
-    signals = overfitting_signals(epochs)
-    fig = figures.loss_chart(losses, smooth(losses, smoothing_weight(steps_per_epoch)), epochs, steps_per_epoch,
-                            run.config.epochs)
-    charts.show(figures.mark_epochs(fig, epochs, signals.best_epoch, signals.rising_epochs), key="chart_eval_loss")
+    charts.show(figures.training_curves(losses, epochs, steps_per_epoch, run.config.epochs), key="chart_eval_loss")
 
 
 def threshold_section(run, scores: pd.DataFrame) -> None:
@@ -79,17 +76,15 @@ def threshold_section(run, scores: pd.DataFrame) -> None:
         use_threshold(run, threshold)
     cells.messages(run, scores, threshold)
     try:
-        pr, roc = pr_curve(labels, bert), roc_curve(labels, bert)
+        pr_fig, roc_fig = figures.threshold_curves(labels, bert, threshold)
     except SpamcoreError as err:
         st.info(f"No curves: {err}", icon=":material/info:")
         return
-    point = (false_positive_rate(at), at["spam_recall"])
     pr_col, roc_col = st.columns(2, gap="large")
     with pr_col:
-        charts.show(figures.pr_chart(pr.recall, pr.precision, pr.average_precision,
-                                    (at["spam_recall"], at["spam_precision"]), threshold), key="chart_pr")
+        charts.show(pr_fig, key="chart_pr")
     with roc_col:
-        charts.show(figures.roc_chart(roc.fpr, roc.tpr, roc.auc, point, threshold), key="chart_roc")
+        charts.show(roc_fig, key="chart_roc")
 
 
 def use_threshold(run, threshold: float) -> None:

@@ -4,7 +4,7 @@ import streamlit as st
 
 from spamcore import figures
 from spamcore.errors import SpamcoreError
-from spamcore.html_report import build_report
+from spamcore.evaluation.html_report import build_report
 from spamcore.runs import delete_run, list_runs, pipeline_snippet, run_table, zip_run
 from ui import charts, state
 

@@ -81,8 +81,8 @@ def bf16_peak_gflops() -> float:
 def run_arm(name: str, recipe: str, overrides: dict, data, model: str | None) -> dict:
     from spamcore.config import recipe_defaults
     from spamcore.data import deduplicate, split_dataset
-    from spamcore.metrics import binary_scores
-    from spamcore.robustness import suite_report
+    from spamcore.evaluation.metrics import binary_scores
+    from spamcore.evaluation.robustness import suite_report
     from spamcore.train import train
 
     config = recipe_defaults(recipe, **({"model": model} if model else {})).replace(**overrides)
@@ -98,8 +98,8 @@ def run_arm(name: str, recipe: str, overrides: dict, data, model: str | None) ->
 def run_baseline(data) -> dict:
     from spamcore.baseline import train_baseline
     from spamcore.data import split_dataset
-    from spamcore.metrics import binary_scores
-    from spamcore.robustness import suite_report
+    from spamcore.evaluation.metrics import binary_scores
+    from spamcore.evaluation.robustness import suite_report
 
     split = split_dataset(data)
     start = time.perf_counter()
@@ -135,7 +135,7 @@ def main() -> None:
     transformers.utils.logging.set_verbosity_error()
     transformers.utils.logging.disable_progress_bar()
     from spamcore.data import read_messages
-    from spamcore.robustness import format_suite_table
+    from spamcore.evaluation.robustness import format_suite_table
 
     data = read_messages(DATA)
     peak = bf16_peak_gflops()

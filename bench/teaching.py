@@ -48,8 +48,8 @@ def _median_seconds(work, repeats: int = 3) -> float:
 
 
 def map_costs(run_dir: Path, cache: Path) -> dict:
+    from spamcore.evaluation.scores import test_scores
     from spamcore.model import load_encoder
-    from spamcore.report import test_scores
     from spamcore.runs import load_classifier
     from spamcore.teaching.embedding import cached_map, place
 
@@ -93,7 +93,7 @@ def mlm_costs() -> dict:
 
 
 def report_costs(run_dir: Path) -> dict:
-    from spamcore.html_report import build_report
+    from spamcore.evaluation.html_report import build_report
 
     page = build_report(run_dir)
     return {"seconds": _median_seconds(lambda: build_report(run_dir)), "mb": len(page.encode()) / 1e6}

@@ -54,7 +54,7 @@ def arm_naive_finetune(quick: bool) -> dict:
     import torch
 
     from spamcore.config import recipe_defaults
-    from spamcore.metrics import binary_scores
+    from spamcore.evaluation.metrics import binary_scores
     from spamcore.model import load_sequence_classifier, load_tokenizer
 
     split = _setup()
@@ -115,7 +115,7 @@ def arm_spamcore_finetune(quick: bool) -> dict:
 
     from spamcore.batching import tokenize
     from spamcore.config import recipe_defaults
-    from spamcore.metrics import binary_scores
+    from spamcore.evaluation.metrics import binary_scores
     from spamcore.train import train
 
     split = _setup()
@@ -157,7 +157,7 @@ def arm_naive_frozen(quick: bool) -> dict:
 
     from spamcore.config import recipe_defaults
     from spamcore.data import class_weights
-    from spamcore.metrics import binary_scores
+    from spamcore.evaluation.metrics import binary_scores
     from spamcore.model import MLPHead, load_encoder, load_tokenizer
 
     split = _setup()
@@ -204,7 +204,7 @@ def arm_spamcore_frozen(quick: bool) -> dict:
     """spamcore's ``frozen`` recipe end to end (model load, encoding, 10 epochs, test), cold then warm."""
     from spamcore import features
     from spamcore.config import recipe_defaults
-    from spamcore.metrics import binary_scores
+    from spamcore.evaluation.metrics import binary_scores
     from spamcore.train import train
 
     split = _setup()

@@ -18,7 +18,7 @@ import pandas as pd
 
 from spamcore.data import LABEL_NAMES, Split
 from spamcore.errors import DataError
-from spamcore.metrics import classification_report, predict_labels
+from spamcore.evaluation.metrics import classification_report, predict_labels
 
 DESCRIPTION = "TF-IDF (word 1-2 grams, sublinear tf) + logistic regression (balanced class weights)"
 #: Inverse regularisation strength, chosen on the reference split's validation part (the test part unseen):
@@ -30,7 +30,7 @@ DEFAULT_C = 10.0
 class BaselineResult:
     model: Any  # fitted sklearn Pipeline (tfidf → logistic regression); .predict_proba(texts)[:, 1] is spam
     test_probabilities: np.ndarray  # spam probability of each test message, in split.test order
-    report: dict[str, Any]  # spamcore.metrics.classification_report on the test split
+    report: dict[str, Any]  # spamcore.evaluation.metrics.classification_report on the test split
     seconds: float  # fitting time (vectoriser + classifier), not the scoring
     features: int  # n-grams in the vocabulary
 

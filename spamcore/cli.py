@@ -113,9 +113,9 @@ def _train(args: argparse.Namespace) -> int:
 
     from spamcore.data import read_messages, resolve_data
     from spamcore.distributed import is_main_process
+    from spamcore.evaluation.metrics import format_report
     from spamcore.experiment import run_experiment
     from spamcore.jobs import hold_run_lock
-    from spamcore.metrics import format_report
     from spamcore.progress import ProgressWriter
     from spamcore.runs import check_new_run_dir
     from spamcore.train import EpochRecord, StageProgress, StepProgress
@@ -257,7 +257,7 @@ def _close(bars: dict) -> None:
 
 def _evaluate(args: argparse.Namespace) -> int:
     from spamcore.data import read_messages, resolve_data
-    from spamcore.metrics import classification_report, format_report
+    from spamcore.evaluation.metrics import classification_report, format_report
     from spamcore.runs import load_classifier
 
     if args.threshold is not None and not 0.0 <= args.threshold <= 1.0:
@@ -278,7 +278,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _evaluate_suite(classifier, threshold: float, as_json: bool) -> int:
-    from spamcore.robustness import format_suite_table, misses, suite_report
+    from spamcore.evaluation.robustness import format_suite_table, misses, suite_report
 
     report = suite_report(classifier.predict_proba, threshold)
     if as_json:
@@ -317,7 +317,7 @@ def _predict(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from spamcore.html_report import write_report
+    from spamcore.evaluation.html_report import write_report
 
     out = Path(args.out) if args.out else Path(args.run_dir) / "report.html"
     path = write_report(args.run_dir, out)

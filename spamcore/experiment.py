@@ -21,10 +21,10 @@ from spamcore.config import TrainConfig
 from spamcore.data import Split, cache_dir, deduplicate, split_dataset, subsample
 from spamcore.distributed import is_main_process
 from spamcore.errors import DataError
-from spamcore.metrics import classification_report
+from spamcore.evaluation.metrics import classification_report
+from spamcore.evaluation.robustness import suite_report
 from spamcore.predict import SpamClassifier
 from spamcore.progress import JOB_FILES
-from spamcore.robustness import suite_report
 from spamcore.runs import (
     FORMAT_VERSION,
     HISTORY_FILE,

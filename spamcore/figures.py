@@ -228,6 +228,36 @@ def mark_epochs(fig: go.Figure, epochs: Sequence[dict], best_epoch: int | None,
     return fig
 
 
+def training_curves(step_losses: Sequence[float], epochs: Sequence, steps_per_epoch: int,
+                    total_epochs: int | None = None) -> go.Figure:
+    """The loss chart every view draws (Train's live panel, Evaluate, the HTML report): raw and smoothed step
+    losses, train and validation loss per epoch, the best epoch and the epochs whose validation loss rose.
+
+    ``epochs`` are epoch records as dicts (``history.json``) or :class:`~spamcore.train.EpochRecord` objects.
+    """
+    from spamcore.evaluation.history import as_dicts, overfitting_signals, smooth, smoothing_weight
+
+    rows = as_dicts(epochs)
+    signals = overfitting_signals(rows)
+    fig = loss_chart(step_losses, smooth(step_losses, smoothing_weight(steps_per_epoch)), rows, steps_per_epoch,
+                     total_epochs)
+    return mark_epochs(fig, rows, signals.best_epoch, signals.rising_epochs)
+
+
+def threshold_curves(
+    y_true: Sequence[int], spam_prob: Sequence[float], threshold: float
+) -> tuple[go.Figure, go.Figure]:
+    """The precision–recall and ROC curves with the operating point at ``threshold`` marked (Evaluate and the HTML
+    report). Raises :class:`~spamcore.errors.DataError` when the messages hold one class only."""
+    from spamcore.evaluation.thresholds import false_positive_rate, pr_curve, roc_curve, scores_at
+
+    pr, roc = pr_curve(y_true, spam_prob), roc_curve(y_true, spam_prob)
+    at = scores_at(y_true, spam_prob, threshold)
+    return (pr_chart(pr.recall, pr.precision, pr.average_precision, (at["spam_recall"], at["spam_precision"]),
+                     threshold),
+            roc_chart(roc.fpr, roc.tpr, roc.auc, (false_positive_rate(at), at["spam_recall"]), threshold))
+
+
 def overlay_losses(curves: dict[str, Sequence[dict]]) -> go.Figure:
     """Validation (solid) and training (dotted) loss per epoch of several runs, one colour per run."""
     palette = ["#1f6fb2", "#e8710a", "#2a9d3a", "#c2185b", "#6a3d9a", "#8c564b", "#17becf", "#444444"]

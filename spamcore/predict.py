@@ -14,7 +14,7 @@ from spamcore.batching import pad_batch, sorted_batches
 from spamcore.config import TrainConfig
 from spamcore.data import LABEL_NAMES
 from spamcore.errors import SpamcoreError
-from spamcore.metrics import predict_labels
+from spamcore.evaluation.metrics import predict_labels
 from spamcore.model import autocast, use_bf16
 
 #: Messages longer than this many characters are cut before tokenising (max length cuts far earlier).

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from spamcore.config import TrainConfig
 from spamcore.errors import ConfigError, RunError
-from spamcore.metrics import DEFAULT_THRESHOLD, check_threshold
+from spamcore.evaluation.metrics import DEFAULT_THRESHOLD, check_threshold
 from spamcore.progress import JOB_FILES
 from spamcore.recipes import REGISTRY
 

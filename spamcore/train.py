@@ -31,7 +31,7 @@ from spamcore.config import TrainConfig
 from spamcore.corpora import load_extra
 from spamcore.data import Split, class_weights
 from spamcore.distributed import Runtime
-from spamcore.metrics import binary_scores
+from spamcore.evaluation.metrics import binary_scores
 from spamcore.model import autocast, load_tokenizer, resolve_device, use_bf16
 from spamcore.predict import SpamClassifier
 from spamcore.recipes import recipe

@@ -14,8 +14,8 @@ from spamcore.baseline import DESCRIPTION, disagreements, train_baseline
 from spamcore.config import recipe_defaults
 from spamcore.data import Split, read_messages, split_dataset
 from spamcore.errors import DataError
+from spamcore.evaluation.metrics import classification_report
 from spamcore.experiment import run_experiment
-from spamcore.metrics import classification_report
 
 
 def test_baseline_learns_the_hand_written_messages(small_frame):

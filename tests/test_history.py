@@ -1,10 +1,10 @@
-"""spamcore.teaching.history: the best epoch and the epochs where validation loss rose."""
+"""spamcore.evaluation.history: the best epoch and the epochs where validation loss rose."""
 
 from __future__ import annotations
 
 import pytest
 
-from spamcore.teaching.history import overfitting_signals
+from spamcore.evaluation.history import overfitting_signals
 from spamcore.train import EpochRecord
 
 

@@ -1,4 +1,4 @@
-"""spamcore.metrics: known answers and agreement with scikit-learn."""
+"""spamcore.evaluation.metrics: known answers and agreement with scikit-learn."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn import metrics as skm
 
-from spamcore.metrics import binary_scores, classification_report, format_report, report_table
+from spamcore.evaluation.metrics import binary_scores, classification_report, format_report, report_table
 
 
 def _sample(n: int = 300, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

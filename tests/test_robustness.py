@@ -1,4 +1,4 @@
-"""spamcore.robustness: the hand-written suite, its scoring (known answers with a keyword scorer), probes."""
+"""spamcore.evaluation.robustness: the hand-written suite, its scoring (known answers with a keyword scorer), probes."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from spamcore.corpora import load_extra
-from spamcore.robustness import GROUPS, load_suite, misses, probe_variants, shortcut_probes, suite_report
+from spamcore.evaluation.robustness import GROUPS, load_suite, misses, probe_variants, shortcut_probes, suite_report
 
 
 def keyword_scorer(texts):

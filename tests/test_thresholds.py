@@ -1,4 +1,4 @@
-"""spamcore.teaching.thresholds: metrics at a threshold and over thresholds, checked by hand and against
+"""spamcore.evaluation.thresholds: metrics at a threshold and over thresholds, checked by hand and against
 scikit-learn."""
 
 from __future__ import annotations
@@ -8,15 +8,8 @@ import pytest
 from sklearn import metrics as sk
 
 from spamcore.errors import ConfigError, DataError
-from spamcore.metrics import check_threshold
-from spamcore.teaching.thresholds import (
-    best_threshold,
-    confusion_at,
-    pr_curve,
-    roc_curve,
-    scores_at,
-    threshold_table,
-)
+from spamcore.evaluation.metrics import check_threshold
+from spamcore.evaluation.thresholds import best_threshold, confusion_at, pr_curve, roc_curve, scores_at, threshold_table
 
 Y = np.array([0, 0, 0, 0, 0, 0, 1, 1, 1, 1])
 P = np.array([0.05, 0.1, 0.2, 0.35, 0.5, 0.7, 0.3, 0.55, 0.8, 0.95])
@@ -129,7 +122,7 @@ def test_check_threshold_accepts_the_ends():
 
 
 def test_cell_messages_lists_one_cell_most_confident_first():
-    from spamcore.teaching.thresholds import CELLS, cell_messages
+    from spamcore.evaluation.thresholds import CELLS, cell_messages
 
     texts = ["a", "b", "c", "d", "e", "f"]
     y = [0, 0, 0, 1, 1, 1]

@@ -8,7 +8,7 @@ import streamlit as st
 
 from spamcore import figures
 from spamcore.errors import SpamcoreError
-from spamcore.teaching.thresholds import CELLS, cell_messages
+from spamcore.evaluation.thresholds import CELLS, cell_messages
 from ui import charts, highlight, state
 
 CHART_KEY = "chart_cm_threshold"

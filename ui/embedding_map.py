@@ -10,8 +10,8 @@ import streamlit as st
 
 from spamcore import figures
 from spamcore.errors import SpamcoreError
-from spamcore.metrics import predict_labels
-from spamcore.report import test_scores
+from spamcore.evaluation.metrics import predict_labels
+from spamcore.evaluation.scores import test_scores
 from ui import charts, state
 
 HOVER_CHARS = 140

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import streamlit as st
 
 from spamcore import figures
-from spamcore.report import epoch_table, smooth, smoothing_weight
-from spamcore.teaching.history import overfitting_signals
+from spamcore.evaluation.history import epoch_table, overfitting_signals
 from ui import charts, state
 
 
@@ -51,11 +48,9 @@ def progress(snap) -> None:
 def losses(snap) -> None:
     """The live loss chart, the best-epoch note and the per-epoch table."""
     records = epoch_table(snap.epoch_records)
-    smoothed = smooth(snap.step_losses, smoothing_weight(snap.steps_per_epoch))
-    epochs = [dataclasses.asdict(r) for r in snap.epoch_records]
-    signals = overfitting_signals(epochs)
-    fig = figures.loss_chart(snap.step_losses, smoothed, epochs, snap.steps_per_epoch, snap.config.epochs)
-    charts.show(figures.mark_epochs(fig, epochs, signals.best_epoch, signals.rising_epochs), key="chart_live_loss")
+    signals = overfitting_signals(snap.epoch_records)
+    charts.show(figures.training_curves(snap.step_losses, snap.epoch_records, snap.steps_per_epoch,
+                                        snap.config.epochs), key="chart_live_loss")
     st.caption(f"{len(snap.step_losses):,} steps plotted")
     if signals.best_epoch is not None:
         rose = ", ".join(map(str, signals.rising_epochs)) or "none so far"

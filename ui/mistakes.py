@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from spamcore.errors import SpamcoreError
-from spamcore.report import wrong_predictions
+from spamcore.evaluation.scores import wrong_predictions
 from ui import highlight, state
 
 

@@ -195,7 +195,7 @@ def explanation(run, text: str, method: str):
 
 @st.cache_data(show_spinner="Scoring the robustness suite…", max_entries=16)
 def _suite_report(path: str, stamp: float) -> dict:
-    from spamcore.robustness import suite_report
+    from spamcore.evaluation.robustness import suite_report
 
     return suite_report(_load_classifier(path, stamp).predict_proba)
 
@@ -207,13 +207,13 @@ def suite_report(run) -> dict:
 
 
 def suite_misses(report: dict) -> pd.DataFrame:
-    from spamcore.robustness import misses
+    from spamcore.evaluation.robustness import misses
 
     return misses(report)
 
 
 def shortcut_probes(run, text: str) -> list:
-    from spamcore.robustness import shortcut_probes as probes
+    from spamcore.evaluation.robustness import shortcut_probes as probes
 
     return probes(run_classifier(run).predict_proba, text)
 
@@ -229,7 +229,7 @@ def pretrained_encoder(model: str):
 @st.cache_data(show_spinner="Placing the test messages on the maps (once per run)…", max_entries=8)
 def _embedding_map(path: str, stamp: float):
     from spamcore.data import cache_dir
-    from spamcore.report import test_scores
+    from spamcore.evaluation.scores import test_scores
     from spamcore.teaching.embedding import cached_map
 
     classifier = _load_classifier(path, stamp)

@@ -1,6 +1,7 @@
 """What the app shows to teach, on top of the core: word attributions (``explain``), masked-language-model and
-next-sentence views (``pretraining``), metrics over thresholds (``thresholds``), best epoch and overfitting
-(``history``) and what the tokenizer does (``explore``).
+next-sentence views (``pretraining``, ``masked``), the embedding map (``embedding``), what the tokenizer does
+(``explore``) and the careful reader's indicators (``indicators``). What a run's scores mean lives in
+``spamcore.evaluation``.
 
-The core (``spamcore.*``) never imports this package; the app and the benchmarks do.
+The library never imports this package; the front ends do: the app, the benchmarks and the CLI's ``mlm-head``.
 """

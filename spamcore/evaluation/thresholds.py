@@ -14,7 +14,13 @@ import numpy as np
 import pandas as pd
 
 from spamcore.errors import DataError
-from spamcore.metrics import DEFAULT_THRESHOLD, binary_scores, check_threshold, confusion_counts, predict_labels
+from spamcore.evaluation.metrics import (
+    DEFAULT_THRESHOLD,
+    binary_scores,
+    check_threshold,
+    confusion_counts,
+    predict_labels,
+)
 
 
 def confusion_at(y_true: Sequence[int], spam_prob: Sequence[float], threshold: float) -> list[list[int]]:

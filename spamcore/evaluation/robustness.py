@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from spamcore.augment import strip_digits
-from spamcore.metrics import binary_scores, predict_labels
+from spamcore.evaluation.metrics import binary_scores, predict_labels
 
 SUITE_FILE = "robustness.csv"
 

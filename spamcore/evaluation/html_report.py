@@ -19,20 +19,10 @@ import pandas as pd
 
 from spamcore.data import CITATION, LABEL_NAMES
 from spamcore.errors import RunError, SpamcoreError
-from spamcore.metrics import report_table
-from spamcore.report import (
-    baseline_comparison,
-    epoch_table,
-    loss_curves,
-    row_normalised,
-    smooth,
-    smoothing_weight,
-    test_scores,
-    wrong_predictions,
-)
+from spamcore.evaluation.history import epoch_table, loss_curves
+from spamcore.evaluation.metrics import report_table
+from spamcore.evaluation.scores import baseline_comparison, row_normalised, test_scores, wrong_predictions
 from spamcore.runs import read_run
-from spamcore.teaching.history import overfitting_signals
-from spamcore.teaching.thresholds import false_positive_rate, pr_curve, roc_curve, scores_at
 
 MISTAKES_SHOWN = 50
 STYLE = """
@@ -152,10 +142,7 @@ def build_report(run_dir: str | os.PathLike[str]) -> str:
     add("<h2>Training</h2>")
     losses, epochs, steps_per_epoch = loss_curves(run)
     if losses or epochs:
-        signals = overfitting_signals(epochs)
-        fig = figures.loss_chart(losses, smooth(losses, smoothing_weight(steps_per_epoch)), epochs,
-                                 steps_per_epoch, config.epochs)
-        add(chart(figures.mark_epochs(fig, epochs, signals.best_epoch, signals.rising_epochs)))
+        add(chart(figures.training_curves(losses, epochs, steps_per_epoch, config.epochs)))
     if epochs:
         add(_table(epoch_table(epochs)))
     add(f'<p class="note">Best epoch (lowest validation loss): {_esc(meta.get("best_epoch", "?"))}; the saved '
@@ -169,15 +156,10 @@ def build_report(run_dir: str | os.PathLike[str]) -> str:
         + chart(figures.confusion_heatmap(row_normalised(matrix), normalised=True)) + "</div></div>")
     labels, bert = scores["label"].to_numpy(), scores["bert"].to_numpy()
     try:
-        pr, roc = pr_curve(labels, bert), roc_curve(labels, bert)
+        pr_fig, roc_fig = figures.threshold_curves(labels, bert, run.threshold)
     except SpamcoreError:
         add('<p class="note">No precision–recall or ROC curve: the test split holds one class only.</p>')
     else:
-        at = scores_at(labels, bert, run.threshold)
-        pr_fig = figures.pr_chart(pr.recall, pr.precision, pr.average_precision,
-                                  (at["spam_recall"], at["spam_precision"]), run.threshold)
-        roc_fig = figures.roc_chart(roc.fpr, roc.tpr, roc.auc, (false_positive_rate(at), at["spam_recall"]),
-                                    run.threshold)
         add(f'<div class="row"><div>{chart(pr_fig)}</div><div>{chart(roc_fig)}</div></div>')
     comparison = baseline_comparison(run)
     if comparison is not None:

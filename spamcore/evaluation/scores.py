@@ -1,9 +1,8 @@
-"""What a run shows a person: smoothed losses, epoch tables, row-normalised confusion, its test mistakes."""
+"""A run's saved test scores: its test messages with their probabilities, its mistakes, the row-normalised
+confusion matrix and BERT beside the TF-IDF baseline."""
 
 from __future__ import annotations
 
-import dataclasses
-import math
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -12,37 +11,8 @@ import pandas as pd
 
 from spamcore.data import LABEL_NAMES
 from spamcore.errors import RunError
-from spamcore.metrics import predict_labels
+from spamcore.evaluation.metrics import predict_labels
 from spamcore.runs import PREDICTIONS_FILE
-
-
-def smooth(values: Sequence[float], weight: float = 0.9) -> np.ndarray:
-    """Exponential moving average with bias correction (as TensorBoard), so early points are not pulled to 0.
-
-    Example: ``smooth([1.0, 1.0, 1.0]).tolist() == [1.0, 1.0, 1.0]``
-    """
-    values = np.asarray(values, dtype=np.float64)
-    out = np.empty_like(values)
-    avg = 0.0
-    for i, value in enumerate(values):
-        avg = weight * avg + (1 - weight) * value
-        out[i] = avg / (1 - weight ** (i + 1))
-    return out
-
-
-def smoothing_weight(points: int) -> float:
-    """A smoothing weight that suits the number of points (more points, smoother). Example: ``0 < w < 1``."""
-    return float(min(0.98, max(0.0, 1 - 10 / max(points, 1))))
-
-
-def epoch_table(records: Sequence) -> pd.DataFrame:
-    """Epoch records (dataclasses or dicts) as a table with readable column names."""
-    rows = [dataclasses.asdict(r) if dataclasses.is_dataclass(r) else dict(r) for r in records]
-    columns = {"epoch": "epoch", "train_loss": "train loss", "val_loss": "validation loss",
-               "val_accuracy": "validation accuracy", "val_spam_f1": "validation spam F1", "seconds": "seconds",
-               "is_best": "best so far"}
-    frame = pd.DataFrame(rows, columns=list(columns))
-    return frame.rename(columns=columns)
 
 
 def row_normalised(matrix: Sequence[Sequence[float]]) -> np.ndarray:
@@ -80,15 +50,6 @@ def wrong_predictions(run_dir: str | Path, threshold: float = 0.5) -> pd.DataFra
     wrong = frame[~frame["correct"]].drop(columns="correct")
     confidence = (wrong["spam probability"] - threshold).abs()
     return wrong.assign(_c=confidence).sort_values("_c", ascending=False).drop(columns="_c").reset_index(drop=True)
-
-
-def loss_curves(info) -> tuple[list[float], list[dict], int]:
-    """A run's per-step training losses, per-epoch records and steps per epoch (from ``history.json``)."""
-    history = info.history()
-    losses = [float(loss) for _, loss in history.get("steps", [])]
-    train_size = int(info.meta.get("split_sizes", {}).get("train", 0))
-    steps_per_epoch = max(1, math.ceil(train_size / info.config.batch_size))
-    return losses, list(history.get("epochs", [])), steps_per_epoch
 
 
 def test_scores(run_dir: str | Path) -> pd.DataFrame:
