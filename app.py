@@ -9,7 +9,7 @@ every page. It imports no torch (pages load models lazily), so the first page ap
 
 import streamlit as st
 
-from ui import state
+from ui import jobs, sidebar
 
 st.set_page_config(page_title="spamcore · BERT spam lab", page_icon=":material/mail:", layout="wide")
 st.logo("assets/logo.svg", size="large")
@@ -25,6 +25,6 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES)
-state.adopt_finished_job()
-state.sidebar()
+jobs.adopt_finished_job()
+sidebar.sidebar()
 page.run()

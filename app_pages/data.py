@@ -15,8 +15,8 @@ from spamcore.data import (
     word_counts,
 )
 from spamcore.errors import SpamcoreError
-from spamcore.teaching.explore import explain_tokens
-from ui import charts, state
+from spamcore.teaching.token_view import explain_tokens
+from ui import charts, data_choice, resources, state
 
 PLACEHOLDERS = ("`&lt;#&gt;` and `&lt;DECIMAL&gt;` are the collection's own placeholders (`<#>`: a number its "
                 "authors removed to keep messages anonymous); `&amp;` is `&`. They are kept as written: the "
@@ -24,23 +24,24 @@ PLACEHOLDERS = ("`&lt;#&gt;` and `&lt;DECIMAL&gt;` are the collection's own plac
 
 
 def source_picker() -> None:
-    kinds = [state.BUILTIN, state.UPLOAD]
-    kind = st.radio("Messages", kinds, index=kinds.index(state.dataset_kind()), horizontal=True, key="data_source")
-    if state.set_dataset_kind(kind):
+    kinds = [data_choice.BUILTIN, data_choice.UPLOAD]
+    kind = st.radio("Messages", kinds, index=kinds.index(data_choice.dataset_kind()), horizontal=True,
+                    key="data_source")
+    if data_choice.set_dataset_kind(kind):
         st.rerun()  # so that the sidebar shows the new choice
-    if kind != state.UPLOAD:
+    if kind != data_choice.UPLOAD:
         return
     upload = st.file_uploader(
         "CSV or TSV with a header holding `label` (ham/spam or 0/1) and `text`, or the UCI format "
         "(`ham<TAB>message`, no header)", type=["csv", "tsv", "txt"], key="data_upload",
     )
-    if upload is not None and state.upload_is_new(upload.file_id):
+    if upload is not None and data_choice.upload_is_new(upload.file_id):
         try:
-            frame = read_messages(state.check_upload(upload), upload.name)
+            frame = read_messages(data_choice.check_upload(upload), upload.name)
         except SpamcoreError as err:
             state.show_error(err)
             st.stop()
-        state.set_upload(frame, upload.name, upload.file_id)
+        data_choice.set_upload(frame, upload.name, upload.file_id)
         st.rerun()
 
 
@@ -83,7 +84,7 @@ def lengths(frame: pd.DataFrame) -> int:
     max_length = st.slider("Max length (tokens per message, [CLS] and [SEP] included)", 8, 128, 25,
                            key="data_max_length")
     labels = frame["label"].to_numpy()
-    tokens = state.token_lengths("bundled:minilm-l6", state.data_key(frame), tuple(frame["text"]))
+    tokens = resources.token_lengths("bundled:minilm-l6", data_choice.data_key(frame), tuple(frame["text"]))
     share = truncated_share(tokens, max_length)
     m1, m2, m3 = st.columns(3)
     m1.metric("Median length", f"{int(sorted(tokens)[len(tokens) // 2])} tokens")
@@ -107,7 +108,7 @@ def tokenizer_explorer(max_length: int) -> None:
     if not text.strip():
         st.info("Type a message above.")
         return
-    view = explain_tokens(state.base_tokenizer(), text, max_length, pad=pad)
+    view = explain_tokens(resources.base_tokenizer(), text, max_length, pad=pad)
     st.code(" ".join(view.table["token"]), language=None, wrap_lines=True)
     by_position = view.table.set_index("position").T.astype(str).rename(columns=str)  # one column per token
     st.dataframe(by_position, width="stretch", key="tok_table")
@@ -122,7 +123,7 @@ def tokenizer_explorer(max_length: int) -> None:
 st.title("Data")
 source_picker()
 try:
-    dataset = state.current_dataset()
+    dataset = data_choice.current_dataset()
 except SpamcoreError as err:
     st.info(str(err), icon=":material/info:")
     st.stop()

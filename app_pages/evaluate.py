@@ -11,9 +11,9 @@ from spamcore.evaluation.history import loss_curves
 from spamcore.evaluation.metrics import report_table
 from spamcore.evaluation.scores import baseline_comparison, row_normalised, test_scores
 from spamcore.evaluation.thresholds import confusion_at, scores_at
-from spamcore.runs import set_threshold
+from spamcore.runs.store import set_threshold
 from spamcore.teaching.indicators import operating_point_words
-from ui import cells, charts, mistakes, outside, state
+from ui import charts, confusion_cells, mistakes, outside_test_set, state
 
 
 def header(run) -> None:
@@ -71,10 +71,10 @@ def threshold_section(run, scores: pd.DataFrame) -> None:
     st.markdown(f"**In people's words:** {operating_point_words(at['fp'], at['tn'], at['tp'], at['fn'])}")
     cm_col, use_col = st.columns([3, 2], gap="large")
     with cm_col:
-        cells.matrix(confusion_at(labels, bert, threshold), threshold)
+        confusion_cells.matrix(confusion_at(labels, bert, threshold), threshold)
     with use_col:
         use_threshold(run, threshold)
-    cells.messages(run, scores, threshold)
+    confusion_cells.messages(run, scores, threshold)
     try:
         pr_fig, roc_fig = figures.threshold_curves(labels, bert, threshold)
     except SpamcoreError as err:
@@ -103,7 +103,7 @@ def use_threshold(run, threshold: float) -> None:
         st.success(saved, icon=":material/check_circle:")
 
 
-def baseline(run, scores: pd.DataFrame, labels, bert) -> None:
+def baseline(run, scores: pd.DataFrame) -> None:
     st.subheader("Is BERT worth it? Against a TF-IDF baseline")
     comparison = baseline_comparison(run)
     if comparison is None or scores["baseline"].isna().any():
@@ -116,7 +116,8 @@ def baseline(run, scores: pd.DataFrame, labels, bert) -> None:
                  column_config={c: st.column_config.NumberColumn(format="%.3f")
                                 for c in ("accuracy", "spam precision", "spam recall", "spam F1")}
                  | {"training time (s)": st.column_config.NumberColumn(format="%.2f")})
-    differ = disagreements(list(scores["text"]), labels, bert, scores["baseline"].to_numpy())
+    differ = disagreements(list(scores["text"]), scores["label"].to_numpy(), scores["bert"].to_numpy(),
+                           scores["baseline"].to_numpy())
     if differ.empty:
         st.success("BERT and the baseline agree on every test message.")
         return
@@ -128,22 +129,25 @@ def baseline(run, scores: pd.DataFrame, labels, bert) -> None:
                  column_config={"message": st.column_config.TextColumn("message", width="large")})
 
 
-st.title("Evaluate")
-run = state.selected_run()
-if run is None:
-    st.info("No finished run yet. Train one on the **Train** page (or use the quick run on **Classify**); "
-            "finished runs appear in the sidebar.", icon=":material/info:")
-    st.stop()
-header(run)
-report(run.metrics)
-curves(run)
-try:
-    scores = test_scores(run.path)
-except SpamcoreError as err:
-    state.show_error(err)
-    st.stop()
-labels, bert = scores["label"].to_numpy(), scores["bert"].to_numpy()
-threshold_section(run, scores)
-outside.show(run)
-baseline(run, scores, labels, bert)
-mistakes.show(run)
+def page() -> None:
+    st.title("Evaluate")
+    run = state.selected_run()
+    if run is None:
+        st.info("No finished run yet. Train one on the **Train** page (or use the quick run on **Classify**); "
+                "finished runs appear in the sidebar.", icon=":material/info:")
+        return
+    header(run)
+    report(run.metrics)
+    curves(run)
+    try:
+        scores = test_scores(run.path)
+    except SpamcoreError as err:
+        state.show_error(err)
+        return
+    threshold_section(run, scores)
+    outside_test_set.show(run)
+    baseline(run, scores)
+    mistakes.show(run)
+
+
+page()

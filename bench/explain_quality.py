@@ -39,7 +39,7 @@ def main() -> None:
     import transformers
 
     from spamcore.data import read_messages, split_dataset
-    from spamcore.runs import load_classifier, read_run
+    from spamcore.runs.store import load_classifier, read_run
     from spamcore.teaching.explain import DEFAULT_STEPS, METHODS, deletion_curve, explain
 
     transformers.utils.logging.set_verbosity_error()

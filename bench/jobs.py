@@ -45,7 +45,7 @@ def big_frame(rows: int = 100_000):
 
 def stop_latency(tmp: Path) -> dict:
     from spamcore.config import recipe_defaults
-    from spamcore.jobs import JobManager
+    from spamcore.runs.jobs import JobManager
 
     frame = big_frame()
     manager = JobManager(tmp / "runs")

@@ -50,7 +50,7 @@ def _median_seconds(work, repeats: int = 3) -> float:
 def map_costs(run_dir: Path, cache: Path) -> dict:
     from spamcore.evaluation.scores import test_scores
     from spamcore.model import load_encoder
-    from spamcore.runs import load_classifier
+    from spamcore.runs.store import load_classifier
     from spamcore.teaching.embedding import cached_map, place
 
     classifier = load_classifier(run_dir, device="cpu")

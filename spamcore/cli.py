@@ -1,4 +1,4 @@
-"""Command line: ``spamcore train | evaluate | predict`` on the same core as the app.
+"""Command line: ``spamcore train | evaluate | predict | report | mlm-head`` on the same core as the app.
 
 User errors print one line (``error: ...``) and exit with status 2; nothing prints a traceback for them.
 Ctrl-C during training stops after the current step and keeps the best checkpoint; a second Ctrl-C aborts.
@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import sys
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -109,17 +107,39 @@ def _quiet_transformers() -> None:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
     from spamcore.data import read_messages, resolve_data
-    from spamcore.distributed import is_main_process
     from spamcore.evaluation.metrics import format_report
-    from spamcore.experiment import run_experiment
-    from spamcore.jobs import hold_run_lock
-    from spamcore.progress import ProgressWriter
-    from spamcore.runs import check_new_run_dir
-    from spamcore.train import EpochRecord, StageProgress, StepProgress
+    from spamcore.runs.layout import check_new_run_dir
+    from spamcore.runs.trainer import train_run
 
+    config = _train_config(args)
+    check_new_run_dir(args.out)
+    data_path = resolve_data(args.data)
+    data = read_messages(data_path)
+    print(f"{len(data)} messages from {data_path}; recipe {config.recipe}, model {config.model}", file=sys.stderr)
+    if config.max_rows is not None and config.max_rows >= len(data):
+        print(f"note: --max-rows {config.max_rows} is not fewer than the {len(data)} messages; training on all of "
+              "them", file=sys.stderr)
+    bars = _ProgressBars(config.epochs)
+    try:
+        info = train_run(config, data, args.out, data_name=args.data_name or str(data_path), on_event=bars,
+                         on_stop_request=lambda: print("\nstopping after this step (Ctrl-C again to abort)...",
+                                                       file=sys.stderr),
+                         report_to=_report_to(args.report_to))
+    finally:
+        bars.close()
+    if info is None:  # another process of a data-parallel launch: the main one prints
+        return 0
+    meta = info.meta
+    print(f"\nbest epoch {meta['best_epoch']} of {meta['epochs_run']}; {meta['seconds']:.1f}s on {meta['device']}"
+          f"{' (bf16)' if meta['bf16'] else ''}; status {meta['status']}")
+    print(f"test set ({info.metrics['n']} messages):\n{format_report(info.metrics)}")
+    print(f"run saved to {info.path}")
+    return 0
+
+
+def _train_config(args: argparse.Namespace):
+    """The run's settings: ``--config`` (if given) with the flags given on top, else the recipe's defaults."""
     base = _config_file(args.config) if args.config else None
     overrides = dict(
         model=args.model, epochs=args.epochs, max_length=args.max_length,
@@ -129,91 +149,50 @@ def _train(args: argparse.Namespace) -> int:
         dedupe=args.dedupe,
     )
     if base is not None:
-        config = base.replace(**{k: v for k, v in overrides.items() if v is not None})
-    else:
-        config = recipe_defaults(args.recipe or "frozen", **overrides)
-    check_new_run_dir(args.out)
-    data_path = resolve_data(args.data)
-    data = read_messages(data_path)
-    print(f"{len(data)} messages from {data_path}; recipe {config.recipe}, model {config.model}", file=sys.stderr)
-    if config.max_rows is not None and config.max_rows >= len(data):
-        print(f"note: --max-rows {config.max_rows} is not fewer than the {len(data)} messages; training on all of "
-              "them", file=sys.stderr)
+        return base.replace(**{k: v for k, v in overrides.items() if v is not None})
+    return recipe_defaults(args.recipe or "frozen", **overrides)
 
-    stop = threading.Event()
-    bars: dict[str, tqdm] = {}
-    # A redirected stderr gets no progress bars: their carriage returns make one huge line in a log file.
-    live_bars = sys.stderr.isatty()
 
-    def on_sigint(signum, frame) -> None:
-        if stop.is_set():
-            raise KeyboardInterrupt
-        stop.set()
-        print("\nstopping after this step (Ctrl-C again to abort)...", file=sys.stderr)
+class _ProgressBars:
+    """Training progress on stderr: tqdm bars on a terminal, and one line per epoch everywhere (a redirected
+    stderr gets no bars: their carriage returns make one huge line in a log file)."""
 
-    def show(event) -> None:
-        if not live_bars and not isinstance(event, EpochRecord):
+    def __init__(self, epochs: int) -> None:
+        self.epochs = epochs
+        self.live = sys.stderr.isatty()
+        self.bars: dict = {}
+
+    def __call__(self, event) -> None:
+        from tqdm import tqdm
+
+        from spamcore.train import EpochRecord, StageProgress, StepProgress
+
+        if isinstance(event, EpochRecord):
+            self.close()
+            best = "  *best" if event.is_best else ""
+            print(f"epoch {event.epoch:>3}: train loss {event.train_loss:.4f}  val loss {event.val_loss:.4f}  "
+                  f"val acc {event.val_accuracy:.3f}  val spam F1 {event.val_spam_f1:.3f}  "
+                  f"{event.seconds:.1f}s{best}", flush=True)
+        elif not self.live:
             return
-        if isinstance(event, StageProgress) and event.stage == "encoding":
-            bar = bars.get("encoding") or bars.setdefault(
+        elif isinstance(event, StageProgress) and event.stage == "encoding":
+            bar = self.bars.get("encoding") or self.bars.setdefault(
                 "encoding", tqdm(total=event.total, desc="encoding", unit="msg", file=sys.stderr, leave=False))
             bar.n = event.done
             bar.refresh()
         elif isinstance(event, StepProgress):
             if event.step == 1:
-                _close(bars)
-                bars["epoch"] = tqdm(total=event.steps_per_epoch, desc=f"epoch {event.epoch}/{config.epochs}",
-                                     unit="step", file=sys.stderr, leave=False)
-            bar = bars["epoch"]
+                self.close()
+                self.bars["epoch"] = tqdm(total=event.steps_per_epoch, desc=f"epoch {event.epoch}/{self.epochs}",
+                                          unit="step", file=sys.stderr, leave=False)
+            bar = self.bars["epoch"]
             bar.update(1)
             bar.set_postfix(loss=f"{event.running_loss:.4f}", refresh=False)
-        elif isinstance(event, EpochRecord):
-            _close(bars)
-            best = "  *best" if event.is_best else ""
-            print(f"epoch {event.epoch:>3}: train loss {event.train_loss:.4f}  val loss {event.val_loss:.4f}  "
-                  f"val acc {event.val_accuracy:.3f}  val spam F1 {event.val_spam_f1:.3f}  "
-                  f"{event.seconds:.1f}s{best}", flush=True)
 
-    main_process = is_main_process()
-    run_dir = Path(args.out)
-    # Only the main process of a launch writes progress. The run lock is taken at the first event, once the run
-    # folder exists (a run refused before that leaves no folder behind).
-    writer = ProgressWriter(run_dir) if main_process else None
-    lock: list[int] = []
-
-    def listen(event) -> None:
-        if writer is not None:
-            if not lock:
-                lock.append(hold_run_lock(run_dir))  # held until this process exits
-            writer(event)
-        show(event)
-
-    previous = {sig: signal.signal(sig, on_sigint) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        info = run_experiment(config, data, run_dir, data_name=args.data_name or str(data_path), callback=listen,
-                              stop=stop, report_to=_report_to(args.report_to))
-    except BaseException as err:
-        if writer is not None and run_dir.is_dir():
-            stopped = stop.is_set() and isinstance(err, (RuntimeError, KeyboardInterrupt))
-            writer.status("stopped" if stopped else "failed",
-                          "stopped before the first step; nothing to keep" if stopped else str(err)[:500])
-        if isinstance(err, RuntimeError) and stop.is_set():
-            raise KeyboardInterrupt from None  # a stop before the first step: an interruption, not a crash
-        raise
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        _close(bars)
-    if not main_process:
-        return 0
-    writer.status("stopped" if info.status == "stopped" else "finished")
-    writer.close()
-    meta = info.meta
-    print(f"\nbest epoch {meta['best_epoch']} of {meta['epochs_run']}; {meta['seconds']:.1f}s on {meta['device']}"
-          f"{' (bf16)' if meta['bf16'] else ''}; status {meta['status']}")
-    print(f"test set ({info.metrics['n']} messages):\n{format_report(info.metrics)}")
-    print(f"run saved to {info.path}")
-    return 0
+    def close(self) -> None:
+        for bar in self.bars.values():
+            bar.close()
+        self.bars.clear()
 
 
 def _report_to(name: str | None) -> str | None:
@@ -249,16 +228,10 @@ def _config_file(path: str):
         raise ConfigError(f"--config {path}: {err}") from None
 
 
-def _close(bars: dict) -> None:
-    for bar in bars.values():
-        bar.close()
-    bars.clear()
-
-
 def _evaluate(args: argparse.Namespace) -> int:
     from spamcore.data import read_messages, resolve_data
     from spamcore.evaluation.metrics import classification_report, format_report
-    from spamcore.runs import load_classifier
+    from spamcore.runs.store import load_classifier
 
     if args.threshold is not None and not 0.0 <= args.threshold <= 1.0:
         raise SpamcoreError(f"--threshold must be between 0 and 1; got {args.threshold}")
@@ -295,7 +268,7 @@ def _evaluate_suite(classifier, threshold: float, as_json: bool) -> int:
 
 
 def _predict(args: argparse.Namespace) -> int:
-    from spamcore.runs import load_classifier
+    from spamcore.runs.store import load_classifier
 
     texts = list(args.texts)
     if not texts:
@@ -328,13 +301,14 @@ def _report(args: argparse.Namespace) -> int:
 
 def _mlm_head(args: argparse.Namespace) -> int:
     from spamcore.data import cache_dir, resolve_data
-    from spamcore.teaching.masked import head_file, load_mlm, train_and_save
+    from spamcore.teaching.masked import head_file, hold_training_lock, load_mlm, train_and_save
 
+    folder = Path(args.cache) if args.cache else cache_dir() / "mlm"
+    hold_training_lock(args.model, folder)  # released when this process ends, however it ends
     mlm, own = load_mlm(args.model)
     if own:
         print(f"{args.model} has its own masked-word head; nothing to train")
         return 0
-    folder = Path(args.cache) if args.cache else cache_dir() / "mlm"
     data = resolve_data(args.data)
     print(f"training a masked-word head for {args.model} on {data}", flush=True)
     score = train_and_save(args.model, data, folder, progress=lambda stage, _share: print(stage, flush=True), mlm=mlm)

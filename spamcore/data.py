@@ -366,11 +366,6 @@ def _normalised_sha256(content: bytes) -> str:
     return hashlib.sha256(content.replace(b"\r\n", b"\n")).hexdigest()
 
 
-def load_dataset(path: str | os.PathLike[str] | None = None, *, download: bool = True) -> pd.DataFrame:
-    """Find (or download) the messages and read them. See :func:`resolve_data` for the search order."""
-    return read_messages(resolve_data(path, download=download))
-
-
 # -------------------------------------------------------------------------------------------- splitting
 
 

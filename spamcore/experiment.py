@@ -24,21 +24,19 @@ from spamcore.errors import DataError
 from spamcore.evaluation.metrics import classification_report
 from spamcore.evaluation.robustness import suite_report
 from spamcore.predict import SpamClassifier
-from spamcore.progress import JOB_FILES
-from spamcore.runs import (
+from spamcore.runs.layout import (
+    FINISHED,
     FORMAT_VERSION,
     HISTORY_FILE,
+    JOB_FILES,
     METRICS_FILE,
     PREDICTIONS_FILE,
     RUN_FILE,
-    RunInfo,
-    atomic_write,
+    STOPPED,
     check_new_run_dir,
     now_iso,
-    read_run,
-    save_classifier,
-    write_json,
 )
+from spamcore.runs.store import RunInfo, atomic_write, read_run, save_classifier, write_json
 from spamcore.train import EpochRecord, Progress, StepProgress, TrainResult, train
 
 #: Test messages a stopped run is scored on (its metrics say "scored_on").
@@ -142,7 +140,7 @@ def run_experiment(
     write_json(run_dir / METRICS_FILE, report)
     atomic_write(run_dir / PREDICTIONS_FILE, predictions.to_csv(index=False).encode("utf-8"))
     write_json(run_dir / RUN_FILE, {**meta, **_summary(result), "finished": now_iso(),
-                                    "status": "stopped" if result.stopped else "complete"})
+                                    "status": STOPPED if result.stopped else FINISHED})
     return read_run(run_dir)
 
 

@@ -10,10 +10,10 @@ import pytest
 from conftest import HAM, SPAM, messages_frame
 from streamlit.testing.v1 import AppTest
 
-from spamcore import jobs
 from spamcore.config import recipe_defaults
 from spamcore.errors import DataError
 from spamcore.experiment import run_experiment
+from spamcore.runs import jobs
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")

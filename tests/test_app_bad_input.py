@@ -12,8 +12,8 @@ from conftest import messages_frame
 from test_app import app_env, open_page, texts, tiny_config, tiny_run  # noqa: F401  (fixtures)
 from test_bad_input import BAD_FILES, IMG, SCRIPT
 
-from spamcore import jobs
-from spamcore.runs import list_runs, read_run
+from spamcore.runs import jobs
+from spamcore.runs.store import list_runs, read_run
 
 HTML_TEXTS = [SCRIPT, IMG, '"><svg onload=alert(1)>', "**bold** [x](javascript:alert(1))"]
 

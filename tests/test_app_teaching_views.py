@@ -17,8 +17,8 @@ import pytest
 from test_app import app_env, open_page, texts, tiny_run  # noqa: F401  (fixtures)
 from test_bad_input import IMG, SCRIPT
 
-from spamcore import jobs
-from spamcore.runs import list_runs, read_run
+from spamcore.runs import jobs
+from spamcore.runs.store import list_runs, read_run
 
 
 @pytest.fixture()
@@ -233,6 +233,15 @@ def test_bert_page_masks_pairs_and_compares_recipes(runs):
     assert "Type a sentence" in at.info[0].value and not at.exception
 
 
+def test_an_empty_sentence_b_waits_without_hiding_the_sections_below(runs):
+    at = open_page("app_pages/bert.py")
+    at.text_input(key="bert_second").input("   ").run()
+    assert not at.exception
+    assert any("Sentence B" in i.value or "sentence" in i.value.lower() for i in at.info)
+    assert any("Pre-trained encoder" in s for s in chart_specs(at))  # section 3 is still drawn
+    assert table_with(at, "trainable parameters") is not None  # and section 4
+
+
 def test_bert_page_maps_the_run_before_and_after_and_places_the_sentence(runs):
     at = open_page("app_pages/bert.py")
     assert not at.error
@@ -319,7 +328,7 @@ def test_evaluate_explains_a_mistake(runs):
 
 
 def test_evaluate_threshold_starts_from_the_selected_runs_own(runs):
-    from spamcore.runs import set_threshold
+    from spamcore.runs.store import set_threshold
 
     set_threshold(runs / "tiny-a", 0.3)
     at = open_page("app_pages/evaluate.py")

@@ -119,7 +119,7 @@ def test_augmented_training_runs_and_is_saved_with_the_run(tiny_model_dir, tmp_p
     from conftest import messages_frame
 
     from spamcore.experiment import run_experiment
-    from spamcore.runs import read_run
+    from spamcore.runs.store import read_run
 
     config = recipe_defaults("finetune", model=str(tiny_model_dir), epochs=1, batch_size=8, max_length=16,
                              precision="fp32", device="cpu", augment="crop,digits", extra_data=BUNDLED_MODERN)

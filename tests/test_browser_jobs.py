@@ -11,7 +11,7 @@ import pytest
 from conftest import messages_frame
 from test_browser import CHROMIUM, CHROMIUM_ARGS, SERVERS, SHOTS, go, no_exception, settle, streamlit_server
 
-from spamcore.runs import read_run
+from spamcore.runs.store import read_run
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

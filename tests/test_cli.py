@@ -14,7 +14,7 @@ from conftest import messages_frame
 
 from spamcore import experiment
 from spamcore.cli import main
-from spamcore.runs import read_run
+from spamcore.runs.store import read_run
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +59,7 @@ def test_train_writes_a_run_and_prints_the_report(tiny_model_dir, data_csv, tmp_
     assert f"run saved to {out}" in captured.out
     assert "80 messages from" in captured.err
     info = read_run(out)
-    assert info.status == "complete" and info.has_weights
+    assert info.status == "finished" and info.has_weights
     config = info.config
     assert (config.recipe, config.epochs, config.batch_size, config.seed, config.lr) == ("frozen", 2, 8, 5, 0.005)
     assert info.metrics["n"] == 12
@@ -110,7 +110,7 @@ def test_evaluate_text_and_threshold(run_dir, data_csv, capsys):
 def test_evaluate_uses_the_runs_chosen_threshold(run_dir, data_csv, tmp_path, capsys):
     import shutil
 
-    from spamcore.runs import set_threshold
+    from spamcore.runs.store import set_threshold
 
     copy = tmp_path / "copy"
     shutil.copytree(run_dir, copy)
@@ -168,7 +168,7 @@ def test_predict_empty_stdin(run_dir, capsys, monkeypatch):
 
 
 def test_predict_matches_the_library(run_dir, capsys):
-    from spamcore.runs import load_classifier
+    from spamcore.runs.store import load_classifier
 
     texts = ["Claim your free prize now", "Running late, start without me"]
     assert main(["predict", str(run_dir), "--json", *texts]) == 0

@@ -490,12 +490,6 @@ def test_download_offline_fails_with_one_sentence_saying_how_to_provide_the_file
     assert not (empty_env / UCI_FILE).exists()
 
 
-def test_load_dataset_reads_the_resolved_file(tmp_path, empty_env):
-    path = tmp_path / "mine.tsv"
-    path.write_text(UCI_TEXT)
-    assert _records(data.load_dataset(path, download=False)) == _records(read_messages(path))
-
-
 def test_deduplicate_keeps_first_of_each_text_and_label():
     from spamcore.data import deduplicate
 

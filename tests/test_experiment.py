@@ -10,7 +10,8 @@ from conftest import messages_frame
 from spamcore.config import recipe_defaults
 from spamcore.errors import ConfigError, ModelLoadError
 from spamcore.experiment import data_fingerprint, run_experiment
-from spamcore.runs import HEAD_FILE, load_classifier, read_run
+from spamcore.runs.layout import HEAD_FILE
+from spamcore.runs.store import load_classifier, read_run
 from spamcore.train import StepProgress
 
 
@@ -46,7 +47,7 @@ def test_refuses_a_folder_that_is_not_empty(tiny_model_dir, small_frame, tmp_pat
 
 def test_accepts_an_existing_empty_folder(tiny_model_dir, small_frame, tmp_path):
     (tmp_path / "run").mkdir()
-    assert run_experiment(tiny_frozen(tiny_model_dir, epochs=1), small_frame, tmp_path / "run").status == "complete"
+    assert run_experiment(tiny_frozen(tiny_model_dir, epochs=1), small_frame, tmp_path / "run").status == "finished"
 
 
 def test_a_bad_model_leaves_no_run_folder(small_frame, tmp_path):

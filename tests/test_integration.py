@@ -12,7 +12,7 @@ import pytest
 from spamcore.config import BUNDLED_MODEL, recipe_defaults
 from spamcore.data import read_messages
 from spamcore.experiment import run_experiment
-from spamcore.runs import load_classifier
+from spamcore.runs.store import load_classifier
 
 pytestmark = pytest.mark.slow
 
@@ -43,7 +43,7 @@ def frozen_run(real_data, tmp_path_factory):
 
 def _check_report(info) -> None:
     metrics = info.metrics
-    assert info.status == "complete"
+    assert info.status == "finished"
     assert info.config.model == BUNDLED_MODEL
     assert metrics["split_sizes"] == {"train": 3901, "validation": 836, "test": TEST_SIZE}
     assert metrics["n"] == TEST_SIZE

@@ -14,8 +14,9 @@ import pytest
 
 from spamcore.config import recipe_defaults
 from spamcore.errors import ConfigError, DataError, ModelLoadError
-from spamcore.jobs import JobBusyError, JobManager, get_manager, launcher_prefix
-from spamcore.runs import list_runs, load_classifier, read_run
+from spamcore.runs.jobs import JobBusyError, JobManager, get_manager
+from spamcore.runs.processes import launcher_prefix
+from spamcore.runs.store import list_runs, load_classifier, read_run
 
 
 def tiny_config(model_dir, **overrides):
@@ -57,7 +58,7 @@ def test_job_runs_as_its_own_process_and_reports_progress(tiny_model_dir, small_
     assert manager.active() == []
     with pytest.raises(dataclasses.FrozenInstanceError):
         final.status = "running"
-    assert read_run(tmp_path / "tiny-run").status == "complete"
+    assert read_run(tmp_path / "tiny-run").status == "finished"
     assert [r.name for r in list_runs(tmp_path)] == ["tiny-run"]
     assert read_run(tmp_path / "tiny-run").metrics["n"] == 12
 

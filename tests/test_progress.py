@@ -1,10 +1,11 @@
-"""spamcore.progress: the trainer's JSON-lines file, read incrementally and tolerantly."""
+"""spamcore.runs.progress: the trainer's JSON-lines file, read incrementally and tolerantly."""
 
 from __future__ import annotations
 
 import json
 
-from spamcore.progress import PROGRESS_FILE, ProgressReader, ProgressWriter, read_progress, shared_reader
+from spamcore.runs.layout import PROGRESS_FILE
+from spamcore.runs.progress import ProgressReader, ProgressWriter, shared_reader
 from spamcore.train import EpochRecord, StageProgress, StepProgress
 
 
@@ -20,7 +21,7 @@ def test_writer_and_reader_round_trip(tmp_path):
     writer(EpochRecord(1, 0.6, 0.55, 0.9, 0.8, 1.0, True))
     writer.status("finished")
     writer.close()
-    state = read_progress(tmp_path / "run")
+    state = ProgressReader(tmp_path / "run").read()
     assert state.step_losses == [0.7, 0.5] and (state.step, state.total_steps, state.steps_per_epoch) == (2, 8, 4)
     assert state.epoch_records[0]["val_loss"] == 0.55 and state.status == "finished" and state.stage == "done"
 
@@ -54,5 +55,6 @@ def test_reader_starts_over_when_the_file_is_replaced(tmp_path):
 
 
 def test_a_missing_file_is_an_empty_state_and_readers_are_shared(tmp_path):
-    assert read_progress(tmp_path).status is None and read_progress(tmp_path).stage == "queued"
+    state = ProgressReader(tmp_path).read()
+    assert state.status is None and state.stage == "queued"
     assert shared_reader(tmp_path) is shared_reader(tmp_path / ".")

@@ -16,8 +16,8 @@ from conftest import messages_frame
 from spamcore.config import recipe_defaults
 from spamcore.errors import ConfigError, RunError
 from spamcore.experiment import run_experiment
-from spamcore.runs import (
-    RUN_FILE,
+from spamcore.runs.layout import RUN_FILE
+from spamcore.runs.store import (
     delete_run,
     list_runs,
     load_classifier,

@@ -16,17 +16,8 @@ from spamcore.config import recipe_defaults
 from spamcore.data import split_dataset
 from spamcore.errors import ConfigError, RunError
 from spamcore.experiment import run_experiment
-from spamcore.runs import (
-    HEAD_FILE,
-    MODEL_FILE,
-    RUN_FILE,
-    list_runs,
-    load_classifier,
-    read_run,
-    run_path,
-    save_classifier,
-    write_json,
-)
+from spamcore.runs.layout import HEAD_FILE, MODEL_FILE, RUN_FILE, run_path
+from spamcore.runs.store import list_runs, load_classifier, read_run, save_classifier, write_json
 from spamcore.train import train
 
 PROBES = ["WINNER! Claim your free cash prize now", "See you at home later", "ok", "Txt WIN to 80086 " * 20]
@@ -72,6 +63,13 @@ def test_save_load_round_trip_gives_identical_predictions(tiny_model_dir, small_
     assert [p.label for p in loaded.predict(PROBES)] == [p.label for p in result.classifier.predict(PROBES)]
 
 
+def test_a_run_saved_as_complete_reads_as_finished(tmp_path):
+    """Runs written before 'finished' was the one word for it said 'complete'; they still load and list."""
+    run_dir = tmp_path / "old"
+    write_json(run_dir / RUN_FILE, {"config": recipe_defaults("frozen").to_dict(), "status": "complete"})
+    assert read_run(run_dir).status == "finished"
+
+
 @pytest.mark.parametrize("recipe", ["frozen", "finetune"])
 def test_run_experiment_then_load_reproduces_the_test_predictions(runs, recipe):
     saved = pd.read_csv(runs[recipe] / "test_predictions.csv")
@@ -88,7 +86,7 @@ def test_run_folder_contents(runs, recipe):
     assert {RUN_FILE, "history.json", "metrics.json", "test_predictions.csv", "tokenizer_config.json",
             weights} <= names
     assert not any(n.endswith((".bin", ".pt", ".pkl", ".pth")) for n in names)  # no pickles
-    assert info.status == "complete" and info.has_weights
+    assert info.status == "finished" and info.has_weights
     assert info.config.recipe == recipe
     assert info.meta["split_sizes"] == {"train": 56, "validation": 12, "test": 12}
     assert info.meta["labels"] == ["ham", "spam"]

@@ -12,7 +12,7 @@ from spamcore import figures
 from spamcore.errors import SpamcoreError
 from spamcore.evaluation.metrics import predict_labels
 from spamcore.evaluation.scores import test_scores
-from ui import charts, state
+from ui import charts, resources, state
 
 HOVER_CHARS = 140
 
@@ -34,8 +34,8 @@ def show(run, sentence: str) -> None:
         return
     try:
         scores = test_scores(run.path)
-        emap = state.embedding_map(run)
-        typed = state.placed(run, sentence)
+        emap = resources.embedding_map(run)
+        typed = resources.place_sentence(run, sentence)
     except (SpamcoreError, ValueError) as err:
         state.show_error(err)
         return

@@ -6,7 +6,7 @@ import streamlit as st
 
 from spamcore.errors import SpamcoreError
 from spamcore.evaluation.scores import wrong_predictions
-from ui import highlight, state
+from ui import highlight, resources, state
 
 
 def show(run) -> None:
@@ -32,8 +32,8 @@ def show(run) -> None:
     if pick is None:
         return
     try:
-        state.run_classifier(run)  # loads once; the explanation below reuses it
-        why = state.explanation(run, wrong["message"][pick], "occlusion")
+        resources.run_classifier(run)  # loads once; the explanation below reuses it
+        why = resources.explanation(run, wrong["message"][pick], "occlusion")
     except SpamcoreError as err:
         state.show_error(err)
     else:

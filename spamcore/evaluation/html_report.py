@@ -22,7 +22,7 @@ from spamcore.errors import RunError, SpamcoreError
 from spamcore.evaluation.history import epoch_table, loss_curves
 from spamcore.evaluation.metrics import report_table
 from spamcore.evaluation.scores import baseline_comparison, row_normalised, test_scores, wrong_predictions
-from spamcore.runs import read_run
+from spamcore.runs.store import read_run
 
 MISTAKES_SHOWN = 50
 STYLE = """
@@ -214,7 +214,7 @@ def build_report(run_dir: str | os.PathLike[str]) -> str:
 
 def write_report(run_dir: str | os.PathLike[str], out: str | os.PathLike[str]) -> Path:
     """Write :func:`build_report` to ``out`` (atomically); returns the path."""
-    from spamcore.runs import atomic_write
+    from spamcore.runs.store import atomic_write
 
     path = Path(out)
     if path.is_dir():

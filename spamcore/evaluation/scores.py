@@ -12,7 +12,7 @@ import pandas as pd
 from spamcore.data import LABEL_NAMES
 from spamcore.errors import RunError
 from spamcore.evaluation.metrics import predict_labels
-from spamcore.runs import PREDICTIONS_FILE
+from spamcore.runs.layout import PREDICTIONS_FILE
 
 
 def row_normalised(matrix: Sequence[Sequence[float]]) -> np.ndarray:

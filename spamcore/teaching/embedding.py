@@ -23,7 +23,7 @@ from safetensors.numpy import load_file, save
 
 from spamcore.batching import pad_batch, sorted_batches, tokenize
 from spamcore.model import FinetuneClassifier, FrozenEncoderClassifier, autocast, pool
-from spamcore.runs import atomic_write
+from spamcore.runs.store import atomic_write
 
 MAP_VERSION = 1  # part of the cache key: bump when what is stored changes
 

@@ -103,11 +103,6 @@ class Explanation:
         largest = max((abs(w.score) for w in self.words), default=0.0)
         return largest if largest > 0 else 1.0
 
-    def top_words(self, k: int = 5) -> list[WordAttribution]:
-        """The ``k`` words that push most towards spam, strongest first."""
-        return sorted(self.words, key=lambda w: -w.score)[:k]
-
-
 # ---------------------------------------------------------------------------------------------- public
 
 

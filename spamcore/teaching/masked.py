@@ -30,7 +30,7 @@ from safetensors.torch import save
 from spamcore.batching import pad_batch, sorted_batches, tokenize
 from spamcore.errors import ModelLoadError
 from spamcore.model import autocast, from_pretrained, resolve_model_path
-from spamcore.runs import atomic_write
+from spamcore.runs.store import atomic_write
 
 TOP_K = 5
 MAX_LENGTH = 64
@@ -329,42 +329,62 @@ def log_file(model: str, cache_dir: Path) -> Path:
     return head_file(model, cache_dir).with_suffix(".log")
 
 
-def start_background(model: str, data_path: str | Path, cache_dir: Path) -> bool:
-    """Start ``spamcore mlm-head`` as its own process (the web server only watches its log); False when one is
-    already running for this model."""
-    import os
-    import subprocess
-    import sys
+def _lock_file(model: str, cache_dir: Path) -> Path:
+    return head_file(model, cache_dir).with_suffix(".lock")
 
-    log = log_file(model, cache_dir)
+
+def _launch_file(model: str, cache_dir: Path) -> Path:
+    return head_file(model, cache_dir).with_suffix(".launch.json")
+
+
+def hold_training_lock(model: str, cache_dir: Path) -> int:
+    """Called by ``spamcore mlm-head``: mark the head's training alive for as long as this process lives."""
+    from spamcore.errors import SpamcoreError
+    from spamcore.runs.processes import hold_lock
+
+    try:
+        return hold_lock(_lock_file(model, cache_dir))
+    except BlockingIOError:
+        raise SpamcoreError(f"a masked-word head for {model} is already training; wait for it to finish") from None
+
+
+#: Processes this server launched, so that a finished one is reaped rather than left a zombie.
+_LAUNCHED: dict[str, object] = {}
+
+
+def start_background(model: str, data_path: str | Path, cache_dir: Path) -> bool:
+    """Start ``spamcore mlm-head`` as its own process, as training jobs are started (the web server only watches
+    its log); False when one is already running for this model."""
+    import json
+    import time
+
+    from spamcore.runs.processes import launch, launcher_prefix
+
     if head_training_running(model, cache_dir):
         return False
+    log = log_file(model, cache_dir)
     log.parent.mkdir(parents=True, exist_ok=True)
-    with open(log, "w", encoding="utf-8") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "spamcore", "mlm-head", "--model", model, "--data", str(data_path),
-             "--cache", str(cache_dir)],
-            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-    log.with_suffix(".pid").write_text(str(process.pid))
+    log.write_text("")  # this training's output only
+    started = time.time()
+    process = launch([*launcher_prefix(), "mlm-head", "--model", model, "--data", str(data_path),
+                      "--cache", str(cache_dir)], log)
+    _launch_file(model, cache_dir).write_text(json.dumps({"pid": process.pid, "started": started}))
+    _LAUNCHED[str(_lock_file(model, cache_dir))] = process
     return True
 
 
 def head_training_running(model: str, cache_dir: Path) -> bool:
-    import os
+    import json
 
-    pid_file = log_file(model, cache_dir).with_suffix(".pid")
+    from spamcore.runs.processes import process_alive
+
+    lock = _lock_file(model, cache_dir)
     try:
-        pid = int(pid_file.read_text())
-        os.kill(pid, 0)
-    except (OSError, ValueError):
-        return False
-    try:  # a finished child of this server is a zombie until reaped: reap it so it reads as ended
-        done, _ = os.waitpid(pid, os.WNOHANG)
-        return done == 0
-    except ChildProcessError:
-        return True  # not our child (another server started it) and alive
+        launched = json.loads(_launch_file(model, cache_dir).read_text())
+        pid, started = int(launched["pid"]), float(launched["started"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pid, started = None, 0.0
+    return process_alive(lock, pid, started, _LAUNCHED.get(str(lock)))
 
 
 def last_log_line(model: str, cache_dir: Path) -> str:

@@ -9,7 +9,7 @@ import streamlit as st
 from spamcore.config import BUNDLED_MODEL
 from spamcore.errors import SpamcoreError
 from spamcore.teaching.masked import guesses, head_training_running, last_log_line, start_background
-from ui import state
+from ui import data_choice, resources, state
 
 MINILM_NO_HEAD = ("The bundled MiniLM ships its encoder alone, without the masked-word head, and MiniLM never learned "
                "to fill in blanks: it was distilled from a larger model's attention patterns, then tuned for "
@@ -28,7 +28,7 @@ def masked_words(masked, model: str) -> None:
     """Top-5 guesses at each chosen position of ``masked`` (a MaskedSentence)."""
     st.markdown("**What a real head guesses** at each chosen position, from the input as the model sees it:")
     try:
-        mlm, own, score = state.mlm(model)
+        mlm, own, score = resources.masked_word_model(model)
     except SpamcoreError as err:
         state.show_error(err)
         return
@@ -36,7 +36,7 @@ def masked_words(masked, model: str) -> None:
         _offer_training(model)
         return
     shown = [t.shown_id for t in masked.tokens]
-    top = guesses(mlm, state.base_tokenizer(model), shown, [t.position for t in masked.chosen])
+    top = guesses(mlm, resources.base_tokenizer(model), shown, [t.position for t in masked.chosen])
     rows = [{"position": t.position, "token in your sentence": t.original, "what the model sees": t.shown,
              **{f"guess {i + 1}": f"“{g.token}” {g.probability:.0%}" for i, g in enumerate(top[t.position])},
              "right?": "top 1" if top[t.position][0].token == t.original else
@@ -60,12 +60,12 @@ def _offer_training(model: str) -> None:
     st.info(f"{why_no_head(model)} So no guesses are shown yet: train a small head for it below (about half a "
             "minute on two CPU cores for the bundled model), then judge its guesses by its measured accuracy.",
             icon=":material/info:")
-    running = head_training_running(model, state.mlm_cache())
+    running = head_training_running(model, resources.mlm_cache())
     if st.button("Train a masked-word head", key="bert_train_head", icon=":material/model_training:",
                  disabled=running, help="Runs `spamcore mlm-head` as its own process; the page shows its guesses "
                  "when it is done."):
         try:
-            start_background(model, state.builtin_path(), state.mlm_cache())
+            start_background(model, data_choice.builtin_path(), resources.mlm_cache())
         except (SpamcoreError, OSError) as err:
             state.show_error(err)
             return
@@ -76,11 +76,11 @@ def _offer_training(model: str) -> None:
 
 @st.fragment(run_every=2.0)
 def _watch(model: str) -> None:
-    if head_training_running(model, state.mlm_cache()):
-        st.caption(f"Training the head: {last_log_line(model, state.mlm_cache()) or 'starting'}…")
+    if head_training_running(model, resources.mlm_cache()):
+        st.caption(f"Training the head: {last_log_line(model, resources.mlm_cache()) or 'starting'}…")
         return
-    if state.mlm(model)[2] is None:
-        st.error(f"Training the head failed: {last_log_line(model, state.mlm_cache())}",
+    if resources.masked_word_model(model)[2] is None:
+        st.error(f"Training the head failed: {last_log_line(model, resources.mlm_cache())}",
                  icon=":material/error:")
         return
     st.rerun()  # the whole page, so the guesses table appears
@@ -88,7 +88,7 @@ def _watch(model: str) -> None:
 
 def next_sentence(first: str, second: str, model: str) -> None:
     """The IsNext probability from the checkpoint's own NSP head, or why there is none."""
-    nsp = state.nsp(model)
+    nsp = resources.next_sentence_model(model)
     if nsp is None:
         why = ("MiniLM was not pre-trained with NSP, and its checkpoint keeps the encoder only"
                if model == BUNDLED_MODEL else "its checkpoint was saved without that head")
@@ -97,5 +97,5 @@ def next_sentence(first: str, second: str, model: str) -> None:
         return
     from spamcore.teaching.masked import is_next_probability
 
-    p = is_next_probability(nsp, state.base_tokenizer(model), first, second)
+    p = is_next_probability(nsp, resources.base_tokenizer(model), first, second)
     st.metric("IsNext probability (the model's own NSP head)", f"{p:.1%}")

@@ -1,4 +1,6 @@
-"""Training jobs as processes: the web server starts and watches them; it never trains itself.
+"""Training jobs as processes, the app's side: the web server starts and watches them; it never trains itself.
+The trainer's side (lock, progress, final status) is :mod:`spamcore.runs.trainer`; file names and status words
+are :mod:`spamcore.runs.layout`.
 
 A job is ``spamcore train`` running as its own process (the same command a user types), started with a
 configurable launcher prefix (``$SPAMCORE_LAUNCHER``; default: this Python, ``-m spamcore``; e.g.
@@ -7,7 +9,7 @@ its run folder, so any server process — a restarted one, or a second one shari
 jobs:
 
 - ``job.json``: who started it, the command, the trainer's pid;
-- ``progress.jsonl``: the trainer's progress (see :mod:`spamcore.progress`);
+- ``progress.jsonl``: the trainer's progress (see :mod:`spamcore.runs.progress`);
 - ``trainer.log``: the trainer's stdout and stderr (its last lines explain a crash);
 - ``job.lock``: locked (``flock``) by the trainer for as long as it lives: a dead trainer cannot look alive;
 - ``stop-requested``: written by Stop, so every screen can say "stopping" at once.
@@ -23,11 +25,8 @@ import contextlib
 import fcntl
 import json
 import os
-import shlex
-import shutil
 import signal
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,21 +35,9 @@ import pandas as pd
 
 from spamcore.config import TrainConfig
 from spamcore.errors import ConfigError, SpamcoreError
-from spamcore.progress import (
-    FINAL_STATUSES,
-    JOB_FILE,
-    LOCK_FILE,
-    LOG_FILE,
-    STOP_FILE,
-    UPLOAD_FILE,
-    shared_reader,
-)
-
-#: Job statuses. ``queued``, ``running`` and ``stopping`` are active; the other three are final.
-STATUSES: tuple[str, ...] = ("queued", "running", "stopping", "finished", "stopped", "failed")
-ACTIVE: tuple[str, ...] = ("queued", "running", "stopping")
-#: Seconds a launched trainer may take to lock its run before a dead process counts as failed.
-START_GRACE = 120.0
+from spamcore.runs.layout import ACTIVE, FINAL_STATUSES, JOB_FILE, LOCK_FILE, LOG_FILE, STOP_FILE, UPLOAD_FILE
+from spamcore.runs.processes import launch, launcher_prefix, process_alive
+from spamcore.runs.progress import shared_reader
 
 
 class JobBusyError(SpamcoreError):
@@ -104,47 +91,6 @@ class JobSnapshot:
                 f"data {self.data_name}) is {self.status}: {where}, {self.elapsed:.0f} s elapsed{eta}")
 
 
-def _locked(path: Path) -> bool:
-    """Whether another process holds an flock on ``path`` (False when the file does not exist)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except FileNotFoundError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    else:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        return False
-    finally:
-        os.close(fd)
-
-
-def hold_run_lock(run_dir: Path) -> int:
-    """Lock ``run_dir/job.lock`` for the life of this process (the trainer calls this); returns the fd."""
-    run_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(run_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
-    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    return fd
-
-
-def _pid_alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie (exited, not yet reaped by its parent) is not alive
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return True
-
-
 def _tail(path: Path, lines: int = 8) -> str:
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
@@ -177,12 +123,7 @@ class Job:
         return self._meta.get("pid")
 
     def _trainer_alive(self) -> bool:
-        if _locked(self.run_dir / LOCK_FILE):
-            return True
-        if self.process is not None:
-            return self.process.poll() is None
-        # Not locked yet: a trainer just launched is still importing torch.
-        return _pid_alive(self.pid) and time.time() - float(self._meta.get("started", 0)) < START_GRACE
+        return process_alive(self.run_dir / LOCK_FILE, self.pid, self.started, self.process)
 
     def snapshot(self) -> JobSnapshot:
         progress = self._reader.read()
@@ -252,22 +193,6 @@ def _records(rows: list[dict]) -> list:
     return [EpochRecord(**row) for row in rows]
 
 
-def launcher_prefix() -> list[str]:
-    """The command that runs ``spamcore`` for a job: ``$SPAMCORE_LAUNCHER`` split like a shell would, else this
-    Python with ``-m spamcore``. Example: ``SPAMCORE_LAUNCHER="accelerate launch --num_processes 8 -m spamcore"``."""
-    raw = os.environ.get("SPAMCORE_LAUNCHER", "").strip()
-    return shlex.split(raw) if raw else [sys.executable, "-m", "spamcore"]
-
-
-def trainer_niceness() -> int:
-    """``$SPAMCORE_TRAINER_NICE`` (default 10): the trainer yields the CPU to the server's classifications."""
-    raw = os.environ.get("SPAMCORE_TRAINER_NICE", "10").strip()
-    try:
-        return max(0, min(19, int(raw)))
-    except ValueError:
-        raise ConfigError(f"SPAMCORE_TRAINER_NICE must be a whole number from 0 to 19; got {raw!r}") from None
-
-
 class JobManager:
     """Starts jobs as processes and finds them again from the runs folder alone."""
 
@@ -290,7 +215,7 @@ class JobManager:
         """
         from spamcore.data import split_dataset, subsample
         from spamcore.experiment import check_model
-        from spamcore.runs import new_run_name, run_path
+        from spamcore.runs.layout import new_run_name, run_path
 
         run_name = run_name or new_run_name(config.recipe)
         run_dir = run_path(self.runs_root, run_name)
@@ -307,19 +232,11 @@ class JobManager:
                     data_path, sep="\t", index=False)
             command = [*launcher_prefix(), "train", "--config", str(run_dir / JOB_FILE), "--data", str(data_path),
                        "--out", str(run_dir), "--data-name", data_name]
-            nice = trainer_niceness()
-            if nice and shutil.which("nice"):  # nice execs the command: the pid stays the trainer's
-                command = ["nice", "-n", str(nice), *command]
             meta = {"config": config.to_dict(), "data_name": data_name, "data_rows": len(data),
                     "command": command, "started": time.time(), "pid": None}
             (run_dir / JOB_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
-            with open(run_dir / LOG_FILE, "ab") as log:
-                process = subprocess.Popen(
-                    command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, pass_fds=(slot,),
-                    start_new_session=True,  # the trainer outlives a restart (or crash) of this server
-                    env={**os.environ, "PYTHONUNBUFFERED": "1"},
-                )
-            meta["pid"] = process.pid
+            process = launch(command, run_dir / LOG_FILE, pass_fds=(slot,))
+            meta["pid"], meta["command"] = process.pid, list(process.args)  # as run: nice included
             (run_dir / JOB_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
         finally:
             os.close(slot)  # the child holds its own copy of the lock until it exits
@@ -383,7 +300,7 @@ _MANAGERS: dict[Path, JobManager] = {}
 
 def get_manager(runs_root: str | os.PathLike[str] | None = None) -> JobManager:
     """The job manager of ``runs_root`` (default: ``$SPAMCORE_RUNS`` or ``runs/``), one per folder per process."""
-    from spamcore.runs import default_runs_root
+    from spamcore.runs.layout import default_runs_root
 
     root = Path(runs_root) if runs_root is not None else default_runs_root()
     key = root.resolve()

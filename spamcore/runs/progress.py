@@ -22,17 +22,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
-PROGRESS_FILE = "progress.jsonl"
-#: The files a job keeps in its run folder besides the trainer's progress (see spamcore.jobs).
-JOB_FILE = "job.json"  # settings, command, the trainer's pid
-LOG_FILE = "trainer.log"  # the trainer's stdout and stderr
-LOCK_FILE = "job.lock"  # flock'd by the trainer for its whole life
-STOP_FILE = "stop-requested"  # written by Stop
-UPLOAD_FILE = "training-data.tsv"  # messages the app hands the trainer (an upload)
-#: A run folder holding only these still counts as new (run_experiment accepts it).
-JOB_FILES: frozenset[str] = frozenset({PROGRESS_FILE, JOB_FILE, LOG_FILE, LOCK_FILE, STOP_FILE, UPLOAD_FILE})
-#: Final statuses a trainer writes as its last line.
-FINAL_STATUSES: tuple[str, ...] = ("finished", "stopped", "failed")
+from spamcore.runs.layout import PROGRESS_FILE
 
 
 class ProgressWriter:
@@ -161,8 +151,3 @@ def shared_reader(run_dir: str | os.PathLike[str]) -> ProgressReader:
         if key not in _READERS:
             _READERS[key] = ProgressReader(key)
         return _READERS[key]
-
-
-def read_progress(run_dir: str | os.PathLike[str]) -> ProgressState:
-    """Everything a run's progress file says (empty state when it has none)."""
-    return ProgressReader(run_dir).read()

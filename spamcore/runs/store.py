@@ -1,18 +1,8 @@
 """Runs on disk: save a trained classifier with everything needed to reuse and judge it; load it back safely.
 
-A run directory holds::
-
-    run.json               status, config, data and split info, timings (spamcore's own file)
-    history.json           per-epoch records and per-step training losses
-    metrics.json           test-set report (accuracy, per-class P/R/F1, confusion matrix, split sizes)
-    test_predictions.csv   test messages with their label and spam probability
-    tokenizer files        the tokenizer used in training
-    weights                as the run's recipe stores them (spamcore.recipes): finetune, a Hugging Face model
-                           (config.json + model.safetensors, loads with transformers.pipeline); frozen, the
-                           MLP head (head.safetensors; the encoder is the base model in run.json)
-
-Weights are only ever read with ``safetensors``; nothing is unpickled. Every file is written to a temporary
-name and renamed into place, so a crash leaves either the previous file or the new one, never half of one.
+What each file of a run folder holds is in :mod:`spamcore.runs.layout`. Weights are only ever read with
+``safetensors``; nothing is unpickled. Every file is written to a temporary name and renamed into place, so a crash
+leaves either the previous file or the new one, never half of one.
 """
 
 from __future__ import annotations
@@ -20,82 +10,32 @@ from __future__ import annotations
 import io
 import json
 import os
-import re
 import shutil
 import tempfile
 import uuid
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from spamcore.config import TrainConfig
 from spamcore.errors import ConfigError, RunError
 from spamcore.evaluation.metrics import DEFAULT_THRESHOLD, check_threshold
-from spamcore.progress import JOB_FILES
 from spamcore.recipes import REGISTRY
+from spamcore.runs.layout import (
+    HISTORY_FILE,
+    METRICS_FILE,
+    RUN_FILE,
+    USABLE_STATUSES,
+    default_runs_root,
+    normalise_status,
+    run_path,
+)
 
 if TYPE_CHECKING:  # torch and the model code load only when weights do: listing runs stays fast (app start)
 
     from spamcore.predict import SpamClassifier
-
-RUN_FILE = "run.json"
-HISTORY_FILE = "history.json"
-METRICS_FILE = "metrics.json"
-PREDICTIONS_FILE = "test_predictions.csv"
-HEAD_FILE = REGISTRY["frozen"].weights_file  # the weights file of each recipe, as its registry entry names it
-MODEL_FILE = REGISTRY["finetune"].weights_file
-FORMAT_VERSION = 1
-_RUN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
-
-
-def default_runs_root() -> Path:
-    """``$SPAMCORE_RUNS``, else ``runs/`` in the working directory."""
-    return Path(os.environ.get("SPAMCORE_RUNS", "runs")).expanduser()
-
-
-def run_path(root: str | os.PathLike[str], name: str) -> Path:
-    """The folder of run ``name`` under ``root``; refuses names that could escape it.
-
-    Example: ``run_path("runs", "../etc")`` raises ConfigError.
-    """
-    if not _RUN_NAME.match(name or "") or ".." in name:
-        raise ConfigError(
-            f"run name {name!r} is not allowed: use letters, digits, '.', '_' or '-' (at most 80), "
-            "starting with a letter or digit"
-        )
-    return Path(root) / name
-
-
-def check_new_run_dir(run_dir: str | os.PathLike[str]) -> Path:
-    """``run_dir`` as a Path if a new run can be written there, else :class:`ConfigError` saying why — before any
-    work starts. A folder holding only a job's own files (the app creates those first) counts as new.
-
-    Example: ``check_new_run_dir("README.md")`` raises ConfigError ("is a file").
-    """
-    path = Path(run_dir).expanduser()
-    for parent in (path, *path.parents):
-        if parent.exists() and not parent.is_dir():
-            where = "is a file" if parent == path else f"lies under {str(parent)!r}, which is a file"
-            raise ConfigError(f"run folder {str(path)!r} {where}; choose a folder name for --out")
-    if path.is_dir() and any(p.name not in JOB_FILES for p in path.iterdir()):
-        raise ConfigError(f"run folder {str(path)!r} already exists and is not empty; choose another name")
-    existing = next(p for p in (path, *path.parents) if p.exists())
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise ConfigError(f"run folder {str(path)!r} cannot be created: {str(existing)!r} is not writable")
-    return path
-
-
-def new_run_name(recipe: str) -> str:
-    """A unique, sortable name such as ``20261126-101500-frozen``."""
-    return f"{datetime.now():%Y%m%d-%H%M%S-%f}"[:-3] + f"-{recipe}"
-
-
-def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
 
 # --------------------------------------------------------------------------------------------- writing
 
@@ -156,7 +96,14 @@ class RunInfo:
 
     @property
     def status(self) -> str:
-        return str(self.meta.get("status", "unknown"))
+        """``running``, ``finished``, ``stopped`` or ``failed`` (runs saved before the word was chosen say
+        ``complete``, read as ``finished``)."""
+        return normalise_status(str(self.meta.get("status", "unknown")))
+
+    @property
+    def usable(self) -> bool:
+        """Finished or stopped, with weights and test metrics: Evaluate and Classify can use it."""
+        return self.status in USABLE_STATUSES and bool(self.metrics) and self.has_weights
 
     @property
     def has_weights(self) -> bool:

@@ -10,7 +10,7 @@ import streamlit as st
 
 from spamcore import figures
 from spamcore.errors import SpamcoreError
-from ui import charts, state
+from ui import charts, resources, state
 
 PROBE_EXAMPLE = "WINNER!! You have won a £1000 prize. Call 09061701461 now to claim, T&Cs apply"
 
@@ -22,7 +22,7 @@ def show(run) -> None:
                "The robustness suite holds 220 messages written for spamcore — typed spam, today's smishing, and "
                "ham that looks spammy — that no model here trains on.")
     try:
-        report = state.suite_report(run)
+        report = resources.suite_report(run)
     except SpamcoreError as err:
         state.show_error(err)
         return
@@ -40,7 +40,7 @@ def show(run) -> None:
     m4.metric("Whole suite: spam F1", f"{report['overall']['spam_f1']:.3f}")
     charts.show(figures.suite_categories(pd.DataFrame(report["categories"])), key="chart_suite")
 
-    wrong = state.suite_misses(report)
+    wrong = resources.suite_misses(report)
     if wrong.empty:
         st.success("Every suite message classified right.", icon=":material/check_circle:")
     else:
@@ -59,7 +59,7 @@ def show(run) -> None:
         st.info("Type a message to probe.")
         return
     try:
-        probes = state.shortcut_probes(run, text)
+        probes = resources.shortcut_probes(run, text)
     except SpamcoreError as err:
         state.show_error(err)
         return

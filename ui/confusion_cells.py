@@ -9,7 +9,7 @@ import streamlit as st
 from spamcore import figures
 from spamcore.errors import SpamcoreError
 from spamcore.evaluation.thresholds import CELLS, cell_messages
-from ui import charts, highlight, state
+from ui import charts, highlight, resources, state
 
 CHART_KEY = "chart_cm_threshold"
 CELL_KEY = "eval_cell"
@@ -60,8 +60,8 @@ def messages(run, scores: pd.DataFrame, threshold: float) -> None:
     text = shown["message"][rows[0]]
     st.markdown("**Why?** Which words pushed this message, and how far:")
     try:
-        state.run_classifier(run)
-        why = state.explanation(run, text, "occlusion")
+        resources.run_classifier(run)
+        why = resources.explanation(run, text, "occlusion")
     except SpamcoreError as err:
         state.show_error(err)
     else:

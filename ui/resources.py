@@ -1,0 +1,152 @@
+"""Resources cached once per server process and shared by every session: tokenizers, the classifiers of runs on
+disk (read-only once written), their explanations, suite scores and maps, and the masked-word and next-sentence
+models of How BERT learns. Keys include the run's folder and the time its files were written, so a run written
+again is loaded again.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from spamcore.config import BUNDLED_MODEL
+
+
+@st.cache_resource(show_spinner="Loading the tokenizer…")
+def base_tokenizer(model: str = BUNDLED_MODEL):
+    """The base model's tokenizer, loaded once per server process (read-only)."""
+    from spamcore.model import load_tokenizer
+
+    return load_tokenizer(model)
+
+
+@st.cache_data(show_spinner="Counting WordPiece tokens…", max_entries=8)
+def token_lengths(model: str, key: int, _texts: tuple[str, ...]) -> list[int]:
+    from spamcore.data import token_counts
+
+    return token_counts(base_tokenizer(model), list(_texts)).tolist()
+
+
+@st.cache_resource(show_spinner="Loading the run's classifier…", max_entries=4)
+def _load_classifier(path: str, stamp: float):
+    from spamcore.runs.store import load_classifier
+
+    return load_classifier(path)
+
+
+def run_classifier(run):
+    """The run's classifier, loaded once per process (keyed by its folder and the time its files were written)."""
+    return _load_classifier(str(run.path), _run_stamp(run))
+
+
+def _run_stamp(run) -> float:
+    return max((p.stat().st_mtime for p in Path(run.path).iterdir() if p.is_file()), default=0.0)
+
+
+@st.cache_data(show_spinner="Working out which words mattered…", max_entries=64)
+def _explain(path: str, stamp: float, text: str, method: str):
+    from spamcore.teaching.explain import explain
+
+    return explain(_load_classifier(path, stamp), text, method)
+
+
+def explanation(run, text: str, method: str):
+    """Word attributions of ``text`` by the run's classifier (cached per run, message and method)."""
+    return _explain(str(run.path), _run_stamp(run), text, method)
+
+
+@st.cache_data(show_spinner="Scoring the robustness suite…", max_entries=16)
+def _suite_report(path: str, stamp: float) -> dict:
+    from spamcore.evaluation.robustness import suite_report
+
+    return suite_report(_load_classifier(path, stamp).predict_proba)
+
+
+def suite_report(run) -> dict:
+    """The run's robustness-suite report: saved with the run, or scored now for runs saved before the suite."""
+    saved = run.metrics.get("robustness")
+    return saved if saved else _suite_report(str(run.path), _run_stamp(run))
+
+
+def suite_misses(report: dict) -> pd.DataFrame:
+    from spamcore.evaluation.robustness import misses
+
+    return misses(report)
+
+
+def shortcut_probes(run, text: str) -> list:
+    from spamcore.evaluation.robustness import shortcut_probes as probes
+
+    return probes(run_classifier(run).predict_proba, text)
+
+
+@st.cache_resource(show_spinner="Loading the pre-trained encoder…", max_entries=2)
+def pretrained_encoder(model: str):
+    """The base model's encoder as pre-trained (read-only), for the before-training map."""
+    from spamcore.model import load_encoder
+
+    return load_encoder(model)
+
+
+@st.cache_data(show_spinner="Placing the test messages on the maps (once per run)…", max_entries=8)
+def _embedding_map(path: str, stamp: float):
+    from spamcore.data import cache_dir
+    from spamcore.evaluation.scores import test_scores
+    from spamcore.teaching.embedding import cached_map
+
+    classifier = _load_classifier(path, stamp)
+    texts = list(test_scores(path)["text"])
+    return cached_map(path, classifier, lambda: pretrained_encoder(classifier.config.model), texts,
+                      cache_dir() / "maps")
+
+
+def embedding_map(run):
+    """The run's before/after map of its test messages (computed once per run, kept on disk)."""
+    return _embedding_map(str(run.path), _run_stamp(run))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _placed(path: str, stamp: float, text: str):
+    from spamcore.teaching.embedding import place
+
+    classifier = _load_classifier(path, stamp)
+    return place(classifier, pretrained_encoder(classifier.config.model), _embedding_map(path, stamp), text)
+
+
+def place_sentence(run, text: str):
+    """Where ``text`` lands on the run's two maps."""
+    return _placed(str(run.path), _run_stamp(run), text)
+
+
+def mlm_cache() -> Path:
+    from spamcore.data import cache_dir
+
+    return cache_dir() / "mlm"
+
+
+@st.cache_resource(show_spinner="Loading the masked-word head…", max_entries=4)
+def _mlm(model: str, head_stamp: float):
+    from spamcore.teaching.masked import head_file, load_head, load_mlm
+
+    mlm, own = load_mlm(model)
+    score = None if own else load_head(mlm, head_file(model, mlm_cache()))
+    return mlm, own, score
+
+
+def masked_word_model(model: str = BUNDLED_MODEL):
+    """``(model with MLM head, head is the checkpoint's own, score of a head trained here or None)``; a model
+    with neither has an untrained head, which must not be shown as guesses."""
+    from spamcore.teaching.masked import head_file
+
+    path = head_file(model, mlm_cache())
+    return _mlm(model, path.stat().st_mtime if path.is_file() else 0.0)
+
+
+@st.cache_resource(show_spinner="Loading the next-sentence head…", max_entries=4)
+def next_sentence_model(model: str = BUNDLED_MODEL):
+    """The model with its own next-sentence head, or None when its checkpoint has none."""
+    from spamcore.teaching.masked import load_nsp
+
+    return load_nsp(model)
