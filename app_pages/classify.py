@@ -59,7 +59,13 @@ def one_message(run, classifier) -> None:
 
 
 def why(run, text: str) -> None:
+    """Which words pushed the verdict — only when asked: the verdict never waits for its explanation, which costs
+    a pass of the model per word (occlusion) or per step (integrated gradients)."""
     st.subheader("Why this verdict?")
+    if not st.toggle("Show which words pushed it", key="why_show",
+                     help="Stays on for the next messages once turned on. The verdict above comes first either way."):
+        st.caption("Turn this on to see each word's push towards spam or ham (it takes a moment per message).")
+        return
     method = st.radio("Method", METHODS, key="why_method", horizontal=True,
                       format_func=lambda m: {"occlusion": "occlusion (remove one word at a time)",
                                              "integrated_gradients": "integrated gradients"}[m],

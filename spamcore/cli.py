@@ -117,6 +117,7 @@ def _train(args: argparse.Namespace) -> int:
     data_path = resolve_data(args.data)
     data = read_messages(data_path)
     print(f"{len(data)} messages from {data_path}; recipe {config.recipe}, model {config.model}", file=sys.stderr)
+    print(_precision_line(config), file=sys.stderr)
     if config.max_rows is not None and config.max_rows >= len(data):
         print(f"note: --max-rows {config.max_rows} is not fewer than the {len(data)} messages; training on all of "
               "them", file=sys.stderr)
@@ -136,6 +137,14 @@ def _train(args: argparse.Namespace) -> int:
     print(f"test set ({info.metrics['n']} messages):\n{format_report(info.metrics)}")
     print(f"run saved to {info.path}")
     return 0
+
+
+def _precision_line(config) -> str:
+    """How the run's precision is chosen on this host (measured once per host for ``auto``)."""
+    from spamcore.model import resolve_device
+    from spamcore.precision import choose
+
+    return choose(config.precision, resolve_device(config.device)).describe()
 
 
 def _train_config(args: argparse.Namespace):

@@ -139,7 +139,7 @@ def run_experiment(
     report["robustness"] = suite_report(result.classifier.predict_proba)
     write_json(run_dir / METRICS_FILE, report)
     atomic_write(run_dir / PREDICTIONS_FILE, predictions.to_csv(index=False).encode("utf-8"))
-    write_json(run_dir / RUN_FILE, {**meta, **_summary(result), "finished": now_iso(),
+    write_json(run_dir / RUN_FILE, {**meta, **_summary(result, config), "finished": now_iso(),
                                     "status": STOPPED if result.stopped else FINISHED})
     return read_run(run_dir)
 
@@ -170,7 +170,18 @@ def _remove_run(run_dir: Path, created: bool) -> None:
             child.unlink(missing_ok=True)
 
 
-def _summary(result: TrainResult) -> dict:
+def _precision(config: TrainConfig, device: str) -> dict:
+    """How the run's precision was chosen, with the measured figures (saved in run.json)."""
+    import dataclasses
+
+    import torch
+
+    from spamcore.precision import choose
+
+    return dataclasses.asdict(choose(config.precision, torch.device(device)))
+
+
+def _summary(result: TrainResult, config: TrainConfig) -> dict:
     return {
         "best_epoch": result.best_epoch,
         "epochs_run": len(result.history),
@@ -178,6 +189,7 @@ def _summary(result: TrainResult) -> dict:
         "seconds": round(result.seconds, 2),
         "device": result.device,
         "bf16": result.bf16,
+        "precision": _precision(config, result.device),
         "trainable_parameters": result.trainable_parameters,
         "total_parameters": result.total_parameters,
     }

@@ -224,14 +224,11 @@ def cpu_supports_bf16() -> bool:
 
 
 def use_bf16(precision: str, device: torch.device) -> bool:
-    """Whether to run under bf16 autocast for this precision setting and device."""
-    if precision == "fp32":
-        return False
-    if precision == "bf16":
-        return True
-    if device.type == "cuda":
-        return torch.cuda.is_bf16_supported()
-    return cpu_supports_bf16()
+    """Whether to run under bf16 autocast for this precision setting and device (``auto``: where measured
+    faster, see :mod:`spamcore.precision`)."""
+    from spamcore.precision import choose
+
+    return choose(precision, device).bf16
 
 
 def autocast(enabled: bool, device: torch.device):

@@ -55,6 +55,7 @@ def test_a_100k_character_message_is_cut_and_the_page_says_so(classify):
 @pytest.mark.parametrize("text", HTML_TEXTS)
 def test_html_and_js_in_a_message_stay_text(classify, text):
     classify.text_area(key="classify_text").input(text).run()
+    classify.toggle(key="why_show").set_value(True).run()  # the why view draws the message's words too
     assert not classify.exception and not classify.error
     assert [m for m in texts(classify.markdown) if m.startswith("## Verdict:")]
     assert text not in rendered_markdown(classify)  # never handed to Markdown

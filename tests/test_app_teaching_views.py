@@ -113,9 +113,29 @@ def test_evaluate_lists_the_messages_of_a_confusion_matrix_cell_at_the_threshold
 # ------------------------------------------------------------------------------------------------ Classify
 
 
-def test_classify_explains_the_verdict_word_by_word(runs):
+def test_the_verdict_comes_without_its_explanation_until_asked(runs, monkeypatch):
+    import spamcore.teaching.explain as explain_module
+
+    def explain_not_asked(*args, **kwargs):
+        raise AssertionError("explained without being asked")
+
+    monkeypatch.setattr(explain_module, "explain", explain_not_asked)
     at = open_page("app_pages/classify.py")
     at.text_area(key="classify_text").input("WINNER! Claim your free prize now").run()
+    assert not at.exception and not at.error
+    assert any("Verdict:" in m.value for m in at.markdown) and not at.html
+    assert at.toggle(key="why_show").value is False
+
+
+def explained(at, text: str):
+    """Type ``text`` on Classify and turn on its explanation."""
+    at.text_area(key="classify_text").input(text).run()
+    return at.toggle(key="why_show").set_value(True).run()
+
+
+def test_classify_explains_the_verdict_word_by_word(runs):
+    at = open_page("app_pages/classify.py")
+    explained(at, "WINNER! Claim your free prize now")
     assert not at.exception and not at.error
     assert "Why this verdict?" in texts(at.subheader)
     highlighted, legend = at.html[0].value, at.html[1].value
@@ -132,7 +152,7 @@ def test_classify_explains_the_verdict_word_by_word(runs):
 @pytest.mark.parametrize("attack", [SCRIPT, IMG, f"win {SCRIPT} now {IMG} free"])
 def test_why_view_escapes_html_in_the_message(runs, attack):
     at = open_page("app_pages/classify.py")
-    at.text_area(key="classify_text").input(attack).run()
+    explained(at, attack)
     assert not at.exception and not at.error
     shown = at.html[0].value
     assert "<script" not in shown and "<img" not in shown and "&lt;" in shown and "&gt;" in shown

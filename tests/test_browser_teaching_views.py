@@ -113,6 +113,8 @@ def test_teaching_views(server):
             box.fill(ATTACK)
             box.press("Control+Enter")
             page.get_by_text("Why this verdict?").first.wait_for()
+            page.locator(".st-key-why_show label").click()  # the explanation comes when asked
+            page.locator('[data-testid="stHtml"]').first.wait_for()
             settle(page, 1500)
             no_exception(page)
             # What a careful reader would check: the phone number in the message, marked as not used by the model.
