@@ -66,7 +66,7 @@ def streamlit_server(tmp: Path, runs: Path, data: Path, env: dict | None = None,
     log = (tmp / "server.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
-         "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
+         "127.0.0.1", "--server.headless", "true",
          "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT,
     )

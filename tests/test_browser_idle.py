@@ -1,0 +1,84 @@
+"""The app started exactly as the README says (``make app``) costs nothing while a page is open and idle: after every
+page has been opened in Chromium, the server uses almost no CPU over 20 s and its log holds no file-watcher noise.
+
+Streamlit's file watcher once walked .venv after the first page load, overflowed the inotify queue and spun a core
+for as long as the app ran; the other browser tests, which start the server themselves, could not see it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from test_browser import go, no_exception, settle
+
+from devtools.browser import CHROMIUM, CHROMIUM_ARGS, free_port, wait_healthy
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = ("Data", "Train", "Evaluate", "Classify", "Runs", "How BERT learns", "Home")
+IDLE_SECONDS = 20
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of ``pid`` and every process below it (make, then streamlit)."""
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            with open(f"/proc/{current}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / TICKS
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return total
+
+
+def test_make_app_sits_idle_with_a_page_open(real_data, tmp_path):
+    if not Path(CHROMIUM).is_file():
+        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    port = free_port()
+    env = {**os.environ, "SPAMCORE_RUNS": str(tmp_path / "runs"), "SPAMCORE_DATA": str(real_data),
+           "SPAMCORE_CACHE": str(tmp_path / "cache"), "HF_HUB_OFFLINE": "1"}
+    log_path = tmp_path / "make-app.log"
+    with log_path.open("w") as log:
+        make = subprocess.Popen(["make", "-s", "app", f"PORT={port}"], cwd=ROOT, env=env, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://localhost:{port}"
+    try:
+        wait_healthy(url, make)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1440, "height": 1200})
+            page.set_default_timeout(60_000)
+            page.goto(url)
+            page.wait_for_selector("h1")
+            for title in PAGES:
+                go(page, title)
+                settle(page)
+                no_exception(page)
+            page.wait_for_timeout(3000)  # the first page loads are over; a watcher would start walking now
+            before = tree_cpu_seconds(make.pid)
+            time.sleep(IDLE_SECONDS)
+            used = tree_cpu_seconds(make.pid) - before
+            browser.close()
+    finally:
+        os.killpg(make.pid, signal.SIGTERM)
+        make.wait(30)
+    share = used / IDLE_SECONDS
+    print(f"\nserver CPU with a page open and idle: {used:.2f} s over {IDLE_SECONDS} s ({share:.1%} of a core)")
+    assert share < 0.10, f"the idle server used {share:.0%} of a core"
+    noise = [line for line in log_path.read_text(errors="replace").splitlines()
+             if re.search(r"inotify|watchdog|watcher|reconcil", line, re.I)]
+    assert not noise, noise[:5]
