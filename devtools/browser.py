@@ -3,10 +3,12 @@ neither imports the other)."""
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import time
 import urllib.request
+from pathlib import Path
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -34,3 +36,28 @@ def wait_healthy(url: str, server: subprocess.Popen, timeout: float = 90.0) -> N
             pass
         time.sleep(0.3)
     raise RuntimeError(f"streamlit did not become healthy within {timeout} s")
+
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of ``pid`` and every process below it in its session (make, then streamlit).
+
+    A trainer the server launched runs in a session of its own and is not counted: this is the server's cost.
+    """
+    total, todo, session = 0.0, [pid], None
+    while todo:
+        current = todo.pop()
+        try:
+            with open(f"/proc/{current}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            session = fields[3] if session is None else session
+            if fields[3] != session:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / TICKS
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return total

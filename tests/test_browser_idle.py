@@ -17,32 +17,13 @@ from pathlib import Path
 import pytest
 from test_browser import go, no_exception, settle
 
-from devtools.browser import CHROMIUM, CHROMIUM_ARGS, free_port, wait_healthy
+from devtools.browser import CHROMIUM, CHROMIUM_ARGS, free_port, tree_cpu_seconds, wait_healthy
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ("Data", "Train", "Evaluate", "Classify", "Runs", "How BERT learns", "Home")
 IDLE_SECONDS = 20
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def tree_cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of ``pid`` and every process below it (make, then streamlit)."""
-    total, todo = 0.0, [pid]
-    while todo:
-        current = todo.pop()
-        try:
-            with open(f"/proc/{current}/stat") as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / TICKS
-            for task in Path(f"/proc/{current}/task").iterdir():
-                todo += [int(c) for c in (task / "children").read_text().split()]
-        except OSError:
-            continue
-    return total
-
-
 def test_make_app_sits_idle_with_a_page_open(real_data, tmp_path):
     if not Path(CHROMIUM).is_file():
         pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")

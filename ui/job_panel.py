@@ -45,12 +45,25 @@ def progress(snap) -> None:
         st.caption("Scoring the test messages and saving the run…")
 
 
+def _built_when_changed(name: str, progress_key: tuple, build):
+    """``build()``, or this session's last result when the progress it was built from is unchanged: the panel is
+    polled every second, and a poll without a new step or epoch rebuilds no chart and no table."""
+    held = st.session_state.get(f"_live_{name}")
+    if held is None or held[0] != progress_key:
+        held = (progress_key, build())
+        st.session_state[f"_live_{name}"] = held
+    return held[1]
+
+
 def losses(snap) -> None:
     """The live loss chart, the best-epoch note and the per-epoch table."""
-    records = epoch_table(snap.epoch_records)
+    progress_key = (snap.run_name, len(snap.step_losses), len(snap.epoch_records))
+    records = _built_when_changed("table", progress_key, lambda: epoch_table(snap.epoch_records))
     signals = overfitting_signals(snap.epoch_records)
-    charts.show(figures.training_curves(snap.step_losses, snap.epoch_records, snap.steps_per_epoch,
-                                        snap.config.epochs), key="chart_live_loss")
+    # The chart's cost does not grow with the steps: figures.loss_chart draws at most MAX_POINTS points per line.
+    chart = _built_when_changed("chart", progress_key, lambda: figures.training_curves(
+        snap.step_losses, snap.epoch_records, snap.steps_per_epoch, snap.config.epochs))
+    charts.show(chart, key="chart_live_loss")
     st.caption(f"{len(snap.step_losses):,} steps plotted")
     if signals.best_epoch is not None:
         rose = ", ".join(map(str, signals.rising_epochs)) or "none so far"
