@@ -47,7 +47,14 @@ def one_message(run, classifier) -> None:
     except SpamcoreError as err:
         state.show_error(err)
         return
-    st.markdown(f"## Verdict: {charts.verdict_markdown(prediction.label)}")
+    if prediction.unsure:
+        st.markdown("## Verdict: :gray[**NOT SURE**]")
+        st.warning(f"Not sure — check the links and the sender. The spam probability "
+                   f"{prediction.spam_probability:.2f} is in this run's “not sure” band "
+                   f"({classifier.unsure_band.low:.2f}–{classifier.unsure_band.high:.2f}), where its verdicts are "
+                   f"often wrong; it leans {prediction.label}.", icon=":material/help:")
+    else:
+        st.markdown(f"## Verdict: {charts.verdict_markdown(prediction.label)}")
     charts.show(figures.spam_probability_bar(prediction.spam_probability, classifier.threshold),
                 key="chart_probability")
     if prediction.truncated:
@@ -96,8 +103,9 @@ def many_messages(classifier) -> None:
     result = st.session_state.get("bulk_result")
     if result is None:
         return
-    spam_count = int((result["verdict"] == "spam").sum())
-    st.caption(f"{len(result):,} messages: {spam_count:,} spam, {len(result) - spam_count:,} ham")
+    counts = result["verdict"].value_counts()
+    st.caption(f"{len(result):,} messages: {counts.get('spam', 0):,} spam, {counts.get('ham', 0):,} ham, "
+               f"{counts.get('unsure', 0):,} not sure (check those by hand)")
     st.dataframe(result, hide_index=True, width="stretch", key="bulk_table",
                  column_config={"spam_probability": st.column_config.ProgressColumn(
                      "spam probability", min_value=0.0, max_value=1.0, format="%.3f"),

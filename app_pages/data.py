@@ -15,6 +15,7 @@ from spamcore.data import (
     word_counts,
 )
 from spamcore.errors import SpamcoreError
+from spamcore.normalise import DEFAULT_SCHEME, normalising
 from spamcore.teaching.token_view import explain_tokens
 from ui import charts, data_choice, resources, state
 
@@ -104,11 +105,22 @@ def tokenizer_explorer(max_length: int) -> None:
     st.caption("Type a message to see what BERT receives: WordPiece tokens, their ids, and the attention mask.")
     text = st.text_input("Message", "WINNER!! Claim your £900 prize now, call 09061701461", key="tok_text",
                          max_chars=2000)
-    pad = st.checkbox("Pad to max length (shows attention mask 0 for padding)", key="tok_pad")
+    c1, c2 = st.columns(2)
+    pad = c1.checkbox("Pad to max length (shows attention mask 0 for padding)", key="tok_pad")
+    scheme = DEFAULT_SCHEME if c2.toggle(
+        "Normalise first (as the finetune recipe does)", True, key="tok_normalise",
+        help="Undoes the tricks used against filters: look-alike letters from other scripts, full-width letters, "
+             "invisible characters, spaced-out letters (\"w o n\"). Try \"f r e e\" or \"Сlаim\" with it off.",
+    ) else "none"
     if not text.strip():
         st.info("Type a message above.")
         return
-    view = explain_tokens(resources.base_tokenizer(), text, max_length, pad=pad)
+    tokenizer = normalising(resources.base_tokenizer(), scheme)
+    read_as = tokenizer.normalise(text)
+    if read_as != text:
+        st.markdown("**The model reads:**")
+        st.code(read_as, language=None, wrap_lines=True)
+    view = explain_tokens(tokenizer, text, max_length, pad=pad)
     st.code(" ".join(view.table["token"]), language=None, wrap_lines=True)
     by_position = view.table.set_index("position").T.astype(str).rename(columns=str)  # one column per token
     st.dataframe(by_position, width="stretch", key="tok_table")

@@ -1,5 +1,5 @@
-"""Evaluate: the selected run's test-set scores, confusion matrix, loss curves, spam threshold, how it does on
-messages written today, BERT against a TF-IDF baseline, and mistakes."""
+"""Evaluate: the selected run's test-set scores, confusion matrix, loss curves, spam threshold, calibration and the
+"not sure" band, how it does on messages written today, BERT against a TF-IDF baseline, and mistakes."""
 
 import pandas as pd
 import streamlit as st
@@ -13,7 +13,7 @@ from spamcore.evaluation.scores import baseline_comparison, row_normalised, test
 from spamcore.evaluation.thresholds import confusion_at, scores_at
 from spamcore.runs.store import set_threshold
 from spamcore.teaching.indicators import operating_point_words
-from ui import charts, confusion_cells, mistakes, outside_test_set, state
+from ui import calibration, charts, confusion_cells, mistakes, outside_test_set, state
 
 
 def header(run) -> None:
@@ -145,6 +145,7 @@ def page() -> None:
         state.show_error(err)
         return
     threshold_section(run, scores)
+    calibration.show(run, scores)
     outside_test_set.show(run)
     baseline(run, scores)
     mistakes.show(run)

@@ -32,6 +32,19 @@ README_ARMS: dict[str, tuple[str, dict]] = {
     "finetune (default)": ("finetune", {}),
     "frozen (default)": ("frozen", {}),
 }
+#: Issue 18: normalisation, obfuscation augmentations, longer training at a lower learning rate.
+OLD = {"normalise": "none"}
+STUDY_18: dict[str, tuple[str, dict]] = {
+    "default before (no normalisation)": ("finetune", OLD),
+    "normalise": ("finetune", {}),
+    "normalise +typos,leet": ("finetune", {"augment": ALL + ",typos,leet"}),
+    "normalise +typos,leet 2 ep lr 5e-5": ("finetune", {"augment": ALL + ",typos,leet", "epochs": 2, "lr": 5e-5}),
+    "normalise +typos,leet 2 ep": ("finetune", {"augment": ALL + ",typos,leet", "epochs": 2}),
+    "normalise +typos 2 ep lr 5e-5": ("finetune", {"augment": ALL + ",typos", "epochs": 2, "lr": 5e-5}),
+    "normalise +typos,leet 3 ep lr 3e-5": ("finetune", {"augment": ALL + ",typos,leet", "epochs": 3, "lr": 3e-5}),
+    "normalise +typos,leet 2 ep lr 5e-5 seed 1": ("finetune", {"augment": ALL + ",typos,leet", "epochs": 2,
+                                                               "lr": 5e-5, "seed": 1}),
+}
 SWEEP_ARMS: dict[str, tuple[str, dict]] = {
     "ft none": ("finetune", {"augment": ""}),
     "ft crop": ("finetune", {"augment": "crop"}),
@@ -83,6 +96,7 @@ def run_arm(name: str, recipe: str, overrides: dict, data, model: str | None) ->
     from spamcore.data import deduplicate, split_dataset
     from spamcore.evaluation.metrics import binary_scores
     from spamcore.evaluation.robustness import suite_report
+    from spamcore.suites.evasion import evasion_report
     from spamcore.train import train
 
     config = recipe_defaults(recipe, **({"model": model} if model else {})).replace(**overrides)
@@ -92,7 +106,9 @@ def run_arm(name: str, recipe: str, overrides: dict, data, model: str | None) ->
     seconds = time.perf_counter() - start
     test = binary_scores(split.test["label"], result.classifier.predict_proba(list(split.test["text"])))
     suite = suite_report(result.classifier.predict_proba)
-    return {"name": name, "config": config.to_dict(), "seconds": seconds, "test": test, "suite": suite}
+    evasion = evasion_report(result.classifier.predict_proba)
+    return {"name": name, "config": config.to_dict(), "seconds": seconds, "test": test, "suite": suite,
+            "evasion": evasion}
 
 
 def run_baseline(data) -> dict:
@@ -100,14 +116,18 @@ def run_baseline(data) -> dict:
     from spamcore.data import split_dataset
     from spamcore.evaluation.metrics import binary_scores
     from spamcore.evaluation.robustness import suite_report
+    from spamcore.suites.evasion import evasion_report
 
     split = split_dataset(data)
     start = time.perf_counter()
     baseline = train_baseline(split)
     seconds = time.perf_counter() - start
     test = binary_scores(split.test["label"], baseline.test_probabilities)
-    suite = suite_report(lambda texts: baseline.model.predict_proba(list(texts))[:, 1])
-    return {"name": "TF-IDF + LR", "config": {}, "seconds": seconds, "test": test, "suite": suite}
+    def score(texts):
+        return baseline.model.predict_proba(list(texts))[:, 1]
+
+    return {"name": "TF-IDF + LR", "config": {}, "seconds": seconds, "test": test, "suite": suite_report(score),
+            "evasion": evasion_report(score)}
 
 
 def summary_table(results: list[dict]) -> str:
@@ -125,6 +145,7 @@ def summary_table(results: list[dict]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sweep", action="store_true", help="the augmentation study instead of the README arms")
+    parser.add_argument("--study18", action="store_true", help="the issue-18 study (normalisation, obfuscation)")
     parser.add_argument("--only", help="comma-separated arm names to run")
     parser.add_argument("--model", help="model id or folder (default: the bundled MiniLM)")
     parser.add_argument("--out", help="append each arm's result as a JSON line to this file")
@@ -140,15 +161,18 @@ def main() -> None:
     data = read_messages(DATA)
     peak = bf16_peak_gflops()
     print(f"bf16 matmul peak in this run: {peak:,.0f} GFLOP/s", flush=True)
-    arms = SWEEP_ARMS if args.sweep else README_ARMS
+    arms = SWEEP_ARMS if args.sweep else STUDY_18 if args.study18 else README_ARMS
     if args.only:
         arms = {k: v for k, v in arms.items() if k in args.only.split(",")}
     results = []
     for name, (recipe, overrides) in arms.items():
         results.append(run_arm(name, recipe, overrides, data, args.model))
         r = results[-1]
-        print(f"{name}: {r['seconds']:.1f} s, test F1 {r['test']['spam_f1']:.3f}, "
-              f"suite F1 {r['suite']['overall']['spam_f1']:.3f}", flush=True)
+        tricks = " ".join(f"{t['trick']} {t['recall']:.2f}" for t in r["evasion"]["tricks"])
+        g = {x["group"]: x for x in r["suite"]["groups"]}
+        print(f"{name}: {r['seconds']:.1f} s, test F1 {r['test']['spam_f1']:.3f}, suite F1 "
+              f"{r['suite']['overall']['spam_f1']:.3f} typed P/R {g['typed']['spam_precision']:.2f}/"
+              f"{g['typed']['spam_recall']:.2f} modern F1 {g['modern']['spam_f1']:.3f} | {tricks}", flush=True)
         if args.out:
             with open(args.out, "a") as fh:
                 fh.write(json.dumps({k: v for k, v in r.items()}, default=str) + "\n")

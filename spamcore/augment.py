@@ -8,7 +8,13 @@ so the model sees the same content without the shortcut:
 - ``crop``: a random span of 3–12 consecutive words (short spam exists; long ham exists too);
 - ``digits``: every run of digits (with an attached currency sign) removed (spam without numbers);
 - ``numbers``: ham only, a number phrase of the kinds everyday messages hold (a time, an amount, a code, a
-  phone number) put at a random word position (ham with numbers).
+  phone number) put at a random word position (ham with numbers);
+- ``typos``: in about a third of the words of four letters or more, two neighbouring letters swapped, one
+  dropped or one doubled (spam with misspelt key words, ham as people type it);
+- ``leet``: letters of one or two words replaced by digits and signs that look like them ("fr33", "c@$h").
+
+Tricks a reader cannot see — look-alike letters, invisible characters, spaced-out letters — are undone before the
+model reads the text (:mod:`spamcore.normalise`) and need no augmentation.
 
 Only the training split is augmented; validation and test stay as they were, so their scores stay comparable
 with runs without augmentation. Case changes are not offered: the default model's vocabulary is uncased, so
@@ -25,7 +31,7 @@ import pandas as pd
 
 from spamcore.errors import ConfigError
 
-AUGMENTATIONS: tuple[str, ...] = ("crop", "digits", "numbers")
+AUGMENTATIONS: tuple[str, ...] = ("crop", "digits", "numbers", "typos", "leet")
 
 _DIGIT_RUN = re.compile(r"[£$€]?\d[\d,.:/-]*\d?[pP]?")
 _SPACES = re.compile(r"\s{2,}")
@@ -88,6 +94,50 @@ def insert_number(text: str, rng: np.random.Generator) -> str:
     return " ".join([*words[:at], phrases[int(rng.integers(len(phrases)))], *words[at:]])
 
 
+_LEET = {"a": "4@", "e": "3", "i": "1!", "o": "0", "s": "5$", "t": "7", "l": "1|", "g": "9", "b": "8"}
+_LETTERS = re.compile(r"[A-Za-z]{4,}")
+
+
+def typos(text: str, rng: np.random.Generator, share: float = 0.35) -> str:
+    """About ``share`` of the words of four letters or more misspelt once: a swap, a drop or a double.
+
+    Example: ``typos("claim your prize now", rng)`` may give ``"cliam your prze now"``.
+    """
+    def change(match: re.Match) -> str:
+        word = match.group()
+        if rng.random() >= share:
+            return word
+        i = int(rng.integers(1, len(word) - 1))
+        kind = int(rng.integers(3))
+        if kind == 0:
+            return word[:i] + word[i + 1] + word[i] + word[i + 2:]
+        if kind == 1:
+            return word[:i] + word[i + 1:]
+        return word[:i] + word[i] + word[i:]
+
+    return _LETTERS.sub(change, text)
+
+
+def leetspeak(text: str, rng: np.random.Generator) -> str:
+    """One or two words of four letters or more with most of their leet-able letters replaced.
+
+    Example: ``leetspeak("free cash prize", rng)`` may give ``"fr33 c@$h prize"``.
+    """
+    words = list(_LETTERS.finditer(text))
+    if not words:
+        return text
+    chosen = {int(i) for i in rng.choice(len(words), size=min(len(words), int(rng.integers(1, 3))), replace=False)}
+    out, last = [], 0
+    for k, match in enumerate(words):
+        word = match.group()
+        if k in chosen:
+            word = "".join(rng.choice(list(_LEET[c.lower()])) if c.lower() in _LEET and rng.random() < 0.8 else c
+                           for c in word)
+        out += [text[last:match.start()], word]
+        last = match.end()
+    return "".join([*out, text[last:]])
+
+
 def augment_frame(frame: pd.DataFrame, names: Sequence[str], seed: int) -> pd.DataFrame:
     """``frame`` followed by one transformed copy per augmentation in ``names``.
 
@@ -99,6 +149,8 @@ def augment_frame(frame: pd.DataFrame, names: Sequence[str], seed: int) -> pd.Da
         "crop": (lambda t: span_crop(t, rng), None),
         "digits": (strip_digits, None),
         "numbers": (lambda t: insert_number(t, rng), 0),
+        "typos": (lambda t: typos(t, rng), None),
+        "leet": (lambda t: leetspeak(t, rng), None),
     }
     parts = [frame[["text", "label"]]]
     for name in parse_augmentations(list(names)):

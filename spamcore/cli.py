@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -64,6 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run_dir")
     p.add_argument("texts", nargs="*", metavar="TEXT")
     p.add_argument("--json", action="store_true", help="print one JSON list")
+    p.add_argument("--timing", action="store_true", help="print model loading and classification times (and "
+                   "messages per second) to stderr")
 
     r = sub.add_parser("report", help="write a run as one self-contained HTML report (opens offline, charts "
                        "interactive)")
@@ -261,10 +264,12 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 def _evaluate_suite(classifier, threshold: float, as_json: bool) -> int:
     from spamcore.evaluation.robustness import format_suite_table, misses, suite_report
+    from spamcore.suites.evasion import evasion_report, format_evasion_table
 
     report = suite_report(classifier.predict_proba, threshold)
+    evasion = evasion_report(classifier.predict_proba, threshold)
     if as_json:
-        print(json.dumps(report, indent=2, ensure_ascii=False))
+        print(json.dumps({**report, "evasion": evasion}, indent=2, ensure_ascii=False))
         return 0
     print(f"robustness suite: {len(report['messages'])} hand-written messages, threshold {threshold:.2f}")
     print(format_suite_table({"share right": report}))
@@ -273,6 +278,8 @@ def _evaluate_suite(classifier, threshold: float, as_json: bool) -> int:
         print(f"\nmisses ({len(wrong)}):")
         for row in wrong.itertuples():
             print(f"  {'spam' if row.label else 'ham '} p={row.spam_probability:.3f}  [{row.category}] {row.text}")
+    print("\nevasion suite: the suite's spam rewritten with the tricks used against filters (spam caught)")
+    print(format_evasion_table({"caught": evasion}))
     return 0
 
 
@@ -286,15 +293,28 @@ def _predict(args: argparse.Namespace) -> int:
         texts = [line.rstrip("\r\n") for line in sys.stdin if line.strip()]
         if not texts:
             raise SpamcoreError("stdin held no messages (one message per line expected)")
+    started = time.perf_counter()
     classifier = load_classifier(args.run_dir)
+    loaded = time.perf_counter()
     predictions = classifier.predict(texts)
+    if args.timing:  # loading is printed apart: it is paid once per process, classification per message
+        seconds = time.perf_counter() - loaded
+        print(f"model loaded in {loaded - started:.2f} s; {len(texts):,} messages classified in {seconds:.2f} s "
+              f"({len(texts) / max(seconds, 1e-9):,.0f} messages/s, {'bf16' if classifier.bf16 else 'fp32'})",
+              file=sys.stderr)
     if args.json:
-        print(json.dumps([p.__dict__ for p in predictions], ensure_ascii=False, indent=2))
+        print(json.dumps([{**p.__dict__, "verdict": p.verdict} for p in predictions], ensure_ascii=False, indent=2))
     else:
         for p in predictions:
             one_line = " ".join(p.text.split())
             note = " (truncated)" if p.truncated else ""
-            print(f"{p.label}\t{p.spam_probability:.4f}\t{one_line[:100]}{note}")
+            print(f"{p.verdict}\t{p.spam_probability:.4f}\t{one_line[:100]}{note}")
+    unsure = sum(p.unsure for p in predictions)
+    if unsure and len(predictions) > 1:
+        band = classifier.unsure_band
+        print(f"{unsure:,} of {len(predictions):,} messages are 'unsure' (spam probability in "
+              f"[{band.low:.2f}, {band.high:.2f}), where this run's verdicts are often wrong): check them by hand",
+              file=sys.stderr)
     return 0
 
 

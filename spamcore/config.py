@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from spamcore.augment import parse_augmentations
 from spamcore.errors import ConfigError
+from spamcore.normalise import DEFAULT_SCHEME, SCHEMES
 
 Recipe = Literal["frozen", "finetune"]
 RECIPES: tuple[str, ...] = ("frozen", "finetune")
@@ -61,12 +62,17 @@ class TrainConfig:
     dedupe: bool = False  # drop repeated messages (same label and text) before splitting
     extra_data: str = ""  # training split only: a labelled file to add, or "bundled:modern" (spamcore.corpora)
     patience: int | None = None  # stop after this many epochs without a better validation loss
+    normalise: str = "none"  # spamcore.normalise scheme the classifier reads text with ("none": as written, as
+    # every run saved before normalisation existed; the finetune recipe reads with DEFAULT_SCHEME)
+    unsure_width: float | None = None  # half-width of the "not sure" band around the threshold; None = chosen on
+    # the validation split (spamcore.evaluation.calibration), 0 = no band
 
     def __post_init__(self) -> None:
         _check_choice("recipe", self.recipe, RECIPES)
         _check_choice("pooling", self.pooling, POOLINGS)
         _check_choice("device", self.device, DEVICES)
         _check_choice("precision", self.precision, PRECISIONS)
+        _check_choice("normalise", self.normalise, SCHEMES)
         if not isinstance(self.model, str) or not self.model.strip():
             raise ConfigError("model must be a Hugging Face id or a local directory, got an empty value")
         _check_int("max_length", self.max_length, 2, MAX_SEQUENCE_LENGTH)
@@ -81,6 +87,8 @@ class TrainConfig:
         _check_float("grad_clip", self.grad_clip, 0.0, 1e6)
         if self.encoder_dropout is not None:
             _check_float("encoder_dropout", self.encoder_dropout, 0.0, 1.0, high_open=True)
+        if self.unsure_width is not None:
+            _check_float("unsure_width", self.unsure_width, 0.0, 0.5)
         if self.max_rows is not None:
             _check_int("max_rows", self.max_rows, 20, 10**8)
         if self.patience is not None:
@@ -99,7 +107,10 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> TrainConfig:
-        """Build a config from a dict (e.g. a run's ``run.json``), refusing keys it does not know."""
+        """Build a config from a dict (e.g. a run's ``run.json``), refusing keys it does not know.
+
+        A run saved before normalisation existed has no ``normalise`` key: the default ("none") reads text as
+        written, as it was trained to."""
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
@@ -121,7 +132,7 @@ _RECIPE_DEFAULTS: dict[str, dict[str, Any]] = {
     "finetune": dict(
         max_length=64, batch_size=32, lr=1e-4, epochs=1, class_weighted=False,
         weight_decay=0.01, warmup_ratio=0.1, freeze_embeddings=True,
-        augment="crop,digits,numbers", extra_data=BUNDLED_MODERN,
+        augment="crop,digits,numbers", extra_data=BUNDLED_MODERN, normalise=DEFAULT_SCHEME,
     ),
 }
 

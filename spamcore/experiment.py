@@ -21,6 +21,7 @@ from spamcore.config import TrainConfig
 from spamcore.data import Split, cache_dir, deduplicate, split_dataset, subsample
 from spamcore.distributed import is_main_process
 from spamcore.errors import DataError
+from spamcore.evaluation.calibration import calibrate, test_summary
 from spamcore.evaluation.metrics import classification_report
 from spamcore.evaluation.robustness import suite_report
 from spamcore.predict import SpamClassifier
@@ -122,8 +123,16 @@ def run_experiment(
     # A stopped run must reach its final state in seconds, also on a large upload: it is scored on a sample of the
     # test split (the split is shuffled, so its first rows are one), and says so.
     test = split.test.iloc[:STOPPED_TEST_LIMIT] if result.stopped else split.test
+    validation = split.validation.iloc[:STOPPED_TEST_LIMIT] if result.stopped else split.validation
+    # Honest probabilities: a temperature fitted on validation (no verdict at 0.5 changes) and the "not sure" band.
+    calibration = calibrate(validation["label"].to_numpy(), result.classifier.predict_proba(list(validation["text"])),
+                            half_width=config.unsure_width)
+    result.classifier.temperature = calibration["temperature"]
+    result.classifier.unsure_half_width = calibration["unsure_half_width"]
     probs = result.classifier.predict_proba(list(test["text"]))
     report = classification_report(test["label"].to_numpy(), probs)
+    report["calibration"] = test_summary(test["label"].to_numpy(), probs, calibration["temperature"],
+                                         calibration["unsure_half_width"])
     report["split_sizes"] = split.sizes()
     if len(test) < len(split.test):
         report["scored_on"] = {"messages": len(test), "of": len(split.test), "why": "stopped"}
@@ -139,7 +148,8 @@ def run_experiment(
     report["robustness"] = suite_report(result.classifier.predict_proba)
     write_json(run_dir / METRICS_FILE, report)
     atomic_write(run_dir / PREDICTIONS_FILE, predictions.to_csv(index=False).encode("utf-8"))
-    write_json(run_dir / RUN_FILE, {**meta, **_summary(result, config), "finished": now_iso(),
+    write_json(run_dir / RUN_FILE, {**meta, **_summary(result, config), "calibration": calibration,
+                                    "finished": now_iso(),
                                     "status": STOPPED if result.stopped else FINISHED})
     return read_run(run_dir)
 

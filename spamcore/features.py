@@ -79,7 +79,8 @@ def cached_features(
     progress: Callable[[int, int], None] | None = None,
 ) -> torch.Tensor:
     """:func:`compute_features` through a memory cache and, when ``cache_dir`` is given, a disk cache."""
-    key = feature_key(fingerprint, max_length, pooling, bf16, texts)
+    # The tokenizer's normalisation changes what the encoder reads: it is part of the key.
+    key = feature_key(f"{fingerprint}|{getattr(tokenizer, 'scheme', 'none')}", max_length, pooling, bf16, texts)
     with _MEMORY_LOCK:
         if key in _MEMORY:
             _MEMORY.move_to_end(key)

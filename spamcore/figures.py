@@ -373,3 +373,26 @@ def embedding_maps(before: np.ndarray, after: np.ndarray, labels: Sequence[int],
     fig.update_xaxes(title_text="first principal axis", showticklabels=False)
     fig.update_yaxes(title_text="second principal axis", showticklabels=False)
     return fig
+
+
+def reliability_diagram(before, after) -> go.Figure:
+    """Accuracy against confidence per bin, before and after temperature scaling, with the diagonal a calibrated
+    model follows (``before``/``after`` are :class:`~spamcore.evaluation.calibration.Reliability`)."""
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=[0.5, 1.0], y=[0.5, 1.0], mode="lines", name="calibrated (confidence = accuracy)",
+                             line={"color": MARK_COLOR, "dash": "dot", "width": 1.5}, hoverinfo="skip"))
+    for rel, name, color, symbol in ((before, "before", STEP_COLOR, "circle"), (after, "after", VAL_COLOR, "diamond")):
+        filled = rel.counts > 0
+        fig.add_trace(go.Scatter(
+            x=rel.confidence[filled], y=rel.accuracy[filled], mode="lines+markers",
+            name=f"{name} scaling (ECE {rel.ece:.3f})", line={"color": color, "width": 3},
+            marker={"size": 6 + 14 * np.sqrt(rel.counts[filled] / max(rel.counts.max(), 1)), "symbol": symbol},
+            customdata=rel.counts[filled],
+            hovertemplate="confidence %{x:.3f}<br>accuracy %{y:.3f}<br>%{customdata:,} messages<extra></extra>",
+        ))
+    fig = _style(fig, "Reliability on the test split", "confidence (probability of the predicted class)",
+                 "share right", height=400)
+    fig.update_xaxes(range=[0.48, 1.02])
+    fig.update_yaxes(range=[0.0, 1.02])
+    fig.update_layout(legend={"y": -0.3, "yanchor": "top", "x": 0, "xanchor": "left"}, margin={"b": 120})
+    return fig

@@ -54,10 +54,12 @@ def read_texts(raw: bytes, name: str = "uploaded file") -> list[str]:
 
 
 def predictions_frame(predictions: Sequence[Prediction]) -> pd.DataFrame:
-    """One row per message: message, verdict, spam probability, truncated."""
+    """One row per message: message, verdict ("spam", "ham" or "unsure"), leaning (the label at the threshold),
+    spam probability, truncated."""
     return pd.DataFrame({
         "message": [p.text for p in predictions],
-        "verdict": [p.label for p in predictions],
+        "verdict": [p.verdict for p in predictions],
+        "leaning": [p.label for p in predictions],
         "spam_probability": [round(p.spam_probability, 4) for p in predictions],
         "truncated": [p.truncated for p in predictions],
     })

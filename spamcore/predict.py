@@ -14,6 +14,7 @@ from spamcore.batching import pad_batch, sorted_batches
 from spamcore.config import TrainConfig
 from spamcore.data import LABEL_NAMES
 from spamcore.errors import SpamcoreError
+from spamcore.evaluation.calibration import UnsureBand, band_around
 from spamcore.evaluation.metrics import predict_labels
 from spamcore.model import autocast, use_bf16
 
@@ -35,6 +36,12 @@ class Prediction:
     label: str  # "ham" or "spam"
     spam_probability: float
     truncated: bool  # only its beginning was read: more tokens than max length (or over MAX_MESSAGE_CHARS)
+    unsure: bool = False  # the probability is in the run's "not sure" band: no verdict is given
+
+    @property
+    def verdict(self) -> str:
+        """"spam", "ham", or "unsure" when the probability is in the run's "not sure" band."""
+        return "unsure" if self.unsure else self.label
 
 
 class SpamClassifier:
@@ -45,16 +52,23 @@ class SpamClassifier:
 
     def __init__(
         self, module: torch.nn.Module, tokenizer, config: TrainConfig, device: torch.device,
-        threshold: float = 0.5,
+        threshold: float = 0.5, temperature: float = 1.0, unsure_half_width: float = 0.0,
     ) -> None:
         self.module = module.eval()
         self.tokenizer = tokenizer
         self.config = config
         self.device = device
         self.threshold = threshold
+        self.temperature = temperature  # fitted on validation (spamcore.evaluation.calibration); 1 = raw
+        self.unsure_half_width = unsure_half_width
         self.bf16 = use_bf16(config.precision, device)
         self._fast_module: torch.nn.Module | None = None
         self._fast_lock = threading.Lock()
+
+    @property
+    def unsure_band(self) -> UnsureBand:
+        """Spam probabilities that get "not sure" instead of a verdict: a band around the threshold."""
+        return band_around(self.threshold, self.unsure_half_width)
 
     def inference_module(self) -> torch.nn.Module:
         """The module prediction runs: under bf16, a copy whose Linear weights are stored in bf16.
@@ -98,7 +112,7 @@ class SpamClassifier:
             input_ids, mask = pad_batch([ids[i] for i in batch], pad_id)
             with autocast(self.bf16, self.device):
                 logits = module(input_ids.to(self.device), mask.to(self.device))
-            probs[batch] = torch.softmax(logits.float(), dim=-1)[:, 1].cpu().numpy()
+            probs[batch] = torch.softmax(logits.float() / self.temperature, dim=-1)[:, 1].cpu().numpy()
         return probs
 
     def predict_proba(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
@@ -115,10 +129,11 @@ class SpamClassifier:
         encoded = self.encode(texts)
         probs = self.proba_from_ids(encoded.ids)
         labels = predict_labels(probs, self.threshold)
+        unsure = self.unsure_band.contains(probs)
         return [
             Prediction(text, LABEL_NAMES[label], float(p),
-                       int(n) > self.config.max_length or len(text) > MAX_MESSAGE_CHARS)
-            for text, p, label, n in zip(texts, probs, labels, encoded.lengths, strict=True)
+                       int(n) > self.config.max_length or len(text) > MAX_MESSAGE_CHARS, bool(u))
+            for text, p, label, n, u in zip(texts, probs, labels, encoded.lengths, unsure, strict=True)
         ]
 
     def token_lengths(self, texts: Sequence[str]) -> np.ndarray:

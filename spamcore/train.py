@@ -33,6 +33,7 @@ from spamcore.data import Split, class_weights
 from spamcore.distributed import Runtime
 from spamcore.evaluation.metrics import binary_scores
 from spamcore.model import autocast, load_tokenizer, resolve_device, use_bf16
+from spamcore.normalise import normalising
 from spamcore.predict import SpamClassifier
 from spamcore.recipes import recipe
 from spamcore.recipes.context import TaskContext
@@ -129,7 +130,7 @@ def train(
     emit(StageProgress("loading", 0, 1, time.perf_counter() - start))
     if config.augment or config.extra_data:  # the training split only: validation and test stay comparable
         split = dataclasses.replace(split, train=training_frame(split.train, config))
-    tokenizer = load_tokenizer(config.model)
+    tokenizer = normalising(load_tokenizer(config.model), config.normalise)
     weights = torch.tensor(class_weights(split.train["label"]), dtype=torch.float32) if config.class_weighted else None
 
     def encoding(done: int, total: int) -> None:

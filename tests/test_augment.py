@@ -92,8 +92,36 @@ def test_augment_frame_with_every_augmentation_keeps_originals_first():
     frame = pd.DataFrame({"text": ["a b c d e f g h i j k l m n o p 123", "hello there friend"], "label": [1, 0]})
     out = augment_frame(frame, AUGMENTATIONS, seed=0)
     assert out.iloc[:2]["text"].tolist() == frame["text"].tolist()
-    assert len(out) == 2 + 1 + 1 + 1  # crop of the long one, its digit-free copy, numbers in the ham
+    # crop of the long one, its digit-free copy, numbers in the ham; typos and leet where they changed a message
+    assert 2 + 3 <= len(out) <= 2 + 3 + 4
     assert set(out["label"]) == {0, 1}
+
+
+def test_typos_misspell_some_long_words_once_and_keep_the_rest():
+    from spamcore.augment import typos
+
+    rng = np.random.default_rng(0)
+    text = "congratulations you have been selected for a free cruise"
+    changed = [typos(text, rng, share=1.0) for _ in range(20)]
+    for out in changed:
+        words, original = out.split(), text.split()
+        assert len(words) == len(original)
+        for new, old in zip(words, original, strict=True):
+            assert new == old if len(old) < 4 else (abs(len(new) - len(old)) <= 1 and new[0] == old[0])
+    assert all(out != text for out in changed)
+    assert typos(text, rng, share=0.0) == text
+
+
+def test_leetspeak_swaps_letters_for_lookalike_digits_in_one_or_two_words():
+    from spamcore.augment import leetspeak
+
+    rng = np.random.default_rng(1)
+    outs = [leetspeak("claim your free prize", rng) for _ in range(20)]
+    assert any(any(c in out for c in "0134579@$!|") for out in outs)
+    for out in outs:
+        changed = sum(a != b for a, b in zip(out.split(), ["claim", "your", "free", "prize"], strict=True))
+        assert changed <= 2
+    assert leetspeak("ok", rng) == "ok"  # no word of four letters: nothing to change
 
 
 def test_training_frame_adds_extra_data_then_augments(tmp_path):

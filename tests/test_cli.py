@@ -143,7 +143,7 @@ def test_predict_json(run_dir, capsys):
     assert main(["predict", str(run_dir), "--json", "Free entry now", "ok"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert [r["text"] for r in rows] == ["Free entry now", "ok"]
-    assert all(set(r) == {"text", "label", "spam_probability", "truncated"} for r in rows)
+    assert all(set(r) == {"text", "label", "spam_probability", "truncated", "unsure", "verdict"} for r in rows)
     assert all((r["label"] == "spam") == (r["spam_probability"] >= 0.5) for r in rows)
 
 
@@ -235,15 +235,44 @@ def test_subprocess_usage_error(tmp_path):
 def test_evaluate_suite_prints_categories_groups_and_misses(run_dir, capsys):
     assert main(["evaluate", str(run_dir), "--suite"]) == 0
     out = capsys.readouterr().out
-    assert "robustness suite: 220 hand-written messages" in out
+    assert "robustness suite: 254 hand-written messages" in out
     assert "| spam_typed_short | spam | 30 |" in out and "**typed**" in out and "**modern**" in out
+    assert "evasion suite" in out
+    for trick in ("| spacing | 147 |", "| homoglyphs | 147 |", "| paraphrase | 24 |"):
+        assert trick in out
 
 
 def test_evaluate_suite_json(run_dir, capsys):
     assert main(["evaluate", str(run_dir), "--suite", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert [g["group"] for g in report["groups"]] == ["typed", "modern"]
-    assert len(report["messages"]) == 220
+    assert len(report["messages"]) == 254
+    assert [t["trick"] for t in report["evasion"]["tricks"]] == ["as written", "spacing", "swaps", "homoglyphs",
+                                                                 "leet", "zero-width", "paraphrase"]
+
+
+def test_predict_says_unsure_inside_the_runs_band_and_counts_them(run_dir, tmp_path, capsys):
+    import shutil
+
+    from spamcore.runs.layout import RUN_FILE
+
+    run = Path(shutil.copytree(run_dir, tmp_path / "unsure"))
+    meta = json.loads((run / RUN_FILE).read_text())
+    meta["calibration"] = {**meta["calibration"], "unsure_half_width": 0.5}  # everything is "not sure"
+    (run / RUN_FILE).write_text(json.dumps(meta))
+    assert main(["predict", str(run), "WINNER! Claim your prize", "see you at home"]) == 0
+    captured = capsys.readouterr()
+    assert [line[0] for line in _predict_lines(captured.out)] == ["unsure", "unsure"]
+    assert "2 of 2 messages are 'unsure'" in captured.err
+    assert main(["predict", str(run), "--json", "ok"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert row["verdict"] == "unsure" and row["unsure"] is True and row["label"] in ("ham", "spam")
+
+
+def test_predict_timing_prints_load_and_rate_apart(run_dir, capsys):
+    assert main(["predict", str(run_dir), "--timing", "one", "two"]) == 0
+    err = capsys.readouterr().err
+    assert "model loaded in" in err and "2 messages classified in" in err and "messages/s" in err
 
 
 def test_train_robustness_flags_reach_the_saved_config(tiny_model_dir, data_csv, tmp_path):

@@ -104,7 +104,9 @@ def test_pipeline_loads_a_finetune_run(runs):
     classify = pipeline("text-classification", model=str(runs["finetune"]), device="cpu")
     outputs = classify(PROBES[:3])
     assert {o["label"] for o in outputs} <= {"ham", "spam"}
-    ours = load_classifier(runs["finetune"], device="cpu").predict_proba(PROBES[:3])
+    classifier = load_classifier(runs["finetune"], device="cpu")
+    classifier.temperature = 1.0  # the pipeline gives the network's own probabilities, before calibration
+    ours = classifier.predict_proba(PROBES[:3])
     spam = [o["score"] if o["label"] == "spam" else 1 - o["score"] for o in outputs]
     np.testing.assert_allclose(spam, ours, atol=1e-5)
 

@@ -34,7 +34,9 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "modern": (
         "smishing_parcel", "smishing_bank", "smishing_toll", "smishing_tax", "smishing_subscription",
         "scam_hi_mum", "scam_job_offer", "scam_crypto", "scam_romance", "scam_gift_card",
+        "scam_new_number", "scam_job_tasks", "scam_wrong_number",
         "ham_codes", "ham_appointments", "ham_deliveries", "ham_rides_travel", "ham_school", "ham_account_notices",
+        "ham_bank_alerts", "ham_pharmacy_utility",
     ),
 }
 

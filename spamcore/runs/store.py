@@ -119,6 +119,16 @@ class RunInfo:
         except ConfigError:
             raise RunError(f"{self.path / RUN_FILE}: invalid threshold {value!r}; set it again") from None
 
+    @property
+    def temperature(self) -> float:
+        """The temperature fitted on the validation split (1: uncalibrated, as runs saved before calibration)."""
+        return float(self.meta.get("calibration", {}).get("temperature", 1.0))
+
+    @property
+    def unsure_half_width(self) -> float:
+        """Half the width of the "not sure" band around the threshold (0: no band, as older runs)."""
+        return float(self.meta.get("calibration", {}).get("unsure_half_width", 0.0))
+
     def history(self) -> dict[str, Any]:
         return read_json(self.path / HISTORY_FILE, missing_ok=True) or {"epochs": [], "steps": []}
 
@@ -168,6 +178,7 @@ def list_runs(root: str | os.PathLike[str] | None = None) -> list[RunInfo]:
 def load_classifier(run_dir: str | os.PathLike[str], device: str = "auto") -> SpamClassifier:
     """Load a run's classifier, refusing missing, truncated, corrupted or mismatched files clearly."""
     from spamcore.model import resolve_device
+    from spamcore.normalise import normalising
     from spamcore.predict import SpamClassifier
     from spamcore.recipes import recipe
 
@@ -178,9 +189,10 @@ def load_classifier(run_dir: str | os.PathLike[str], device: str = "auto") -> Sp
         state = "is still training or was interrupted" if info.status == "running" else "has no weights"
         raise RunError(f"run {info.name!r} {state}: its checkpoint file is missing (incomplete run)")
     torch_device = resolve_device(device)
-    tokenizer = _load_run_tokenizer(info.path)
+    tokenizer = normalising(_load_run_tokenizer(info.path), config.normalise)
     module = recipe(config.recipe).load(info.path, config)
-    return SpamClassifier(module.to(torch_device), tokenizer, config, torch_device, threshold=threshold)
+    return SpamClassifier(module.to(torch_device), tokenizer, config, torch_device, threshold=threshold,
+                          temperature=info.temperature, unsure_half_width=info.unsure_half_width)
 
 
 def _load_run_tokenizer(path: Path):
@@ -301,8 +313,15 @@ def pipeline_snippet(info: RunInfo) -> str | None:
     not a Hugging Face model: load it with :func:`load_classifier`)."""
     if info.config.recipe != "finetune":
         return None
-    return (
-        "from transformers import pipeline\n\n"
-        f"classify = pipeline(\"text-classification\", model={str(info.path.resolve())!r})\n"
-        "print(classify(\"WINNER! Claim your free prize now\"))  # [{'label': 'spam', 'score': ...}]\n"
-    )
+    lines = ["from transformers import pipeline", ""]
+    read = "text"
+    if info.config.normalise != "none":  # the pipeline knows nothing of spamcore's normalisation: apply it first
+        lines[:0] = ["from spamcore.normalise import normalise"]
+        read = f"normalise(text, {info.config.normalise!r})"
+    lines += [f"classify = pipeline(\"text-classification\", model={str(info.path.resolve())!r})",
+              "text = \"WINNER! Claim your free prize now\"",
+              f"print(classify({read}))  # [{{'label': 'spam', 'score': ...}}]"]
+    if info.temperature != 1.0:
+        lines.append(f"# scores are before calibration: spamcore divides the logits by {info.temperature:.3g} "
+                     "(same verdicts at 0.5)")
+    return "\n".join(lines) + "\n"

@@ -122,6 +122,9 @@ def explain(
     if not isinstance(text, str):
         raise SpamcoreError(f"a message must be text; got {type(text).__name__}")
     start = time.perf_counter()
+    # Words are cut from the text the model reads (its run's normalisation applied), so the view shows that text.
+    normalise = getattr(classifier.tokenizer, "normalise", None)
+    text = normalise(text) if normalise is not None else text
     encoded = _encode(classifier, text)
     if method == "integrated_gradients":
         token_scores, p_x, p_base = _integrated_gradients(classifier, encoded, steps)
@@ -266,7 +269,7 @@ def _spam_probabilities(classifier: SpamClassifier, rows: list[list[int]], batch
         for i in range(0, len(rows), batch_size):
             input_ids, mask = pad_batch(rows[i : i + batch_size], pad_id)
             logits = classifier.module(input_ids.to(classifier.device), mask.to(classifier.device))
-            out[i : i + batch_size] = torch.softmax(logits.float(), -1)[:, 1].cpu().numpy()
+            out[i : i + batch_size] = torch.softmax(logits.float() / classifier.temperature, -1)[:, 1].cpu().numpy()
     return out
 
 
@@ -319,13 +322,15 @@ def _integrated_gradients(classifier: SpamClassifier, encoded: _Encoded, steps: 
     scan = np.linspace(0.0, 1.0, min(SCAN_INTERVALS, steps) + 1)
     path, batch_ids = along_path(scan)
     with torch.inference_mode(), _replace_output(embedding, path):
-        scan_probs = torch.softmax(module(batch_ids, torch.ones_like(batch_ids)).float(), -1)[:, 1].cpu().numpy()
+        logits = module(batch_ids, torch.ones_like(batch_ids)).float() / classifier.temperature
+        scan_probs = torch.softmax(logits, -1)[:, 1].cpu().numpy()
     # Pass 2, forward and backward at the integration nodes, packed where pass 1 saw the change.
     nodes, weights = path_nodes(scan, scan_probs, steps, NODES_PER_INTERVAL)
     path, batch_ids = along_path(nodes)
     path.requires_grad_(True)
     with torch.enable_grad(), _replace_output(embedding, path):
-        probs = torch.softmax(module(batch_ids, torch.ones_like(batch_ids)).float(), dim=-1)[:, 1]  # (S,)
+        logits = module(batch_ids, torch.ones_like(batch_ids)).float() / classifier.temperature
+        probs = torch.softmax(logits, dim=-1)[:, 1]  # (S,)
         (grads,) = torch.autograd.grad(probs.sum(), path)  # (S, T, H)
     weights_t = torch.tensor(weights, dtype=torch.float32, device=device)
     integral = (weights_t[:, None, None] * grads).sum(0)  # (T, H): ∫ ∂p/∂e dα

@@ -1,0 +1,156 @@
+"""Text normalisation that undoes the cheap tricks used against spam filters, applied inside the classifier.
+
+Spammers beat filters with text a person reads as usual but a tokenizer does not (Salman, Ikram & Kaafar, IEEE
+Access 2024): letters spaced out ("w o n"), look-alike letters from other scripts ("Сlаim" with Cyrillic С and
+а), full-width or mathematical letters ("ＦＲＥＥ", "𝐅𝐑𝐄𝐄"), and invisible characters inside words (zero-width
+spaces, bidi controls). Scheme ``v1`` undoes them, in this order:
+
+1. Unicode NFKC: full-width, mathematical and circled letters, ligatures and the like become plain ones;
+2. invisible format characters (Unicode category Cf: zero-width, bidi controls, soft hyphens) are removed;
+3. look-alike letters are folded to the Latin letter they imitate, using the Unicode confusables table (as
+   shipped by the ``confusable_homoglyphs`` package), in words that also hold a Latin letter, or in words made of
+   look-alikes only within a message that has (almost) no letters of another script without a look-alike — a
+   Russian or Greek message is left as written;
+4. runs of three or more single letters or digits, spaced or dotted alike ("w o n", "F.R.E.E", "c-a-s-h"), are
+   joined into one word;
+5. runs of spaces become one space.
+
+The scheme is part of a run (``TrainConfig.normalise``, saved in ``run.json``): training, prediction, the
+explanation and the CLI all read text through :class:`NormalisingTokenizer`, so they see the same text. Runs
+saved before normalisation existed load with ``"none"`` and read text as they were trained to. A change to what
+``v1`` does needs a new scheme name (``v2``), never an edit of ``v1``: saved runs keep the scheme they learned.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Sequence
+from functools import cache
+from importlib import resources
+from typing import Any
+
+#: Schemes a run can name; "none" reads text as written.
+SCHEMES: tuple[str, ...] = ("none", "v1")
+DEFAULT_SCHEME = "v1"
+
+_WORD = re.compile(r"\S+")
+# Three or more single letters/digits, each followed by the same separator (spaces, a dot, dash, underscore,
+# star or middle dot) and one more: "w o n", "F.R.E.E", "c-a-s-h". Letters inside longer words do not count.
+# Dotted runs are joined first, so "w o n a F.R.E.E" gives "wona FREE", not "wonaF.REE".
+_DOTTED = re.compile(r"(?<![^\W_])[^\W_]([.\-_*·])(?:[^\W_]\1){1,}[^\W_](?![^\W_])")
+_SPACED = re.compile(r"(?<![^\W_.\-_*·])[^\W_]( +)(?:[^\W_]\1){1,}[^\W_](?![^\W_.\-_*·])")
+_SPACES = re.compile(r"[ \t]{2,}")
+
+
+@cache
+def _confusables() -> dict[str, str]:
+    """Non-ASCII character → the ASCII letter or digit it looks like, from the Unicode confusables table."""
+    raw = resources.files("confusable_homoglyphs").joinpath("confusables.json").read_text(encoding="utf-8")
+    table: dict[str, str] = {}
+    for char, entries in json.loads(raw).items():
+        if len(char) != 1 or char.isascii():
+            continue
+        latin = [e["c"] for e in entries if len(e["c"]) == 1 and e["c"].isascii() and e["c"].isalnum()]
+        # A letter before a digit, and one of the same case where the table offers both.
+        latin.sort(key=lambda c: (not c.isalpha(), c.isupper() != char.isupper()))
+        if latin:
+            # The table's skeletons write capital I as "l"; a capital look-alike of it reads as "I".
+            table[char] = "I" if latin[0] == "l" and char.isupper() else latin[0]
+    return table
+
+
+def _is_latin(char: str) -> bool:
+    return char.isascii() and char.isalpha()
+
+
+def fold_confusables(text: str) -> str:
+    """Look-alike letters folded to Latin in words that mix them with Latin letters (and, in a mostly Latin
+    message, in words made of look-alikes only).
+
+    Example: ``fold_confusables("Сlаim уоur рrizе")`` (Cyrillic С, а, у, о, р, е) gives ``"Claim your prize"``.
+    """
+    table = _confusables()
+    if all(c.isascii() or c not in table for c in text):
+        return text
+    # Letters of another script with no Latin look-alike say the message is written in that script.
+    letters = sum(1 for c in text if c.isalpha())
+    foreign = sum(1 for c in text if c.isalpha() and not c.isascii() and c not in table)
+    mostly_latin = foreign <= 0.1 * letters
+
+    def fold(match: re.Match) -> str:
+        word = match.group()
+        if not any(c in table for c in word):
+            return word
+        mixed = any(map(_is_latin, word))
+        all_lookalikes = all(c in table or not c.isalpha() or c.isascii() for c in word)
+        if mixed or (mostly_latin and all_lookalikes):
+            return "".join(table.get(c, c) for c in word)
+        return word
+
+    return _WORD.sub(fold, text)
+
+
+def remove_invisible(text: str) -> str:
+    """``text`` without format characters (category Cf): zero-width spaces and joiners, bidi controls, soft
+    hyphens, word joiners. Example: ``remove_invisible("fr\\u200bee")`` gives ``"free"``."""
+    return "".join(c for c in text if unicodedata.category(c) != "Cf")
+
+
+def join_spaced(text: str) -> str:
+    """Runs of three or more single letters or digits with the same separator joined into one word.
+
+    Example: ``join_spaced("you w o n a F.R.E.E prize")`` gives ``"you wona FREE prize"`` (a spaced word cannot
+    be told from a one-letter word after it; the tokenizer still reads "won"); ``"I am a b"`` stays as it is.
+    """
+    text = _DOTTED.sub(lambda m: m.group().replace(m.group(1), ""), text)
+    return _SPACED.sub(lambda m: m.group().replace(" ", ""), text)
+
+
+def normalise(text: str, scheme: str = DEFAULT_SCHEME) -> str:
+    """``text`` as the classifier reads it under ``scheme`` (``"none"``: unchanged)."""
+    if scheme == "none":
+        return text
+    if scheme != "v1":
+        raise ValueError(f"unknown normalisation scheme {scheme!r}; choose from {', '.join(SCHEMES)}")
+    text = unicodedata.normalize("NFKC", text)
+    text = remove_invisible(text)
+    text = fold_confusables(text)
+    text = join_spaced(text)
+    return _SPACES.sub(" ", text)
+
+
+class NormalisingTokenizer:
+    """A Hugging Face tokenizer that normalises its text first; everything else is the wrapped tokenizer's.
+
+    Offsets it returns (``return_offsets_mapping``) point into the normalised text: callers that slice the text
+    by them normalise it first with :meth:`normalise`.
+    """
+
+    def __init__(self, tokenizer: Any, scheme: str) -> None:
+        if scheme not in SCHEMES:
+            raise ValueError(f"unknown normalisation scheme {scheme!r}; choose from {', '.join(SCHEMES)}")
+        self.inner = tokenizer
+        self.scheme = scheme
+
+    def normalise(self, text: str) -> str:
+        return normalise(text, self.scheme)
+
+    def __call__(self, text: str | Sequence[str], text_pair: str | Sequence[str] | None = None, **kwargs: Any):
+        return self.inner(self._apply(text), self._apply(text_pair), **kwargs)
+
+    def _apply(self, text):
+        if text is None or self.scheme == "none":
+            return text
+        if isinstance(text, str):
+            return self.normalise(text)
+        return [self.normalise(t) for t in text]
+
+    def __getattr__(self, name: str) -> Any:  # only called for what this class does not define
+        return getattr(self.inner, name)
+
+
+def normalising(tokenizer: Any, scheme: str) -> NormalisingTokenizer:
+    """``tokenizer`` reading text under ``scheme`` (an already wrapped one is unwrapped first)."""
+    return NormalisingTokenizer(getattr(tokenizer, "inner", tokenizer), scheme)

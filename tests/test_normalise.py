@@ -1,0 +1,111 @@
+"""spamcore.normalise: known answers for each trick, text in other scripts left alone, the scheme saved with a run
+and applied when it is loaded (and older runs read text as written)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from conftest import messages_frame
+
+from spamcore.config import TrainConfig, recipe_defaults
+from spamcore.normalise import (
+    NormalisingTokenizer,
+    fold_confusables,
+    join_spaced,
+    normalise,
+    normalising,
+    remove_invisible,
+)
+
+
+@pytest.mark.parametrize(("written", "read"), [
+    ("Сlаim уоur рrizе", "Claim your prize"),  # Cyrillic С а у о р е
+    ("WΙN Α ΡRΙΖΕ", "WIN A PRIZE"),  # Greek capitals
+    ("ＦＲＥＥ entry", "FREE entry"),  # full-width (NFKC)
+    ("𝐅𝐑𝐄𝐄 𝓬𝓪𝓼𝓱", "FREE cash"),  # mathematical bold and script (NFKC)
+    ("ﬁnal notice", "final notice"),  # ligature (NFKC)
+    ("fr\u200bee mo\u200dney\ufeff", "free money"),  # zero-width space, joiner, BOM
+    ("\u202eclaim\u202c now", "claim now"),  # bidi override
+    ("w o n", "won"),
+    ("r e f u n d  n o w", "refund now"),
+    ("F.R.E.E entry", "FREE entry"),
+    ("c-a-s-h prize", "cash prize"),
+    ("call 0 8 0 0 now", "call 0800 now"),
+    ("f r e\u200b e   c a s h", "free cash"),
+])
+def test_tricks_are_undone(written, read):
+    assert normalise(written) == read
+
+
+@pytest.mark.parametrize("text", [
+    "Привет, как дела?",  # Russian stays Russian
+    "Καλημέρα σε όλους",  # Greek stays Greek
+    "café naïve résumé",  # accents are letters, not tricks
+    "I am a b",  # two single letters in a row are not a spaced word
+    "see you at 7:45, U.K. e.g. a.m.",
+    "Your code is 482913",
+    "",
+])
+def test_ordinary_text_is_left_alone(text):
+    assert normalise(text) == text
+
+
+def test_normalising_twice_changes_nothing():
+    for text in ("Сlаim уоur рrizе", "w o n a F.R.E.E prize", "ＦＲＥＥ\u200b cash", "r e f u n d"):
+        once = normalise(text)
+        assert normalise(once) == once
+
+
+def test_each_step_on_its_own():
+    assert remove_invisible("a\u200bb\u00adc") == "abc"
+    assert fold_confusables("Рау now") == "Pay now"  # a word of look-alikes only, in a Latin message
+    assert fold_confusables("Рау сейчас") == "Рау сейчас"  # a Russian message stays
+    assert join_spaced("you w o n") == "you won"
+
+
+def test_none_reads_text_as_written():
+    assert normalise("Сlаim w o n", "none") == "Сlаim w o n"
+    with pytest.raises(ValueError, match="unknown normalisation scheme"):
+        normalise("x", "v9")
+
+
+def test_the_tokenizer_wrapper_normalises_and_delegates(tiny_model_dir):
+    from spamcore.model import load_tokenizer
+
+    inner = load_tokenizer(str(tiny_model_dir))
+    wrapped = normalising(inner, "v1")
+    assert isinstance(wrapped, NormalisingTokenizer) and normalising(wrapped, "none").inner is inner
+    assert wrapped("f r e e")["input_ids"] == inner("free")["input_ids"]
+    assert wrapped(["f r e e", "w i n"])["input_ids"] == inner(["free", "win"])["input_ids"]
+    assert wrapped.pad_token_id == inner.pad_token_id
+
+
+def test_the_scheme_is_part_of_the_config_and_old_runs_read_text_as_written():
+    assert recipe_defaults("finetune").normalise == "v1"
+    assert recipe_defaults("frozen").normalise == "none"  # the notebook's recipe stays as it was
+    old = recipe_defaults("finetune").to_dict()
+    del old["normalise"]
+    assert TrainConfig.from_dict(old).normalise == "none"
+
+
+def test_a_saved_run_applies_its_scheme_when_loaded(tiny_model_dir, tmp_path):
+    from spamcore.experiment import run_experiment
+    from spamcore.runs.layout import RUN_FILE
+    from spamcore.runs.store import load_classifier
+
+    config = recipe_defaults("finetune", model=str(tiny_model_dir), device="cpu", precision="fp32", augment="",
+                             extra_data="", lr=5e-3, batch_size=8, epochs=1, warmup_ratio=0.0)
+    run = run_experiment(config, messages_frame(4), tmp_path / "run").path
+    assert json.loads((run / RUN_FILE).read_text())["config"]["normalise"] == "v1"
+    loaded = load_classifier(run, device="cpu")
+    plain, tricked = loaded.predict_proba(["win free cash", "w i n ｆｒｅｅ с\u200bаsh"])
+    assert tricked == pytest.approx(plain, abs=1e-6)
+
+    meta = json.loads((run / RUN_FILE).read_text())  # the same weights saved before normalisation existed
+    del meta["config"]["normalise"]
+    (run / RUN_FILE).write_text(json.dumps(meta))
+    legacy = load_classifier(run, device="cpu")
+    assert legacy.tokenizer.scheme == "none"
+    assert not np.isclose(*legacy.predict_proba(["win free cash", "w i n ｆｒｅｅ с\u200bаsh"]), atol=1e-6)
