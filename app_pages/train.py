@@ -5,6 +5,7 @@ import streamlit as st
 from spamcore.augment import AUGMENTATIONS
 from spamcore.config import BUNDLED_MODEL, BUNDLED_MODERN, RECIPES, ROBUST_RECIPE, recipe_defaults
 from spamcore.errors import SpamcoreError
+from spamcore.normalise import DEFAULT_SCHEME
 from ui import data_choice, jobs, state
 from ui import job_panel as job_view
 
@@ -19,6 +20,7 @@ def apply_recipe_defaults() -> None:
         st.session_state[f"train_{name}"] = getattr(defaults, name)
     st.session_state["train_augment"] = [n for n in defaults.augment.split(",") if n]
     st.session_state["train_extra_data"] = defaults.extra_data
+    st.session_state["train_normalise"] = defaults.normalise != "none"
 
 
 def settings_form(busy: bool):
@@ -42,12 +44,18 @@ def settings_form(busy: bool):
         c1, c2, c3 = st.columns([2, 2, 1])
         augment = c1.multiselect("Augment the training split", AUGMENTATIONS, key="train_augment",
                                  help="Adds a changed copy of each training message: crop = a random 3-12-word span, "
-                                      "digits = numbers removed, numbers = a time/amount/code put into ham. Breaks the "
-                                      "2011 corpus's shortcuts (spam is long and has digits).")
+                                      "digits = numbers removed, numbers = a time/amount/code put into ham, typos = "
+                                      "misspelt words, leet = letters written as digits (fr33). Breaks the 2011 "
+                                      "corpus's shortcuts (spam is long and has digits) and the tricks used against "
+                                      "filters.")
         extra_data = c2.selectbox("Extra training data", list(EXTRA_CHOICES), key="train_extra_data",
                                   format_func=EXTRA_CHOICES.get,
                                   help="Hand-written messages of kinds that appeared after 2011 (parcel-fee and bank "
                                        "smishing, one-time codes, ...), added to the training split only.")
+        normalise = c3.checkbox("Undo tricks before reading", key="train_normalise",
+                                help="Look-alike letters from other scripts, full-width letters, invisible characters "
+                                     "and spaced-out letters (\"w o n\") are undone before the model reads a "
+                                     "message, in training and in every verdict (saved with the run).")
         dedupe = c3.checkbox("Drop repeated messages", key="train_dedupe",
                              help="The collection repeats about 400 messages; repeats that land in both training and "
                                   "test flatter the test score. Changes the split.")
@@ -70,7 +78,8 @@ def settings_form(busy: bool):
     return lambda: recipe_defaults(recipe, model=model.strip(), epochs=int(epochs), max_length=int(max_length),
                                    batch_size=int(batch_size), lr=float(lr), seed=int(seed),
                                    max_rows=int(max_rows) or None, patience=int(patience) or None,
-                                   augment=",".join(augment), extra_data=extra_data, dedupe=bool(dedupe)), run_name
+                                   augment=",".join(augment), extra_data=extra_data, dedupe=bool(dedupe),
+                                   normalise=DEFAULT_SCHEME if normalise else "none"), run_name
 
 
 def start_training(build_config, run_name: str) -> None:

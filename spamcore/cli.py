@@ -16,6 +16,7 @@ from pathlib import Path
 from spamcore.augment import AUGMENTATIONS
 from spamcore.config import BUNDLED_MODEL, BUNDLED_MODERN, DEVICES, POOLINGS, PRECISIONS, RECIPES, recipe_defaults
 from spamcore.errors import SpamcoreError
+from spamcore.normalise import SCHEMES
 
 EXIT_USAGE = 2
 
@@ -46,7 +47,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--max-rows", type=int, dest="max_rows", help="train on a stratified sample of this many messages")
     t.add_argument("--patience", type=int, help="stop after this many epochs without a better validation loss")
     t.add_argument("--augment", help=f"training-split augmentations, comma-separated from {', '.join(AUGMENTATIONS)}, "
-                   "or 'none' (finetune default: all three)")
+                   "or 'none' (finetune default: all five)")
+    t.add_argument("--normalise", choices=SCHEMES, help="undo look-alike letters, invisible characters and spaced-out "
+                   "letters before the model reads text (finetune default: v1; 'none' reads text as written)")
+    t.add_argument("--unsure-width", type=float, dest="unsure_width", help="half-width of the 'not sure' band "
+                   "around the threshold (default: chosen on the validation split; 0: no band)")
     t.add_argument("--extra-data", dest="extra_data", help=f"labelled file added to the training split only, "
                    f"{BUNDLED_MODERN!r} for the bundled modern supplement (finetune default), or 'none'")
     t.add_argument("--dedupe", action=argparse.BooleanOptionalAction, default=None,
@@ -158,7 +163,7 @@ def _train_config(args: argparse.Namespace):
         batch_size=args.batch_size, lr=args.lr, seed=args.seed, device=args.device, pooling=args.pooling,
         precision=args.precision, max_rows=args.max_rows, patience=args.patience, augment=args.augment,
         extra_data=None if args.extra_data is None else ("" if args.extra_data == "none" else args.extra_data),
-        dedupe=args.dedupe,
+        dedupe=args.dedupe, normalise=args.normalise, unsure_width=args.unsure_width,
     )
     if base is not None:
         return base.replace(**{k: v for k, v in overrides.items() if v is not None})

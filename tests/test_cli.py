@@ -278,9 +278,13 @@ def test_predict_timing_prints_load_and_rate_apart(run_dir, capsys):
 def test_train_robustness_flags_reach_the_saved_config(tiny_model_dir, data_csv, tmp_path):
     out = tmp_path / "robust"
     assert main(_train_args(data_csv, out, tiny_model_dir, "--recipe", "finetune", "--epochs", "1",
-                            "--augment", "digits,crop", "--extra-data", "none", "--dedupe")) == 0
-    config = read_run(out).config
+                            "--augment", "digits,crop", "--extra-data", "none", "--dedupe", "--normalise", "none",
+                            "--unsure-width", "0")) == 0
+    info = read_run(out)
+    config = info.config
     assert (config.augment, config.extra_data, config.dedupe) == ("crop,digits", "", True)
+    assert (config.normalise, config.unsure_width, info.unsure_half_width) == ("none", 0.0, 0.0)
+    assert "temperature" in info.meta["calibration"]
 
 
 def test_train_refuses_an_unknown_augmentation_in_one_line(tiny_model_dir, data_csv, tmp_path, capsys):

@@ -28,7 +28,8 @@ def test_finetune_defaults():
     assert (config.recipe, config.max_length, config.batch_size, config.lr, config.epochs) == (
         "finetune", 64, 32, 1e-4, 1,
     )
-    assert (config.augment, config.extra_data, config.dedupe) == ("crop,digits,numbers", "bundled:modern", False)
+    assert (config.augment, config.extra_data, config.dedupe) == ("crop,digits,numbers,typos,leet", "bundled:modern",
+                                                                  False)
     assert not config.class_weighted
     assert (config.weight_decay, config.warmup_ratio) == (0.01, 0.1)
 
