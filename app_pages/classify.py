@@ -10,11 +10,14 @@ from spamcore.errors import SpamcoreError
 from spamcore.message_io import predictions_frame, read_texts, split_lines, to_csv_bytes
 from spamcore.teaching.explain import METHODS
 from spamcore.teaching.indicators import find_indicators
-from ui import charts, data_choice, highlight, jobs, resources, state
+from ui import charts, classroom, data_choice, highlight, jobs, resources, roles, state
 
 
 def quick_run_offer() -> None:
-    """No run yet: offer a quick frozen run on the built-in data."""
+    """No run yet: offer a quick frozen run on the built-in data (to the teacher: it starts a training)."""
+    if not roles.is_teacher():
+        st.info("No model to classify with yet: the teacher has not trained one.", icon=":material/info:")
+        return
     st.info("No trained run yet. Start a quick **frozen** run on the built-in data (about a minute); you can "
             "watch it on the Train page.", icon=":material/info:")
     if st.button("Quick frozen run", key="quick_run", type="primary", icon=":material/bolt:"):
@@ -62,7 +65,25 @@ def one_message(run, classifier) -> None:
         st.caption(f"The message ({len(text):,} characters{cut}) is longer than max length "
                    f"{run.config.max_length} tokens; only its beginning was read.")
     careful_reader(text)
+    report_wrong(run, text, prediction)
     why(run, text)
+
+
+def report_wrong(run, text: str, prediction) -> None:
+    """Anyone may say the verdict was wrong: the message goes to the class store for the teacher to check."""
+    with st.expander("Wrong verdict? Report it"):
+        truth = st.radio("It truly is", ["spam", "ham"], key="report_truth", horizontal=True)
+        if st.button("Report", key="report_send", icon=":material/flag:"):
+            try:
+                store = classroom.store()
+                current = store.current_round() or store.start_round(run.name)
+                store.submit(current.id, classroom.session_id(), "report", text, truth, prediction.verdict,
+                             prediction.spam_probability, source="report")
+            except SpamcoreError as err:
+                state.show_error(err)
+            else:
+                st.success("Thanks: the teacher will check it before the model learns from it.",
+                           icon=":material/check:")
 
 
 def why(run, text: str) -> None:
@@ -84,6 +105,9 @@ def why(run, text: str) -> None:
     except SpamcoreError as err:
         state.show_error(err)
     else:
+        if explanation.text != text:  # the run's normalisation changed what the model read: show that text
+            st.caption("The model read the message after undoing look-alike letters, invisible characters and "
+                       "spaced-out letters; the words below are the ones it read.")
         highlight.show_explanation(explanation, key="why_table")
 
 

@@ -40,6 +40,14 @@ def selected_run():
     return next((r for r in finished_runs() if r.name == name), None) if name else None
 
 
+def use_run(name: str | None) -> None:
+    """Select run ``name`` for this session (students get the run their class attacks; None: the newest)."""
+    if name is None:
+        runs = finished_runs()
+        name = runs[0].name if runs else None
+    st.session_state[RUN_SELECT] = name
+
+
 def show_error(err: Exception) -> None:
     """A user's error, shown as its message (never a traceback)."""
     st.error(str(err), icon=":material/error:")
