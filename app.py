@@ -12,7 +12,10 @@ import streamlit as st
 
 from ui import classroom, jobs, roles, sidebar, state
 
-st.set_page_config(page_title="spamcore · BERT spam lab", page_icon=":material/mail:", layout="wide")
+TEACHER = roles.is_teacher()
+# A student's phone gets the page, not a sidebar over it (theirs holds only the teacher sign-in).
+st.set_page_config(page_title="spamcore · BERT spam lab", page_icon=":material/mail:", layout="wide",
+                   initial_sidebar_state="auto" if TEACHER else "collapsed")
 st.logo("assets/logo.svg", size="large")
 
 CHALLENGE = st.Page("app_pages/challenge.py", title="Challenge", icon=":material/sports_esports:",
@@ -33,7 +36,7 @@ TEACHER_PAGES = [
 ]
 
 roles.teacher_code()  # made and printed in the server's terminal on the first visit
-if roles.is_teacher():
+if TEACHER:
     page = st.navigation(TEACHER_PAGES)
     jobs.adopt_finished_job()
     sidebar.sidebar()

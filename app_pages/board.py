@@ -5,12 +5,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from spamcore.classroom.rounds import before_after, retrain_config
+from spamcore.classroom.rounds import before_after, replay_data, retrain_config
 from spamcore.classroom.store import ClassError, fooled_over_time, leaderboard, split_for_training, to_csv
 from spamcore.errors import SpamcoreError
 from ui import charts, classroom, data_choice, jobs, resources, state
-
-STATUS_ACTIONS = {"Accept": "accepted", "Reject": "rejected"}
 
 
 def round_controls(current) -> None:
@@ -66,7 +64,8 @@ def live(round_) -> None:
                                        text=over_time["attempts"],
                                        hovertemplate="minute %{x}: %{y:.0%} fooled of %{text} attempts"))
             fig.update_layout(title="Fooled rate per minute", height=260, margin={"l": 40, "r": 10, "t": 40, "b": 30},
-                              yaxis={"range": [0, 1], "tickformat": ".0%"}, template="none")
+                              yaxis={"range": [0, 1], "tickformat": ".0%"}, template="none",
+                              xaxis={"title": "minute of the round", "dtick": 1, "rangemode": "tozero"})
             charts.show(fig, key="board_rate")
 
     board()
@@ -81,23 +80,33 @@ def moderation(round_) -> None:
     st.caption("Accept a message only when its label (what the student says it truly is) is right: the model "
                "learns from accepted messages only.")
     frame = classroom.store().frame(round_.id)
-    pending = frame[["id", "nickname", "text", "claimed", "verdict", "fooled", "status"]]
-    event = st.dataframe(pending, hide_index=True, width="stretch", key="board_moderate", on_select="rerun",
-                         selection_mode="multi-row",
-                         column_config={"text": st.column_config.TextColumn("message", width="large")})
-    chosen = [int(pending.iloc[i]["id"]) for i in event.selection.rows] if event else []
-    c1, c2, c3, c4 = st.columns(4)
-    for column, (label, status) in zip((c1, c2), STATUS_ACTIONS.items(), strict=True):
-        if column.button(f"{label} selected", key=f"board_{status}", disabled=not chosen):
-            for submission in chosen:
-                classroom.store().moderate(submission, status)
-            st.rerun()
-    if c3.button("Delete selected", key="board_delete", disabled=not chosen):
-        for submission in chosen:
-            classroom.store().delete(submission)
-        st.rerun()
-    c4.download_button("Export as CSV", to_csv(frame), file_name=f"class-round-{round_.id}.csv", mime="text/csv",
+    st.dataframe(frame[["id", "nickname", "text", "claimed", "verdict", "fooled", "status"]], hide_index=True,
+                 width="stretch", key="board_messages",
+                 column_config={"text": st.column_config.TextColumn("message", width="large")})
+    labels = {int(r.id): f"#{r.id} · {r.nickname}: {r.text[:60]} (says {r.claimed})" for r in frame.itertuples()}
+    chosen = st.multiselect("Messages to moderate", list(labels), format_func=labels.get, key="board_chosen",
+                            placeholder="choose messages by number")
+    pending_fooled = [int(i) for i in frame.loc[frame["fooled"] & (frame["status"] == "pending"), "id"]]
+    c1, c2, c3, c4, c5 = st.columns(5)
+    c1.button("Accept", key="board_accept", disabled=not chosen, on_click=apply, args=(chosen, "accepted"))
+    c2.button("Reject", key="board_reject", disabled=not chosen, on_click=apply, args=(chosen, "rejected"))
+    c3.button("Delete", key="board_delete", disabled=not chosen, on_click=apply, args=(chosen, None))
+    c4.button(f"Accept all {len(pending_fooled)} pending that fooled it", key="board_accept_fooled",
+              disabled=not pending_fooled, on_click=apply, args=(pending_fooled, "accepted"))
+    c5.download_button("Export as CSV", to_csv(frame), file_name=f"class-round-{round_.id}.csv", mime="text/csv",
                        key="board_export", icon=":material/download:")
+
+
+def apply(ids: list[int], status: str | None) -> None:
+    """Moderate (or, with ``None``, delete) messages ``ids``, then clear the choice (a button callback: it runs
+    before the page is drawn again)."""
+    store = classroom.store()
+    for submission in ids:
+        if status is None:
+            store.delete(submission)
+        else:
+            store.moderate(submission, status)
+    st.session_state["board_chosen"] = []
 
 
 def learn(round_) -> None:
@@ -111,7 +120,10 @@ def learn(round_) -> None:
                  disabled=train.empty):
         try:
             run = classroom.round_run(round_)
-            job = jobs.start_job(retrain_config(run, round_.id), data_choice.builtin_dataset(),
+            builtin = data_choice.builtin_dataset()
+            replay = data_choice.Dataset(replay_data(builtin.frame), "SMS collection, training split (replay)",
+                                         data_choice.UPLOAD)
+            job = jobs.start_job(retrain_config(run, round_.id), replay,
                                  f"class-round-{round_.id}-{pd.Timestamp.now():%H%M%S}")
             classroom.store().set_retrained(round_.id, job.run_name)
         except (SpamcoreError, ClassError) as err:
@@ -134,9 +146,11 @@ def comparison(round_, held_out: pd.DataFrame) -> None:
     if not after_info.usable:
         st.caption(f"{round_.retrained_run} is {after_info.status}: the comparison appears when it has finished.")
         return
+    from spamcore.data import split_dataset
+
     before_info = classroom.round_run(round_)
-    table = before_after(held_out, resources.run_classifier(before_info), resources.run_classifier(after_info),
-                         before_info, after_info)
+    test = split_dataset(data_choice.builtin_dataset().frame).test
+    table = before_after(held_out, test, resources.run_classifier(before_info), resources.run_classifier(after_info))
     st.markdown(f"**Before → after** ({before_info.name} → {after_info.name})")
     st.dataframe(table, width="stretch", key="board_before_after",
                  column_config={c: st.column_config.NumberColumn(format="%.3f") for c in ("before", "after")})
@@ -153,8 +167,14 @@ def page() -> None:
         return
     where_to_go()
     live(current)
-    moderation(current)
-    learn(current)
+
+    @st.fragment(run_every=5)
+    def work() -> None:
+        """Redrawn every few seconds, so new messages appear to moderate (choices made stay chosen)."""
+        moderation(current)
+        learn(current)
+
+    work()
 
 
 page()

@@ -59,8 +59,9 @@ def lan_address() -> str:
 
 
 def student_url() -> str:
+    """The address students open: the app's root, where a student's device lands on Challenge."""
     port = st.get_option("server.port")
-    return f"http://{lan_address()}:{port}/challenge"
+    return f"http://{lan_address()}:{port}/"
 
 
 def qr_png(text: str) -> bytes:

@@ -53,7 +53,7 @@ def adopt_finished_job() -> None:
 
 def start_job(config, dataset: data_choice.Dataset, run_name: str | None = None):
     """Start ``spamcore train`` on ``dataset`` as a process and remember it for this session."""
-    path = data_choice.builtin_path() if data_choice.dataset_kind() == data_choice.BUILTIN else None
+    path = data_choice.builtin_path() if dataset.kind == data_choice.BUILTIN else None
     job = job_manager().start(config, dataset.frame, dataset.name, run_name=run_name or None, data_path=path)
     st.session_state[JOB_RUN] = job.run_name
     return job
