@@ -39,9 +39,9 @@ lint: setup
 
 # Browser tests, then the page screenshots the README shows into assets/screenshots/.
 screenshots: setup browser
-	$(PY) -m pytest -m browser tests/test_browser.py tests/test_browser_teaching_views.py
-	for f in home data train-live evaluate evaluate-outside evaluate-probes evaluate-cell classify-why classify-reader runs bert \
-	  bert-map bert-guesses report; do \
+	$(PY) -m pytest -m browser tests/test_browser.py tests/test_browser_teaching_views.py tests/test_browser_class.py
+	for f in home data train-live evaluate evaluate-outside evaluate-probes evaluate-calibration evaluate-cell classify-why \
+	  classify-reader runs bert bert-map bert-guesses report class-board challenge-phone; do \
 	  cp test-artifacts/screenshots/$$f.png assets/screenshots/; done
 
 bench: setup

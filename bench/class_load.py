@@ -10,6 +10,9 @@ errors, submissions found in the database against those sent, CPU per verdict an
 The page's own rerun around it (about 0.08 s of server CPU per typed message, measured by bench/laptop.py on
 Classify) is not in these figures. ``--seconds 1`` sends everything within one second (a burst).
 
+``--sessions 30`` also opens 30 student pages in headless Chromium on a real ``streamlit run`` and reports the
+server's memory per open session.
+
 Default run: the newest finished run in ``$SPAMCORE_RUNS``; default database: a fresh SQLite file (``--db`` takes a
 PostgreSQL URL).
 """
@@ -39,6 +42,50 @@ MESSAGES = [
 ]
 
 
+def session_memory(run: Path, sessions: int) -> tuple[float, float]:
+    """Server memory (RSS, MB) with one student page open, and per further open student session, measured on a
+    real ``streamlit run`` with ``sessions`` Chromium contexts on Challenge."""
+    import shutil
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from playwright.sync_api import sync_playwright
+    from test_browser import SERVERS, streamlit_server
+
+    from devtools.browser import CHROMIUM, CHROMIUM_ARGS
+    from spamcore.classroom.store import open_store
+
+    def rss_mb(pid: int) -> float:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
+        shutil.copytree(run, tmp / "runs" / run.name)
+        db = f"sqlite:///{tmp / 'class.sqlite3'}"
+        open_store(db).start_round(run.name)
+        env = {"SPAMCORE_LOCAL_IS_TEACHER": "0", "SPAMCORE_DB": db}
+        data = Path(os.environ.get("SPAMCORE_DATA", ROOT.parent / "shared" / "data" / "SMSSpamCollection"))
+        with sync_playwright() as playwright, streamlit_server(tmp, tmp / "runs", data, env=env) as url:
+            pid = SERVERS[url].pid
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            pages = []
+            for i in range(sessions):
+                page = browser.new_context().new_page()
+                page.set_default_timeout(120_000)
+                page.goto(url)
+                page.get_by_text("Your message").wait_for()
+                pages.append(page)
+                if i == 0:
+                    time.sleep(2)
+                    first = rss_mb(pid)
+            time.sleep(3)
+            last = rss_mb(pid)
+            browser.close()
+    return first, (last - first) / max(sessions - 1, 1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--run")
@@ -46,6 +93,8 @@ def main() -> None:
     parser.add_argument("--per-student", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=60.0, help="the window all submissions fall in")
     parser.add_argument("--db", help="database URL (default: a new SQLite file)")
+    parser.add_argument("--sessions", type=int, default=0, help="also open this many student pages on a real "
+                        "server and report its memory per open session")
     args = parser.parse_args()
 
     import torch
@@ -105,6 +154,10 @@ def main() -> None:
     print(f"CPU per verdict (verdict + insert, this process): {cpu / sent * 1000:.0f} ms; "
           f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB; "
           f"median gap between messages {statistics.median(np.diff([p[0] for p in plan])) * 1000:.0f} ms")
+    if args.sessions:
+        first, per = session_memory(run, args.sessions)
+        print(f"server memory with one student page open {first:,.0f} MB; each further open session "
+              f"{per:,.1f} MB ({args.sessions} sessions)")
     if errors or stored != sent:
         raise SystemExit(1)
 

@@ -38,6 +38,7 @@ from spamcore.runs.layout import (
     now_iso,
 )
 from spamcore.runs.store import RunInfo, atomic_write, read_run, save_classifier, write_json
+from spamcore.suites.evasion import evasion_report
 from spamcore.train import EpochRecord, Progress, StepProgress, TrainResult, train
 
 #: Test messages a stopped run is scored on (its metrics say "scored_on").
@@ -146,6 +147,8 @@ def run_experiment(
         report["baseline"] = {"model": BASELINE_DESCRIPTION, "error": str(err)}
     # Outside the test set: the hand-written suite of messages written today (a fraction of a second).
     report["robustness"] = suite_report(result.classifier.predict_proba)
+    # ... and the suite's spam rewritten with the tricks used against filters (about a second).
+    report["evasion"] = evasion_report(result.classifier.predict_proba)
     write_json(run_dir / METRICS_FILE, report)
     atomic_write(run_dir / PREDICTIONS_FILE, predictions.to_csv(index=False).encode("utf-8"))
     write_json(run_dir / RUN_FILE, {**meta, **_summary(result, config), "calibration": calibration,

@@ -219,9 +219,13 @@ def test_train_live_then_evaluate_and_classify(page):
     settle(page, 1500)
     no_exception(page)
     page.get_by_text(f"Run {RUN_NAME} · frozen recipe").wait_for()  # the finished run is selected
-    # + the threshold's confusion matrix, PR and ROC, and the robustness suite by category
-    assert page.locator(".js-plotly-plot").count() == 7
+    # + the threshold's confusion matrix, PR and ROC, the reliability diagram, and the robustness suite by category
+    assert page.locator(".js-plotly-plot").count() == 8
     page.screenshot(path=SHOTS / "evaluate.png")
+    honest = page.get_by_text("Honest probabilities: calibration and “not sure”")
+    honest.evaluate("e => e.scrollIntoView({block: 'start'})")
+    settle(page, 800)
+    page.screenshot(path=SHOTS / "evaluate-calibration.png", full_page=False)
     outside = page.get_by_text("Outside the test set: messages written today")
     outside.scroll_into_view_if_needed()
     page.get_by_text("Shortcut probes:").wait_for()

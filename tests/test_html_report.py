@@ -37,6 +37,7 @@ def test_the_report_holds_every_section_and_the_plotly_script_once(run_dir):
                     "Test messages it got wrong", "Settings", "Versions", "Data citation"):
         assert f"<h2>{heading}" in page, heading
     assert "spamcore run tiny-report" in page
+    assert "Tricks used against filters" in page and "homoglyphs" in page
     assert html.escape(CITATION) in page
     assert "is not the SMS Spam Collection" in page  # the tiny run's data is hand-written
     metrics = json.loads((run_dir / "metrics.json").read_text())

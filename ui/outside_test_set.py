@@ -19,7 +19,7 @@ def show(run) -> None:
     st.subheader("Outside the test set: messages written today")
     st.caption("The test split comes from the same 2011 collection as the training split, where spam is long and "
                "full of phone numbers and ham is short. A model can score 0.99 there by reading length and digits. "
-               "The robustness suite holds 220 messages written for spamcore — typed spam, today's smishing, and "
+               "The robustness suite holds messages written for spamcore — typed spam, today's smishing, and "
                "ham that looks spammy — that no model here trains on.")
     try:
         report = resources.suite_report(run)
@@ -52,6 +52,8 @@ def show(run) -> None:
                 "spam probability": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="%.3f"),
                 "message": st.column_config.TextColumn(width="large")})
 
+    tricks(run)
+
     st.markdown("**Shortcut probes:** the same message cut short, without its numbers, in another case. A model "
                 "that learned the content barely moves; one that learned length or digits swings.")
     text = st.text_input("Message to probe", PROBE_EXAMPLE, key="eval_probe_text", max_chars=2000)
@@ -68,3 +70,19 @@ def show(run) -> None:
     st.dataframe(table, hide_index=True, width="stretch", key="eval_probes", column_config={
         "spam probability": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="%.3f"),
         "message": st.column_config.TextColumn(width="large")})
+
+
+def tricks(run) -> None:
+    """The suite's spam rewritten with the tricks used against filters: the share still caught, per trick."""
+    try:
+        evasion = resources.evasion_report(run)
+    except SpamcoreError as err:
+        state.show_error(err)
+        return
+    st.markdown("**Tricks used against filters:** the suite's spam messages rewritten with spaced-out letters, "
+                "swapped or dropped letters, look-alike letters from other scripts, leetspeak, invisible characters, "
+                "and hand-written paraphrases. Share of the spam still caught (never trained on).")
+    table = pd.DataFrame(evasion["tricks"]).rename(columns={"recall": "spam caught", "n": "messages"})
+    st.dataframe(table[["trick", "messages", "spam caught"]], hide_index=True, key="eval_tricks",
+                 column_config={"spam caught": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0,
+                                                                              format="%.2f")})

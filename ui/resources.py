@@ -57,17 +57,27 @@ def explanation(run, text: str, method: str):
     return _explain(str(run.path), _run_stamp(run), text, method)
 
 
-@st.cache_data(show_spinner="Scoring the robustness suite…", max_entries=16)
-def _suite_report(path: str, stamp: float) -> dict:
+@st.cache_data(show_spinner="Scoring the run on the suite…", max_entries=32)
+def _suite_scores(path: str, stamp: float, suite: str) -> dict:
     from spamcore.evaluation.robustness import suite_report
+    from spamcore.suites.evasion import evasion_report
 
-    return suite_report(_load_classifier(path, stamp).predict_proba)
+    return {"robustness": suite_report, "evasion": evasion_report}[suite](_load_classifier(path, stamp).predict_proba)
+
+
+def _saved_or_scored(run, suite: str) -> dict:
+    """A suite's report as saved with the run (its metrics' ``suite`` key), or scored now for older runs."""
+    return run.metrics.get(suite) or _suite_scores(str(run.path), _run_stamp(run), suite)
 
 
 def suite_report(run) -> dict:
-    """The run's robustness-suite report: saved with the run, or scored now for runs saved before the suite."""
-    saved = run.metrics.get("robustness")
-    return saved if saved else _suite_report(str(run.path), _run_stamp(run))
+    """The run's robustness-suite report."""
+    return _saved_or_scored(run, "robustness")
+
+
+def evasion_report(run) -> dict:
+    """The run's evasion-suite report (the suite's spam rewritten with the tricks used against filters)."""
+    return _saved_or_scored(run, "evasion")
 
 
 def suite_misses(report: dict) -> pd.DataFrame:

@@ -178,6 +178,10 @@ def build_report(run_dir: str | os.PathLike[str]) -> str:
     else:
         add('<p class="note">This run was saved without a robustness-suite score (run '
             "<code>spamcore evaluate RUN --suite</code> to score it).</p>")
+    evasion = metrics.get("evasion")
+    if evasion:
+        add("<h3>Tricks used against filters: the suite's spam rewritten, share still caught</h3>")
+        add(_table(pd.DataFrame(evasion["tricks"]).rename(columns={"recall": "spam caught", "n": "messages"})))
 
     # Mistakes
     wrong = wrong_predictions(run.path, run.threshold)
