@@ -391,8 +391,9 @@ def reliability_diagram(before, after) -> go.Figure:
             hovertemplate="confidence %{x:.3f}<br>accuracy %{y:.3f}<br>%{customdata:,} messages<extra></extra>",
         ))
     fig = _style(fig, "Reliability on the test split", "confidence (probability of the predicted class)",
-                 "share right", height=400)
+                 "share right", height=440)
     fig.update_xaxes(range=[0.48, 1.02])
     fig.update_yaxes(range=[0.0, 1.02])
-    fig.update_layout(legend={"y": -0.3, "yanchor": "top", "x": 0, "xanchor": "left"}, margin={"b": 120})
+    # The legend below the axis title, not over it.
+    fig.update_layout(legend={"y": -0.42, "yanchor": "top", "x": 0, "xanchor": "left"}, margin={"b": 150})
     return fig

@@ -38,4 +38,5 @@ def show(run, scores: pd.DataFrame) -> None:
         else:
             st.markdown("No “not sure” band: on the validation split every verdict was already sure enough.")
     st.caption("A point on the dotted diagonal means the model is right as often as it says. Below it: "
-               "over-confident. Bigger points hold more messages.")
+               "over-confident; above it: under-confident (a class-weighted loss does that). Bigger points hold more "
+               "messages.")
