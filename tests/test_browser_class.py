@@ -115,3 +115,37 @@ def test_a_class_round_from_challenge_to_retrained_model(tiny_run, real_data, tm
         no_exception(teacher)
         teacher.screenshot(path=SHOTS / "class-board-after.png", full_page=True)
         browser.close()
+
+
+def test_ten_students_pressing_send_together_lose_nothing(tiny_run, real_data, tmp_path):  # noqa: F811
+    """Ten real browser sessions send at the same moment (every click before any answer): every row is there."""
+    if not Path(CHROMIUM).is_file():
+        pytest.skip(f"Chromium not found at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    from spamcore.classroom.store import open_store
+
+    runs = tmp_path / "runs"
+    shutil.copytree(tiny_run, runs)
+    db = f"sqlite:///{tmp_path / 'class.sqlite3'}"
+    store = open_store(db)
+    store.start_round("tiny-finetune")
+    env = {"SPAMCORE_LOCAL_IS_TEACHER": "0", "SPAMCORE_DB": db}
+    with sync_playwright() as playwright, streamlit_server(tmp_path, runs, real_data, env=env) as url:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        pages = []
+        for i in range(10):
+            page = browser.new_context(viewport={"width": 420, "height": 900}).new_page()
+            page.set_default_timeout(120_000)
+            page.goto(url)
+            page.locator(".st-key-challenge_nickname input").fill(f"student{i}")
+            page.locator(".st-key-challenge_text textarea").fill(f"free prize number {i}, reply now")
+            pages.append(page)
+        for page in pages:  # all ten sent before any answer is read
+            page.get_by_role("button", name="Send").click(no_wait_after=True)
+        for page in pages:
+            page.locator("h2").filter(has_text=re.compile("fooled it|caught that|not sure")).first.wait_for()
+            no_exception(page)
+        browser.close()
+    frame = store.frame()
+    assert len(frame) == 10 and sorted(frame["nickname"]) == sorted(f"student{i}" for i in range(10))
