@@ -32,6 +32,7 @@ README_ARMS: dict[str, tuple[str, dict]] = {
                                                                   "normalise": "none"}),
     "finetune (before issue 18: no normalisation, no typos/leet)": ("finetune", {"augment": ALL,
                                                                                 "normalise": "none"}),
+    "finetune (normalise v1: no spelling or leet repair)": ("finetune", {"normalise": "v1"}),
     "finetune (default)": ("finetune", {}),
     "frozen (default)": ("frozen", {}),
 }

@@ -49,7 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--augment", help=f"training-split augmentations, comma-separated from {', '.join(AUGMENTATIONS)}, "
                    "or 'none' (finetune default: all five)")
     t.add_argument("--normalise", choices=SCHEMES, help="undo look-alike letters, invisible characters and spaced-out "
-                   "letters before the model reads text (finetune default: v1; 'none' reads text as written)")
+                   "letters before the model reads text (finetune default: v2, which also repairs leetspeak and "
+                   "one-letter misspellings; v1 does not; none reads text as written)")
     t.add_argument("--unsure-width", type=float, dest="unsure_width", help="half-width of the 'not sure' band "
                    "around the threshold (default: chosen on the validation split; 0: no band)")
     t.add_argument("--extra-data", dest="extra_data", help=f"labelled file added to the training split only, "

@@ -15,6 +15,16 @@ spaces, bidi controls). Scheme ``v1`` undoes them, in this order:
    joined into one word;
 5. runs of spaces become one space.
 
+Scheme ``v2`` is ``v1``, then repairs words the model's vocabulary does not hold, using that vocabulary (so it
+needs the tokenizer: :class:`NormalisingTokenizer` gives it):
+
+6. leetspeak: a word of three or more characters mixing letters with digits or signs that stand for letters
+   ("p4rcel", "f33", "c@$h") becomes the vocabulary word those characters spell, if there is one;
+7. misspellings: a word of four or more letters outside the vocabulary becomes the vocabulary word one swap of
+   neighbouring letters away ("fere" → "free"), else one dropped letter away ("seected" → "selected"); among
+   several, the one the tokenizer ranks first (WordPiece vocabularies are ordered by frequency). Case is kept
+   where it can be.
+
 The scheme is part of a run (``TrainConfig.normalise``, saved in ``run.json``): training, prediction, the
 explanation and the CLI all read text through :class:`NormalisingTokenizer`, so they see the same text. Runs
 saved before normalisation existed load with ``"none"`` and read text as they were trained to. A change to what
@@ -32,8 +42,8 @@ from importlib import resources
 from typing import Any
 
 #: Schemes a run can name; "none" reads text as written.
-SCHEMES: tuple[str, ...] = ("none", "v1")
-DEFAULT_SCHEME = "v1"
+SCHEMES: tuple[str, ...] = ("none", "v1", "v2")
+DEFAULT_SCHEME = "v2"
 
 _WORD = re.compile(r"\S+")
 # Three or more single letters/digits, each followed by the same separator (spaces, a dot, dash, underscore,
@@ -108,17 +118,71 @@ def join_spaced(text: str) -> str:
     return _SPACED.sub(lambda m: m.group().replace(" ", ""), text)
 
 
-def normalise(text: str, scheme: str = DEFAULT_SCHEME) -> str:
-    """``text`` as the classifier reads it under ``scheme`` (``"none"``: unchanged)."""
+_LEET_LETTERS = {"0": "o", "1": "il", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g", "@": "a",
+                 "$": "s", "!": "i", "|": "l"}
+# Words of at most MAX_REPAIR characters: longer ones are no word a vocabulary holds, and the candidates of a
+# 20,000-character paste would fill the memory.
+MAX_REPAIR = 24
+_LEET_WORD = re.compile(r"(?<![\w@$!|])(?=[\w@$!|]*[A-Za-z])(?=[\w@$!|]*[0-9@$!|])[A-Za-z0-9@$!|]{3,24}(?![\w@$!|])")
+_LETTER_WORD = re.compile(r"\b[A-Za-z]{4,24}\b")
+_ALPHABET = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _with_case(word: str, like: str) -> str:
+    if like.isupper():
+        return word.upper()
+    if like[:1].isupper():
+        return word.capitalize()
+    return word
+
+
+def repair_words(text: str, vocab: dict[str, int]) -> str:
+    """Leetspeak and one-letter misspellings turned back into the vocabulary's words (scheme ``v2``, steps 6-7).
+
+    Example: with a BERT vocabulary, ``repair_words("Y0ur p4rcel fere is he1d", vocab)`` gives
+    ``"Your parcel free is held"``. Words in the vocabulary, and words with no repair, stay as written.
+    """
+    def unleet(match: re.Match) -> str:
+        word = match.group()
+        if word.lower() in vocab:
+            return word
+        options = [""]
+        for char in word.lower():
+            options = [o + c for o in options for c in _LEET_LETTERS.get(char, char)][:64]
+        known = [o for o in options if o in vocab]
+        return _with_case(min(known, key=vocab.__getitem__), word) if known else word
+
+    def respell(match: re.Match) -> str:
+        word = match.group()
+        lower = word.lower()
+        if lower in vocab:
+            return word
+        swaps = {lower[:i] + lower[i + 1] + lower[i] + lower[i + 2:] for i in range(len(lower) - 1)}
+        inserts = {lower[:i] + c + lower[i:] for i in range(1, len(lower) + 1) for c in _ALPHABET}
+        for candidates in (swaps, inserts):
+            known = [c for c in candidates if c in vocab]
+            if known:
+                return _with_case(min(known, key=vocab.__getitem__), word)
+        return word
+
+    return _LETTER_WORD.sub(respell, _LEET_WORD.sub(unleet, text))
+
+
+def normalise(text: str, scheme: str = DEFAULT_SCHEME, vocab: dict[str, int] | None = None) -> str:
+    """``text`` as the classifier reads it under ``scheme`` (``"none"``: unchanged). ``v2`` needs the model's
+    ``vocab`` (word -> id); without one it is ``v1``."""
     if scheme == "none":
         return text
-    if scheme != "v1":
+    if scheme not in SCHEMES:
         raise ValueError(f"unknown normalisation scheme {scheme!r}; choose from {', '.join(SCHEMES)}")
     text = unicodedata.normalize("NFKC", text)
     text = remove_invisible(text)
     text = fold_confusables(text)
     text = join_spaced(text)
-    return _SPACES.sub(" ", text)
+    text = _SPACES.sub(" ", text)
+    if scheme == "v2" and vocab is not None:
+        text = repair_words(text, vocab)
+    return text
 
 
 class NormalisingTokenizer:
@@ -133,9 +197,13 @@ class NormalisingTokenizer:
             raise ValueError(f"unknown normalisation scheme {scheme!r}; choose from {', '.join(SCHEMES)}")
         self.inner = tokenizer
         self.scheme = scheme
+        # Whole words of the vocabulary (no "##" pieces), for v2's repairs; uncased vocabularies only, where a
+        # word's case does not change what the model reads.
+        vocab = tokenizer.get_vocab() if scheme == "v2" and hasattr(tokenizer, "get_vocab") else {}
+        self.vocab = {w: i for w, i in vocab.items() if w.isalpha() and w.islower()} or None
 
     def normalise(self, text: str) -> str:
-        return normalise(text, self.scheme)
+        return normalise(text, self.scheme, self.vocab)
 
     def __call__(self, text: str | Sequence[str], text_pair: str | Sequence[str] | None = None, **kwargs: Any):
         return self.inner(self._apply(text), self._apply(text_pair), **kwargs)

@@ -17,7 +17,11 @@ from spamcore.normalise import (
     normalise,
     normalising,
     remove_invisible,
+    repair_words,
 )
+
+VOCAB = {"your": 5, "free": 4, "today": 6, "held": 7, "fee": 8, "parcel": 9, "selected": 10, "cash": 11, "hide": 12,
+         "congratulations": 13, "the": 1, "is": 2}
 
 
 @pytest.mark.parametrize(("written", "read"), [
@@ -83,7 +87,7 @@ def test_the_tokenizer_wrapper_normalises_and_delegates(tiny_model_dir):
 
 
 def test_the_scheme_is_part_of_the_config_and_old_runs_read_text_as_written():
-    assert recipe_defaults("finetune").normalise == "v1"
+    assert recipe_defaults("finetune").normalise == "v2"
     assert recipe_defaults("frozen").normalise == "none"  # the notebook's recipe stays as it was
     old = recipe_defaults("finetune").to_dict()
     del old["normalise"]
@@ -98,7 +102,7 @@ def test_a_saved_run_applies_its_scheme_when_loaded(tiny_model_dir, tmp_path):
     config = recipe_defaults("finetune", model=str(tiny_model_dir), device="cpu", precision="fp32", augment="",
                              extra_data="", lr=5e-3, batch_size=8, epochs=1, warmup_ratio=0.0)
     run = run_experiment(config, messages_frame(4), tmp_path / "run").path
-    assert json.loads((run / RUN_FILE).read_text())["config"]["normalise"] == "v1"
+    assert json.loads((run / RUN_FILE).read_text())["config"]["normalise"] == "v2"
     loaded = load_classifier(run, device="cpu")
     plain, tricked = loaded.predict_proba(["win free cash", "w i n ｆｒｅｅ с\u200bаsh"])
     assert tricked == pytest.approx(plain, abs=1e-6)
@@ -109,3 +113,38 @@ def test_a_saved_run_applies_its_scheme_when_loaded(tiny_model_dir, tmp_path):
     legacy = load_classifier(run, device="cpu")
     assert legacy.tokenizer.scheme == "none"
     assert not np.isclose(*legacy.predict_proba(["win free cash", "w i n ｆｒｅｅ с\u200bаsh"]), atol=1e-6)
+
+
+@pytest.mark.parametrize(("written", "read"), [
+    ("Y0ur p4rcel is he1d", "Your parcel is held"),  # leetspeak: 1 may stand for i or l
+    ("pay the f33 t0day", "pay the fee today"),
+    ("c@$h", "cash"),
+    ("FERE entry", "FREE entry"),  # neighbouring letters swapped; case kept
+    ("you have been seected", "you have been selected"),  # a letter dropped
+    ("Congratulaions", "Congratulations"),
+])
+def test_v2_repairs_leet_and_one_letter_misspellings_against_the_vocabulary(written, read):
+    assert repair_words(written, VOCAB) == read
+
+
+@pytest.mark.parametrize("text", ["Your code is 4412", "ref A1B2C3", "mp3 and 4u", "qwertyuiop", "the fee is held"])
+def test_v2_leaves_codes_unknown_words_and_known_words_alone(text):
+    assert repair_words(text, VOCAB) == text
+
+
+def test_v2_without_a_vocabulary_is_v1_and_the_tokenizer_gives_it_one(tiny_model_dir):
+    from spamcore.model import load_tokenizer
+
+    assert normalise("fr33 w o n", "v2") == normalise("fr33 w o n", "v1") == "fr33 won"
+    wrapped = normalising(load_tokenizer(str(tiny_model_dir)), "v2")
+    assert wrapped.vocab and "free" in wrapped.vocab
+    assert wrapped.normalise("fr33") == "free"
+
+
+def test_v2_leaves_a_huge_pasted_word_alone_without_filling_the_memory():
+    """A 20,000-character "word" once made v2 build its repair candidates for gigabytes (the OOM killer ended the
+    test run); words longer than a vocabulary word are not repaired."""
+    for text in ("a1" * 10_000, "x" * 20_000, "fr33 " * 4_000):
+        out = repair_words(text, VOCAB)
+        assert len(out) == len(text)
+    assert repair_words("fr33 " * 3, {**VOCAB, "free": 3}) == "free " * 3

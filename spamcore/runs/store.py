@@ -313,14 +313,17 @@ def pipeline_snippet(info: RunInfo) -> str | None:
     not a Hugging Face model: load it with :func:`load_classifier`)."""
     if info.config.recipe != "finetune":
         return None
-    lines = ["from transformers import pipeline", ""]
+    path = str(info.path.resolve())
+    scheme = info.config.normalise
+    imports = ["from transformers import pipeline"]
+    body = [f"classify = pipeline(\"text-classification\", model={path!r})"]
     read = "text"
-    if info.config.normalise != "none":  # the pipeline knows nothing of spamcore's normalisation: apply it first
-        lines[:0] = ["from spamcore.normalise import normalise"]
-        read = f"normalise(text, {info.config.normalise!r})"
-    lines += [f"classify = pipeline(\"text-classification\", model={str(info.path.resolve())!r})",
-              "text = \"WINNER! Claim your free prize now\"",
-              f"print(classify({read}))  # [{{'label': 'spam', 'score': ...}}]"]
+    if scheme != "none":  # the pipeline knows nothing of spamcore's normalisation: apply it first
+        imports.insert(0, "from spamcore.normalise import normalising")
+        body.append(f"read_as = normalising(classify.tokenizer, {scheme!r}).normalise")
+        read = "read_as(text)"
+    lines = [*imports, "", *body, "text = \"WINNER! Claim your free prize now\"",
+             f"print(classify({read}))  # [{{'label': 'spam', 'score': ...}}]"]
     if info.temperature != 1.0:
         lines.append(f"# scores are before calibration: spamcore divides the logits by {info.temperature:.3g} "
                      "(same verdicts at 0.5)")
