@@ -41,7 +41,7 @@ def settings_form(busy: bool):
         seed = c5.number_input("Seed", 0, 2**32 - 1, key="train_seed")
         max_rows = c6.number_input("Row limit (0 = all)", 0, 10**8, 0, key="train_max_rows", step=100,
                                    help="Train on a stratified sample of this many messages (a quick classroom run)")
-        c1, c2, c3 = st.columns([2, 2, 1])
+        c1, c2, c3 = st.columns([5, 3, 2])  # room for five augmentation chips and the two checkboxes' labels
         augment = c1.multiselect("Augment the training split", AUGMENTATIONS, key="train_augment",
                                  help="Adds a changed copy of each training message: crop = a random 3-12-word span, "
                                       "digits = numbers removed, numbers = a time/amount/code put into ham, typos = "
@@ -52,11 +52,11 @@ def settings_form(busy: bool):
                                   format_func=EXTRA_CHOICES.get,
                                   help="Hand-written messages of kinds that appeared after 2011 (parcel-fee and bank "
                                        "smishing, one-time codes, ...), added to the training split only.")
-        normalise = c3.checkbox("Undo tricks before reading", key="train_normalise",
+        normalise = c3.checkbox("Undo tricks", key="train_normalise",
                                 help="Look-alike letters from other scripts, full-width letters, invisible characters "
                                      "and spaced-out letters (\"w o n\") are undone before the model reads a "
                                      "message, in training and in every verdict (saved with the run).")
-        dedupe = c3.checkbox("Drop repeated messages", key="train_dedupe",
+        dedupe = c3.checkbox("Drop repeats", key="train_dedupe",
                              help="The collection repeats about 400 messages; repeats that land in both training and "
                                   "test flatter the test score. Changes the split.")
         st.caption(f"**{ROBUST_RECIPE}** with its defaults is the robust recipe: it is judged on messages written "
