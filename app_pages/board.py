@@ -75,11 +75,10 @@ def fooled_share(frame: pd.DataFrame) -> float:
     return float(frame["fooled"].mean()) if len(frame) else 0.0
 
 
-def moderation(round_) -> None:
+def moderation(round_, frame: pd.DataFrame) -> None:
     st.subheader("Check the labels")
     st.caption("Accept a message only when its label (what the student says it truly is) is right: the model "
                "learns from accepted messages only.")
-    frame = classroom.store().frame(round_.id)
     st.dataframe(frame[["id", "nickname", "text", "claimed", "verdict", "fooled", "status"]], hide_index=True,
                  width="stretch", key="board_messages",
                  column_config={"text": st.column_config.TextColumn("message", width="large")})
@@ -109,9 +108,8 @@ def apply(ids: list[int], status: str | None) -> None:
     st.session_state["board_chosen"] = []
 
 
-def learn(round_) -> None:
+def learn(round_, frame: pd.DataFrame) -> None:
     st.subheader("Learn from the class")
-    frame = classroom.store().frame(round_.id)
     train, held_out = split_for_training(frame)
     st.caption(f"{len(train):,} accepted messages to learn from, {len(held_out):,} held out to test the new model "
                "(never trained on). The new model continues from the attacked run and replays a sample of the "
@@ -171,8 +169,9 @@ def page() -> None:
     @st.fragment(run_every=5)
     def work() -> None:
         """Redrawn every few seconds, so new messages appear to moderate (choices made stay chosen)."""
-        moderation(current)
-        learn(current)
+        frame = classroom.store().frame(current.id)  # one read for both parts
+        moderation(current, frame)
+        learn(current, frame)
 
     work()
 
