@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -30,6 +32,25 @@ def test_suite_has_at_least_200_labelled_messages_in_named_groups():
 def test_suite_shares_no_message_with_the_training_supplement():
     suite = set(load_suite()["text"].str.lower())
     assert not suite & set(load_extra("bundled:modern")["text"].str.lower())
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z0-9']+", text.lower()))
+
+
+def test_no_supplement_message_is_a_near_copy_of_a_suite_message():
+    """Not even reworded: a training line sharing half its words with a suite line would make the suite an easier
+    exam than the messages people write (word-set Jaccard similarity, both suites)."""
+    from spamcore.suites.evasion import load_evasion_suite
+
+    suite = [_words(t) for t in [*load_suite()["text"], *load_evasion_suite()["text"]]]
+    close = []
+    for text in load_extra("bundled:modern")["text"]:
+        words = _words(text)
+        best = max(len(words & s) / len(words | s) for s in suite)
+        if best >= 0.5:
+            close.append((round(best, 2), text))
+    assert not close
 
 
 def test_suite_shares_no_message_with_the_sms_collection(real_data):
