@@ -41,12 +41,13 @@ def settings_form(busy: bool):
         seed = c5.number_input("Seed", 0, 2**32 - 1, key="train_seed")
         max_rows = c6.number_input("Row limit (0 = all)", 0, 10**8, 0, key="train_max_rows", step=100,
                                    help="Train on a stratified sample of this many messages (a quick classroom run)")
-        c1, c2, c3 = st.columns([5, 3, 2])  # room for five augmentation chips and the two checkboxes' labels
+        c1, c2, c3 = st.columns([5, 3, 2])  # room for six augmentation chips and the two checkboxes' labels
         augment = c1.multiselect("Augment the training split", AUGMENTATIONS, key="train_augment",
                                  help="Adds a changed copy of each training message: crop = a random 3-12-word span, "
                                       "digits = numbers removed, numbers = a time/amount/code put into ham, typos = "
-                                      "misspelt words, leet = letters written as digits (fr33). Breaks the 2011 "
-                                      "corpus's shortcuts (spam is long and has digits) and the tricks used against "
+                                      "misspelt words, leet = letters written as digits (fr33), footers = 'Reply "
+                                      "STOP to opt out' on a quarter of the ham. Breaks the 2011 corpus's shortcuts "
+                                      "(spam is long, has digits and opt-out lines) and the tricks used against "
                                       "filters.")
         extra_data = c2.selectbox("Extra training data", list(EXTRA_CHOICES), key="train_extra_data",
                                   format_func=EXTRA_CHOICES.get,

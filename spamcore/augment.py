@@ -11,7 +11,9 @@ so the model sees the same content without the shortcut:
   phone number) put at a random word position (ham with numbers);
 - ``typos``: in about a third of the words of four letters or more, two neighbouring letters swapped, one
   dropped or one doubled (spam with misspelt key words, ham as people type it);
-- ``leet``: letters of one or two words replaced by digits and signs that look like them ("fr33", "c@$h").
+- ``leet``: letters of one or two words replaced by digits and signs that look like them ("fr33", "c@$h");
+- ``footers``: a quarter of the ham, with the opt-out line services end their texts with ("Reply STOP to opt
+  out"): in 2011 only spam said it, today a pharmacy or a bank does too.
 
 Tricks a reader cannot see — look-alike letters, invisible characters, spaced-out letters — are undone before the
 model reads the text (:mod:`spamcore.normalise`) and need no augmentation.
@@ -31,7 +33,7 @@ import pandas as pd
 
 from spamcore.errors import ConfigError
 
-AUGMENTATIONS: tuple[str, ...] = ("crop", "digits", "numbers", "typos", "leet")
+AUGMENTATIONS: tuple[str, ...] = ("crop", "digits", "numbers", "typos", "leet", "footers")
 
 _DIGIT_RUN = re.compile(r"[£$€]?\d[\d,.:/-]*\d?[pP]?")
 _SPACES = re.compile(r"\s{2,}")
@@ -138,11 +140,32 @@ def leetspeak(text: str, rng: np.random.Generator) -> str:
     return "".join([*out, text[last:]])
 
 
+_FOOTERS = (
+    "Reply STOP to opt out", "Reply STOP to opt out.", "Txt STOP to unsubscribe", "To stop these texts, reply STOP",
+    "Reply HELP for help, STOP to end", "Msg&data rates may apply. Reply STOP to cancel", "Text STOP to 60060",
+    "Reply STOP to stop receiving these messages", "STOP to opt out",
+)
+
+
+def add_footer(text: str, rng: np.random.Generator, share: float = 0.25) -> str:
+    """``text`` with an opt-out footer for about ``share`` of the calls, else unchanged (then not added).
+
+    Example: ``add_footer("Your prescription is ready", rng)`` may give ``"Your prescription is ready. Reply STOP
+    to opt out"``.
+    """
+    if rng.random() >= share:
+        return text
+    body = text.rstrip()
+    joint = " " if body[-1:] in ".!?" else ". "
+    return body + joint + _FOOTERS[int(rng.integers(len(_FOOTERS)))]
+
+
 def augment_frame(frame: pd.DataFrame, names: Sequence[str], seed: int) -> pd.DataFrame:
     """``frame`` followed by one transformed copy per augmentation in ``names``.
 
     A copy identical to its source, or emptied by the transformation, is left out: it would only weight that
-    message twice. The result has a fresh index; originals come first, in order.
+    message twice. The result has a fresh index; originals come first, in order, and the column ``augmented``
+    tells the copies apart (training can end each epoch on the messages as written).
     """
     rng = np.random.default_rng(seed)
     transforms: dict[str, tuple[Callable[[str], str], int | None]] = {
@@ -151,6 +174,7 @@ def augment_frame(frame: pd.DataFrame, names: Sequence[str], seed: int) -> pd.Da
         "numbers": (lambda t: insert_number(t, rng), 0),
         "typos": (lambda t: typos(t, rng), None),
         "leet": (lambda t: leetspeak(t, rng), None),
+        "footers": (lambda t: add_footer(t, rng), 0),
     }
     parts = [frame[["text", "label"]]]
     for name in parse_augmentations(list(names)):
@@ -160,4 +184,6 @@ def augment_frame(frame: pd.DataFrame, names: Sequence[str], seed: int) -> pd.Da
         copy = pd.DataFrame({"text": texts, "label": source["label"].to_numpy()})
         keep = (copy["text"].str.strip() != "") & (copy["text"].to_numpy() != source["text"].to_numpy())
         parts.append(copy[keep])
-    return pd.concat(parts, ignore_index=True)
+    out = pd.concat(parts, ignore_index=True)
+    out["augmented"] = np.arange(len(out)) >= len(frame)
+    return out

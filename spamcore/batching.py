@@ -61,6 +61,23 @@ def training_batches(
     return batches
 
 
+def staged_batches(
+    lengths: Sequence[int], stages: Sequence[np.ndarray], batch_size: int, rng: np.random.Generator,
+    group_by_length: bool = True,
+) -> list[np.ndarray]:
+    """:func:`training_batches` within each stage (an array of row indices), the stages one after another.
+
+    Example: ``staged_batches(lengths, [copies, originals], 32, rng)`` steps through every augmented copy before
+    any message as written; no batch mixes the two.
+    """
+    lengths = np.asarray(lengths)
+    batches: list[np.ndarray] = []
+    for rows in stages:
+        rows = np.asarray(rows, dtype=int)
+        batches += [rows[b] for b in training_batches(lengths[rows], batch_size, rng, group_by_length)]
+    return batches
+
+
 def sorted_batches(lengths: Sequence[int], batch_size: int) -> Iterator[np.ndarray]:
     """Indices of inference batches, longest messages first (so padding is minimal)."""
     order = np.argsort(-np.asarray(lengths), kind="stable")

@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--max-rows", type=int, dest="max_rows", help="train on a stratified sample of this many messages")
     t.add_argument("--patience", type=int, help="stop after this many epochs without a better validation loss")
     t.add_argument("--augment", help=f"training-split augmentations, comma-separated from {', '.join(AUGMENTATIONS)}, "
-                   "or 'none' (finetune default: all five)")
+                   "or 'none' (finetune default: all six)")
     t.add_argument("--normalise", choices=SCHEMES, help="undo look-alike letters, invisible characters and spaced-out "
                    "letters before the model reads text (finetune default: v2, which also repairs leetspeak and "
                    "one-letter misspellings; v1 does not; none reads text as written)")
@@ -55,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "around the threshold (default: chosen on the validation split; 0: no band)")
     t.add_argument("--extra-data", dest="extra_data", help=f"labelled file added to the training split only, "
                    f"{BUNDLED_MODERN!r} for the bundled modern supplement (finetune default), or 'none'")
+    t.add_argument("--originals-last", dest="originals_last", action=argparse.BooleanOptionalAction, default=None,
+                   help="each epoch trains on the augmented copies first and ends on the messages as written "
+                   "(finetune default: on)")
     t.add_argument("--dedupe", action=argparse.BooleanOptionalAction, default=None,
                    help="drop repeated messages before splitting (default: off, to keep the reference split)")
 
@@ -165,6 +168,7 @@ def _train_config(args: argparse.Namespace):
         precision=args.precision, max_rows=args.max_rows, patience=args.patience, augment=args.augment,
         extra_data=None if args.extra_data is None else ("" if args.extra_data == "none" else args.extra_data),
         dedupe=args.dedupe, normalise=args.normalise, unsure_width=args.unsure_width,
+        originals_last=args.originals_last,
     )
     if base is not None:
         return base.replace(**{k: v for k, v in overrides.items() if v is not None})

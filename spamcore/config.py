@@ -64,6 +64,8 @@ class TrainConfig:
     patience: int | None = None  # stop after this many epochs without a better validation loss
     normalise: str = "none"  # spamcore.normalise scheme the classifier reads text with ("none": as written, as
     # every run saved before normalisation existed; the finetune recipe reads with DEFAULT_SCHEME)
+    originals_last: bool = False  # with augment: each epoch steps through the augmented copies first and ends on
+    # the messages as written (their steps get the decayed, smallest learning rates)
     unsure_width: float | None = None  # half-width of the "not sure" band around the threshold; None = chosen on
     # the validation split (spamcore.evaluation.calibration), 0 = no band
 
@@ -99,8 +101,9 @@ class TrainConfig:
         object.__setattr__(self, "augment", ",".join(parse_augmentations(self.augment)))
         if not isinstance(self.extra_data, str):
             raise ConfigError(f"extra_data must be a file path or {BUNDLED_MODERN!r}; got {self.extra_data!r}")
-        if not isinstance(self.dedupe, bool):
-            raise ConfigError(f"dedupe must be true or false; got {self.dedupe!r}")
+        for name in ("dedupe", "originals_last"):
+            if not isinstance(getattr(self, name), bool):
+                raise ConfigError(f"{name} must be true or false; got {getattr(self, name)!r}")
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -136,7 +139,8 @@ _RECIPE_DEFAULTS: dict[str, dict[str, Any]] = {
     "finetune": dict(
         max_length=64, batch_size=32, lr=1e-4, epochs=1, class_weighted=False,
         weight_decay=0.01, warmup_ratio=0.1, freeze_embeddings=True,
-        augment="crop,digits,numbers,typos,leet", extra_data=BUNDLED_MODERN, normalise=DEFAULT_SCHEME,
+        augment="crop,digits,numbers,typos,leet,footers", extra_data=BUNDLED_MODERN, normalise=DEFAULT_SCHEME,
+        originals_last=True,
     ),
 }
 

@@ -26,7 +26,7 @@ import torch
 from torch import nn
 
 from spamcore.augment import augment_frame
-from spamcore.batching import training_batches
+from spamcore.batching import staged_batches, training_batches
 from spamcore.config import TrainConfig
 from spamcore.corpora import load_extra
 from spamcore.data import Split, class_weights
@@ -128,9 +128,9 @@ def train(
     rng = np.random.default_rng(config.seed)
 
     emit(StageProgress("loading", 0, 1, time.perf_counter() - start))
-    if config.augment or config.extra_data:  # the training split only: validation and test stay comparable
-        split = dataclasses.replace(split, train=training_frame(split.train, config))
     tokenizer = normalising(load_tokenizer(config.model), config.normalise)
+    if config.augment or config.extra_data:  # the training split only: validation and test stay comparable
+        split = dataclasses.replace(split, train=training_frame(split.train, config, tokenizer.normalise))
     weights = torch.tensor(class_weights(split.train["label"]), dtype=torch.float32) if config.class_weighted else None
 
     def encoding(done: int, total: int) -> None:
@@ -157,7 +157,7 @@ def train(
 
     for epoch in range(1, config.epochs + 1):
         epoch_start = time.perf_counter()
-        batches = training_batches(task.train_lengths, config.batch_size, rng, config.group_by_length)
+        batches = _epoch_batches(task.train_lengths, split.train, config, rng)
         train_loss, stopped = steps.run_epoch(epoch, batches, stop)
         if train_loss is None:  # stopped before this epoch took a step: nothing new to validate
             break
@@ -261,11 +261,43 @@ class _Steps:
         return value
 
 
-def training_frame(train: pd.DataFrame, config: TrainConfig) -> pd.DataFrame:
-    """The messages the optimiser sees: the training split, plus ``config.extra_data``, plus augmented copies."""
+def _epoch_batches(lengths: np.ndarray, train: pd.DataFrame, config: TrainConfig,
+                   rng: np.random.Generator) -> list[np.ndarray]:
+    """One epoch's batches: shuffled (grouped by length), or with ``originals_last`` the augmented copies first."""
+    if config.originals_last and "augmented" in train:
+        copies = train["augmented"].to_numpy()
+        return staged_batches(lengths, [np.flatnonzero(copies), np.flatnonzero(~copies)], config.batch_size, rng,
+                              config.group_by_length)
+    return training_batches(lengths, config.batch_size, rng, config.group_by_length)
+
+
+def training_frame(train: pd.DataFrame, config: TrainConfig,
+                   read: Callable[[str], str] | None = None) -> pd.DataFrame:
+    """The messages the optimiser sees: the training split, plus ``config.extra_data``, plus augmented copies.
+
+    ``read`` is how the model reads a text (its normalisation; default: as written). A copy it would read exactly
+    as a message already there is left out: most leetspeak copies read as their source once ``v2`` has spelled
+    them back, and would only cost steps (measured in bench/robustness.py)."""
     if config.extra_data:
         train = pd.concat([train[["text", "label"]], load_extra(config.extra_data)], ignore_index=True)
-    return augment_frame(train, config.augment.split(","), config.seed) if config.augment else train
+    if not config.augment:
+        return train
+    frame = augment_frame(train, config.augment.split(","), config.seed)
+    return drop_copies_read_alike(frame, read or (lambda text: text))
+
+
+def drop_copies_read_alike(frame: pd.DataFrame, read: Callable[[str], str]) -> pd.DataFrame:
+    """``frame`` without the augmented rows that ``read`` turns into the text of an earlier row (fresh index).
+
+    Example: with ``read=str.lower``, a copy "WIN NOW" of "win now" is dropped; originals always stay.
+    """
+    seen: set[str] = set()
+    keep = []
+    for text, augmented in zip(frame["text"], frame["augmented"], strict=True):
+        as_read = read(text)
+        keep.append(not (augmented and as_read in seen))
+        seen.add(as_read)
+    return frame[np.array(keep, dtype=bool)].reset_index(drop=True)
 
 
 def _adamw(module: nn.Module, config: TrainConfig) -> torch.optim.AdamW:

@@ -8,6 +8,7 @@ import pytest
 
 from spamcore.augment import (
     AUGMENTATIONS,
+    add_footer,
     augment_frame,
     insert_number,
     parse_augmentations,
@@ -17,7 +18,7 @@ from spamcore.augment import (
 from spamcore.config import BUNDLED_MODERN, recipe_defaults
 from spamcore.corpora import load_extra
 from spamcore.errors import ConfigError, DataError
-from spamcore.train import training_frame
+from spamcore.train import drop_copies_read_alike, training_frame
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -77,6 +78,7 @@ def test_augment_frame_known_answer():
     # Only the message with digits changes; unchanged copies are left out.
     assert out["text"].tolist() == ["Call 0800 now to win", "see you soon", "ok", "Call now to win"]
     assert out["label"].tolist() == [1, 0, 0, 1]
+    assert out["augmented"].tolist() == [False, False, False, True]
 
 
 def test_numbers_augmentation_touches_ham_only_and_is_seeded():
@@ -92,8 +94,8 @@ def test_augment_frame_with_every_augmentation_keeps_originals_first():
     frame = pd.DataFrame({"text": ["a b c d e f g h i j k l m n o p 123", "hello there friend"], "label": [1, 0]})
     out = augment_frame(frame, AUGMENTATIONS, seed=0)
     assert out.iloc[:2]["text"].tolist() == frame["text"].tolist()
-    # crop of the long one, its digit-free copy, numbers in the ham; typos and leet where they changed a message
-    assert 2 + 3 <= len(out) <= 2 + 3 + 4
+    # crop of the long one, its digit-free copy, numbers in the ham; typos, leet and a footer where they changed one
+    assert 2 + 3 <= len(out) <= 2 + 3 + 5
     assert set(out["label"]) == {0, 1}
 
 
@@ -136,6 +138,29 @@ def test_training_frame_adds_extra_data_then_augments(tmp_path):
     assert "WIN now" in both["text"].tolist() and "Your code is" in both["text"].tolist()
 
 
+def test_a_copy_the_model_reads_like_a_message_already_there_is_left_out():
+    frame = pd.DataFrame({"text": ["win now", "WIN NOW", "win later", "WIN NOW", "Fr33 cash", "free cash"],
+                          "label": [1, 1, 1, 1, 1, 1], "augmented": [False, False, False, True, True, True]})
+    out = drop_copies_read_alike(frame, str.lower)
+    # originals stay even when they repeat; the copy "WIN NOW" reads as "win now" and goes; "free cash" is new
+    assert out["text"].tolist() == ["win now", "WIN NOW", "win later", "Fr33 cash", "free cash"]
+    assert out.index.tolist() == list(range(5))
+
+
+def test_the_default_training_frame_holds_few_leet_copies_that_v2_reads_as_their_source(real_data):
+    from spamcore.data import read_messages, split_dataset
+    from spamcore.model import load_tokenizer
+    from spamcore.normalise import normalising
+
+    config = recipe_defaults("finetune")
+    train = split_dataset(read_messages(real_data)).train
+    read = normalising(load_tokenizer(config.model), config.normalise).normalise
+    everything = training_frame(train, config)
+    kept = training_frame(train, config, read)
+    assert len(everything) - len(kept) > 2000  # mostly leet copies spelled back by v2
+    assert kept["augmented"].sum() > 10000 and (~kept["augmented"]).sum() == (~everything["augmented"]).sum()
+
+
 def test_bundled_modern_supplement_loads_and_a_bad_extra_file_says_so(tmp_path):
     modern = load_extra(BUNDLED_MODERN)
     assert len(modern) >= 100 and set(modern["label"]) == {0, 1}
@@ -156,3 +181,15 @@ def test_augmented_training_runs_and_is_saved_with_the_run(tiny_model_dir, tmp_p
     assert again.config == config and again.config.augment == "crop,digits"
     assert info.metrics["split_sizes"]["train"] == 56  # the split itself is not augmented
     assert {g["group"] for g in info.metrics["robustness"]["groups"]} == {"typed", "modern"}
+
+
+def test_footers_end_about_a_quarter_of_the_ham_with_an_opt_out_line():
+    frame = pd.DataFrame({"text": [f"Your order {i} is ready to collect" for i in range(400)] + ["win now"],
+                          "label": [0] * 400 + [1]})
+    out = augment_frame(frame, ["footers"], seed=3)
+    added = out[out["augmented"]]
+    assert (added["label"] == 0).all() and 60 <= len(added) <= 140
+    assert added["text"].str.contains("STOP").all()
+    assert added["text"].str.startswith("Your order").all()
+    assert add_footer("Ready.", np.random.default_rng(0), share=1.0).startswith("Ready. ")
+    assert add_footer("Ready", np.random.default_rng(0), share=1.0).startswith("Ready. ")

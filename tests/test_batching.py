@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from spamcore.batching import pad_batch, sorted_batches, tokenize, training_batches
+from spamcore.batching import pad_batch, sorted_batches, staged_batches, tokenize, training_batches
 
 
 def test_pad_batch_known_answer():
@@ -36,6 +36,18 @@ def test_training_batches_cover_every_index_once(n, batch_size, group_by_length)
     assert sorted(joined.tolist()) == list(range(n))
     assert len(batches) == -(-n // batch_size)
     assert sorted(len(b) for b in batches)[1:] == [batch_size] * (len(batches) - 1)  # at most one short batch
+
+
+@pytest.mark.parametrize("group_by_length", [True, False])
+def test_staged_batches_finish_one_stage_before_the_next(group_by_length):
+    lengths = _lengths(100)
+    copies, originals = np.arange(30, 100), np.arange(30)
+    batches = staged_batches(lengths, [copies, originals], 8, np.random.default_rng(2), group_by_length)
+    assert sorted(np.concatenate(batches).tolist()) == list(range(100))
+    stage = [0 if b.min() >= 30 else 1 for b in batches]
+    assert stage == sorted(stage)  # every copy batch before the first original batch ...
+    assert all(b.min() >= 30 or b.max() < 30 for b in batches)  # ... and no batch mixes them
+    assert len(batches) == -(-70 // 8) + -(-30 // 8)
 
 
 def test_training_batches_of_nothing():
@@ -97,3 +109,21 @@ def test_tokenize_adds_special_tokens_and_truncates(tiny_model_dir):
     ids = tokenize(tokenizer, ["ok lar", "see you at home later tonight"], max_length=5)
     assert ids[0] == [tokenizer.cls_token_id, *tokenizer.convert_tokens_to_ids(["ok", "lar"]), tokenizer.sep_token_id]
     assert len(ids[1]) == 5 and ids[1][0] == tokenizer.cls_token_id and ids[1][-1] == tokenizer.sep_token_id
+
+
+def test_an_augmented_epoch_ends_on_the_messages_as_written_only_when_asked():
+    import pandas as pd
+
+    from spamcore.augment import augment_frame
+    from spamcore.config import recipe_defaults
+    from spamcore.train import _epoch_batches
+
+    frame = pd.DataFrame({"text": [f"win a prize number {i} today" for i in range(40)], "label": [1, 0] * 20})
+    train = augment_frame(frame, ["crop", "typos"], seed=0)
+    lengths = train["text"].str.len().to_numpy()
+    shuffled = _epoch_batches(lengths, train, recipe_defaults("finetune", originals_last=False, batch_size=8),
+                              np.random.default_rng(0))
+    staged = _epoch_batches(lengths, train, recipe_defaults("finetune", batch_size=8), np.random.default_rng(0))
+    last = np.concatenate(staged[-5:])
+    assert sorted(last.tolist()) == list(range(40))  # the 40 originals fill the last five batches
+    assert any(b.max() >= 40 and b.min() < 40 for b in shuffled)  # without it, copies and originals mix

@@ -279,10 +279,11 @@ def test_train_robustness_flags_reach_the_saved_config(tiny_model_dir, data_csv,
     out = tmp_path / "robust"
     assert main(_train_args(data_csv, out, tiny_model_dir, "--recipe", "finetune", "--epochs", "1",
                             "--augment", "digits,crop", "--extra-data", "none", "--dedupe", "--normalise", "none",
-                            "--unsure-width", "0")) == 0
+                            "--unsure-width", "0", "--no-originals-last")) == 0
     info = read_run(out)
     config = info.config
     assert (config.augment, config.extra_data, config.dedupe) == ("crop,digits", "", True)
+    assert not config.originals_last
     assert (config.normalise, config.unsure_width, info.unsure_half_width) == ("none", 0.0, 0.0)
     assert "temperature" in info.meta["calibration"]
 

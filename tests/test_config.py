@@ -28,10 +28,16 @@ def test_finetune_defaults():
     assert (config.recipe, config.max_length, config.batch_size, config.lr, config.epochs) == (
         "finetune", 64, 32, 1e-4, 1,
     )
-    assert (config.augment, config.extra_data, config.dedupe) == ("crop,digits,numbers,typos,leet", "bundled:modern",
-                                                                  False)
-    assert not config.class_weighted
+    assert (config.augment, config.extra_data, config.dedupe) == (
+        "crop,digits,numbers,typos,leet,footers", "bundled:modern", False)
+    assert not config.class_weighted and config.originals_last
     assert (config.weight_decay, config.warmup_ratio) == (0.01, 0.1)
+    assert not TrainConfig().originals_last  # runs saved before it existed trained on a plain shuffle
+
+
+def test_originals_last_must_be_a_bool():
+    with pytest.raises(ConfigError, match="originals_last must be true or false"):
+        TrainConfig(originals_last="yes")  # type: ignore[arg-type]
 
 
 def test_recipe_defaults_apply_overrides_and_ignore_none():
