@@ -26,12 +26,33 @@ from spamcore.data import BESIDE_CHECKOUT  # noqa: E402 (after the path insert)
 DATA = os.environ.get("SPAMCORE_DATA", str(BESIDE_CHECKOUT))
 
 ALL, MODERN = "crop,digits,numbers", "bundled:modern"
+#: The last commit before issue 18: its supplement is what "before issue 18" trained with (the file has grown since).
+BEFORE_18 = "4137cfe"
+
+
+def supplement_at(commit: str) -> str:
+    """The bundled supplement as it was at ``commit``, written to a temporary file (git is needed for that; without
+    it the current supplement, said so)."""
+    import subprocess
+    import tempfile
+
+    try:
+        text = subprocess.run(["git", "show", f"{commit}:spamcore/corpora/modern.tsv"], cwd=ROOT, check=True,
+                              capture_output=True, text=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        print(f"git show {commit} failed: 'before issue 18' trains with today's supplement", flush=True)
+        return MODERN
+    path = Path(tempfile.mkdtemp()) / f"modern-{commit}.tsv"
+    path.write_text(text)
+    return str(path)
+
+
 #: name -> (recipe, overrides). "finetune (before)" is the default before the robustness work.
 README_ARMS: dict[str, tuple[str, dict]] = {
     "finetune (before: 2 epochs, no augmentation)": ("finetune", {"augment": "", "extra_data": "", "epochs": 2,
                                                                   "normalise": "none"}),
-    "finetune (before issue 18: no normalisation, no typos/leet)": ("finetune", {"augment": ALL,
-                                                                                "normalise": "none"}),
+    "finetune (before issue 18: no normalisation, no typos/leet)": ("finetune", {
+        "augment": ALL, "normalise": "none", "originals_last": False, "extra_data": f"@{BEFORE_18}"}),
     "finetune (normalise v1: no spelling or leet repair)": ("finetune", {"normalise": "v1"}),
     "finetune (default)": ("finetune", {}),
     "frozen (default)": ("frozen", {}),
@@ -48,6 +69,13 @@ STUDY_18: dict[str, tuple[str, dict]] = {
     "normalise +typos,leet 3 ep lr 3e-5": ("finetune", {"augment": ALL + ",typos,leet", "epochs": 3, "lr": 3e-5}),
     "normalise +typos,leet 2 ep lr 5e-5 seed 1": ("finetune", {"augment": ALL + ",typos,leet", "epochs": 2,
                                                                "lr": 5e-5, "seed": 1}),
+}
+#: Issue 18, second pass (run with --seeds 42,1,2: one seed's figures move by 0.01-0.05 here).
+STUDY_18B: dict[str, tuple[str, dict]] = {
+    "default": ("finetune", {}),
+    "plain shuffle (no originals_last)": ("finetune", {"originals_last": False}),
+    "no footers": ("finetune", {"augment": ALL + ",typos,leet"}),
+    "no leet copies": ("finetune", {"augment": ALL + ",typos,footers"}),
 }
 SWEEP_ARMS: dict[str, tuple[str, dict]] = {
     "ft none": ("finetune", {"augment": ""}),
@@ -103,6 +131,8 @@ def run_arm(name: str, recipe: str, overrides: dict, data, model: str | None) ->
     from spamcore.suites.evasion import evasion_report
     from spamcore.train import train
 
+    if str(overrides.get("extra_data", "")).startswith("@"):
+        overrides = {**overrides, "extra_data": supplement_at(overrides["extra_data"][1:])}
     config = recipe_defaults(recipe, **({"model": model} if model else {})).replace(**overrides)
     split = split_dataset(deduplicate(data) if config.dedupe else data)
     start = time.perf_counter()
@@ -146,10 +176,41 @@ def summary_table(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def _group(r: dict, key: str, field: str) -> float:
+    return next(g[field] for g in r["suite"]["groups"] if g["group"] == key)
+
+
+def _trick(r: dict, name: str) -> float:
+    return next(t["recall"] for t in r["evasion"]["tricks"] if t["trick"] == name)
+
+
+def _worst_trick(r: dict) -> float:
+    return min(t["recall"] for t in r["evasion"]["tricks"] if t["trick"] != "paraphrase")
+
+
+def seed_means(results: list[dict]) -> str:
+    """One line per arm: the mean over its seeds of the figures the issue sets targets for."""
+    by_arm: dict[str, list[dict]] = {}
+    for r in results:
+        by_arm.setdefault(r["name"].rsplit(" seed ", 1)[0], []).append(r)
+    lines = ["| arm (mean of seeds) | seeds | test F1 | typed P / R | modern F1 | worst trick | paraphrase | time |",
+             "|---|---|---|---|---|---|---|---|"]
+    for name, runs in by_arm.items():
+        m = {key: sum(get(r) for r in runs) / len(runs) for key, get in {
+            "test": lambda r: r["test"]["spam_f1"], "p": lambda r: _group(r, "typed", "spam_precision"),
+            "r": lambda r: _group(r, "typed", "spam_recall"), "modern": lambda r: _group(r, "modern", "spam_f1"),
+            "worst": _worst_trick, "para": lambda r: _trick(r, "paraphrase"), "s": lambda r: r["seconds"]}.items()}
+        lines.append(f"| {name} | {len(runs)} | {m['test']:.3f} | {m['p']:.2f} / {m['r']:.2f} | {m['modern']:.3f} | "
+                     f"{m['worst']:.2f} | {m['para']:.2f} | {m['s']:.0f} s |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sweep", action="store_true", help="the augmentation study instead of the README arms")
     parser.add_argument("--study18", action="store_true", help="the issue-18 study (normalisation, obfuscation)")
+    parser.add_argument("--study18b", action="store_true", help="the issue-18 second pass (run it with --seeds)")
+    parser.add_argument("--seeds", help="comma-separated seeds: every arm once per seed, and the mean printed")
     parser.add_argument("--only", help="comma-separated arm names to run")
     parser.add_argument("--model", help="model id or folder (default: the bundled MiniLM)")
     parser.add_argument("--out", help="append each arm's result as a JSON line to this file")
@@ -166,9 +227,12 @@ def main() -> None:
     data = read_messages(DATA)
     peak = bf16_peak_gflops()
     print(f"bf16 matmul peak in this run: {peak:,.0f} GFLOP/s", flush=True)
-    arms = SWEEP_ARMS if args.sweep else STUDY_18 if args.study18 else README_ARMS
+    arms = SWEEP_ARMS if args.sweep else STUDY_18 if args.study18 else STUDY_18B if args.study18b else README_ARMS
     if args.only:
         arms = {k: v for k, v in arms.items() if k in args.only.split(",")}
+    if args.seeds:
+        arms = {f"{name} seed {seed}": (recipe, {**overrides, "seed": int(seed)})
+                for name, (recipe, overrides) in arms.items() for seed in args.seeds.split(",")}
     results = []
     for name, (recipe, overrides) in arms.items():
         results.append(run_arm(name, recipe, overrides, data, args.model))
@@ -181,6 +245,8 @@ def main() -> None:
         if args.out:
             with open(args.out, "a") as fh:
                 fh.write(json.dumps({k: v for k, v in r.items()}, default=str) + "\n")
+    if args.seeds:
+        print(seed_means(results), flush=True)
     results.append(run_baseline(data))
     summary = summary_table(results)
     categories = format_suite_table({r["name"]: r["suite"] for r in results})
