@@ -10,7 +10,7 @@ from ui import data_choice, jobs, state
 from ui import job_panel as job_view
 
 POLL_SECONDS = 1.0
-SETTINGS = ("epochs", "max_length", "batch_size", "lr", "seed", "dedupe")
+SETTINGS = ("epochs", "max_length", "batch_size", "lr", "seed", "dedupe", "originals_last")
 EXTRA_CHOICES = {BUNDLED_MODERN: "bundled modern supplement", "": "none"}
 
 def apply_recipe_defaults() -> None:
@@ -41,7 +41,7 @@ def settings_form(busy: bool):
         seed = c5.number_input("Seed", 0, 2**32 - 1, key="train_seed")
         max_rows = c6.number_input("Row limit (0 = all)", 0, 10**8, 0, key="train_max_rows", step=100,
                                    help="Train on a stratified sample of this many messages (a quick classroom run)")
-        c1, c2, c3 = st.columns([5, 3, 2])  # room for six augmentation chips and the two checkboxes' labels
+        c1, c2, c3 = st.columns([5, 3, 2])  # room for six augmentation chips and the checkboxes' labels
         augment = c1.multiselect("Augment the training split", AUGMENTATIONS, key="train_augment",
                                  help="Adds a changed copy of each training message: crop = a random 3-12-word span, "
                                       "digits = numbers removed, numbers = a time/amount/code put into ham, typos = "
@@ -57,6 +57,9 @@ def settings_form(busy: bool):
                                 help="Look-alike letters from other scripts, full-width letters, invisible characters "
                                      "and spaced-out letters (\"w o n\") are undone before the model reads a "
                                      "message, in training and in every verdict (saved with the run).")
+        originals_last = c3.checkbox("Real messages last", key="train_originals_last",
+                                     help="Each epoch steps through the augmented copies first and ends on the "
+                                          "messages as written, at the smallest learning rates.")
         dedupe = c3.checkbox("Drop repeats", key="train_dedupe",
                              help="The collection repeats about 400 messages; repeats that land in both training and "
                                   "test flatter the test score. Changes the split.")
@@ -80,6 +83,7 @@ def settings_form(busy: bool):
                                    batch_size=int(batch_size), lr=float(lr), seed=int(seed),
                                    max_rows=int(max_rows) or None, patience=int(patience) or None,
                                    augment=",".join(augment), extra_data=extra_data, dedupe=bool(dedupe),
+                                   originals_last=bool(originals_last),
                                    normalise=DEFAULT_SCHEME if normalise else "none"), run_name
 
 
