@@ -10,7 +10,7 @@ from ui import data_choice, jobs, state
 from ui import job_panel as job_view
 
 POLL_SECONDS = 1.0
-SETTINGS = ("epochs", "max_length", "batch_size", "lr", "seed", "dedupe", "originals_last")
+SETTINGS = ("epochs", "max_length", "batch_size", "lr", "seed", "dedupe")
 EXTRA_CHOICES = {BUNDLED_MODERN: "bundled modern supplement", "": "none"}
 
 def apply_recipe_defaults() -> None:
@@ -57,9 +57,6 @@ def settings_form(busy: bool):
                                 help="Look-alike letters from other scripts, full-width letters, invisible characters "
                                      "and spaced-out letters (\"w o n\") are undone before the model reads a "
                                      "message, in training and in every verdict (saved with the run).")
-        originals_last = c3.checkbox("Real messages last", key="train_originals_last",
-                                     help="Each epoch steps through the augmented copies first and ends on the "
-                                          "messages as written, at the smallest learning rates.")
         dedupe = c3.checkbox("Drop repeats", key="train_dedupe",
                              help="The collection repeats about 400 messages; repeats that land in both training and "
                                   "test flatter the test score. Changes the split.")
@@ -83,7 +80,6 @@ def settings_form(busy: bool):
                                    batch_size=int(batch_size), lr=float(lr), seed=int(seed),
                                    max_rows=int(max_rows) or None, patience=int(patience) or None,
                                    augment=",".join(augment), extra_data=extra_data, dedupe=bool(dedupe),
-                                   originals_last=bool(originals_last),
                                    normalise=DEFAULT_SCHEME if normalise else "none"), run_name
 
 

@@ -49,15 +49,16 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--augment", help=f"training-split augmentations, comma-separated from {', '.join(AUGMENTATIONS)}, "
                    "or 'none' (finetune default: all six)")
     t.add_argument("--normalise", choices=SCHEMES, help="undo look-alike letters, invisible characters and spaced-out "
-                   "letters before the model reads text (finetune default: v2, which also repairs leetspeak and "
-                   "one-letter misspellings; v1 does not; none reads text as written)")
+                   "letters before the model reads text (finetune default: v3, which also repairs leetspeak, "
+                   "one-letter misspellings and short words with a dropped letter; v2 leaves short words, v1 "
+                   "repairs nothing; none reads text as written)")
     t.add_argument("--unsure-width", type=float, dest="unsure_width", help="half-width of the 'not sure' band "
                    "around the threshold (default: chosen on the validation split; 0: no band)")
     t.add_argument("--extra-data", dest="extra_data", help=f"labelled file added to the training split only, "
                    f"{BUNDLED_MODERN!r} for the bundled modern supplement (finetune default), or 'none'")
     t.add_argument("--originals-last", dest="originals_last", action=argparse.BooleanOptionalAction, default=None,
                    help="each epoch trains on the augmented copies first and ends on the messages as written "
-                   "(finetune default: on)")
+                   "(measured, not the finetune default)")
     t.add_argument("--dedupe", action=argparse.BooleanOptionalAction, default=None,
                    help="drop repeated messages before splitting (default: off, to keep the reference split)")
 

@@ -25,6 +25,13 @@ needs the tokenizer: :class:`NormalisingTokenizer` gives it):
    several, the one the tokenizer ranks first (WordPiece vocabularies are ordered by frequency). Case is kept
    where it can be.
 
+Scheme ``v3`` is ``v2``, then:
+
+8. a three-letter word outside the vocabulary becomes the vocabulary word one inner letter away ("hve" → "have",
+   "yur" → "your", "cll" → "call": a dropped letter of a short key word). Only inner letters: a letter added at the
+   end would turn SMS shorthand into other words ("lol" → "lola", "lor" → "lord"), and common shorthand that an
+   inner letter would change ("pls" → "plus", "hrs" → "hers": :data:`SHORTHAND`) stays as written.
+
 The scheme is part of a run (``TrainConfig.normalise``, saved in ``run.json``): training, prediction, the
 explanation and the CLI all read text through :class:`NormalisingTokenizer`, so they see the same text. Runs
 saved before normalisation existed load with ``"none"`` and read text as they were trained to. A change to what
@@ -42,8 +49,8 @@ from importlib import resources
 from typing import Any
 
 #: Schemes a run can name; "none" reads text as written.
-SCHEMES: tuple[str, ...] = ("none", "v1", "v2")
-DEFAULT_SCHEME = "v2"
+SCHEMES: tuple[str, ...] = ("none", "v1", "v2", "v3")
+DEFAULT_SCHEME = "v3"
 
 _WORD = re.compile(r"\S+")
 # Three or more single letters/digits, each followed by the same separator (spaces, a dot, dash, underscore,
@@ -136,6 +143,33 @@ def _with_case(word: str, like: str) -> str:
     return word
 
 
+_SHORT_WORD = re.compile(r"\b[A-Za-z]{3}\b")
+#: Three-letter SMS shorthand that one inner letter would turn into another word ("pls" -> "plus", "haf" -> "half",
+#: "hrs" -> "hers"): left as written.
+SHORTHAND = frozenset((
+    "pls", "plz", "thx", "lol", "lor", "lar", "leh", "lah", "cos", "coz", "cuz", "wif", "wid", "haf", "abt", "iam",
+    "oso", "ard", "dun", "dat", "nvm", "omg", "btw", "idk", "brb", "gud", "lik", "sch", "hrs", "ans", "msg", "tmr",
+    "wat",
+))
+
+
+def repair_short_words(text: str, vocab: dict[str, int]) -> str:
+    """Three-letter words outside the vocabulary with one inner letter put back (scheme ``v3``, step 8).
+
+    Example: with a BERT vocabulary, ``repair_short_words("hve you got yur card", vocab)`` gives
+    ``"have you got your card"``; "lol" stays (only "lola" or "loll" would be one letter away, at the end).
+    """
+    def respell(match: re.Match) -> str:
+        word = match.group()
+        lower = word.lower()
+        if lower in vocab or lower in SHORTHAND:
+            return word
+        known = [c for c in (lower[:i] + ch + lower[i:] for i in (1, 2) for ch in _ALPHABET) if c in vocab]
+        return _with_case(min(known, key=vocab.__getitem__), word) if known else word
+
+    return _SHORT_WORD.sub(respell, text)
+
+
 def repair_words(text: str, vocab: dict[str, int]) -> str:
     """Leetspeak and one-letter misspellings turned back into the vocabulary's words (scheme ``v2``, steps 6-7).
 
@@ -169,8 +203,8 @@ def repair_words(text: str, vocab: dict[str, int]) -> str:
 
 
 def normalise(text: str, scheme: str = DEFAULT_SCHEME, vocab: dict[str, int] | None = None) -> str:
-    """``text`` as the classifier reads it under ``scheme`` (``"none"``: unchanged). ``v2`` needs the model's
-    ``vocab`` (word -> id); without one it is ``v1``."""
+    """``text`` as the classifier reads it under ``scheme`` (``"none"``: unchanged). ``v2`` and ``v3`` need the
+    model's ``vocab`` (word -> id); without one they are ``v1``."""
     if scheme == "none":
         return text
     if scheme not in SCHEMES:
@@ -180,8 +214,10 @@ def normalise(text: str, scheme: str = DEFAULT_SCHEME, vocab: dict[str, int] | N
     text = fold_confusables(text)
     text = join_spaced(text)
     text = _SPACES.sub(" ", text)
-    if scheme == "v2" and vocab is not None:
+    if scheme in ("v2", "v3") and vocab is not None:
         text = repair_words(text, vocab)
+    if scheme == "v3" and vocab is not None:
+        text = repair_short_words(text, vocab)
     return text
 
 
@@ -199,7 +235,7 @@ class NormalisingTokenizer:
         self.scheme = scheme
         # Whole words of the vocabulary (no "##" pieces), for v2's repairs; uncased vocabularies only, where a
         # word's case does not change what the model reads.
-        vocab = tokenizer.get_vocab() if scheme == "v2" and hasattr(tokenizer, "get_vocab") else {}
+        vocab = tokenizer.get_vocab() if scheme in ("v2", "v3") and hasattr(tokenizer, "get_vocab") else {}
         self.vocab = {w: i for w, i in vocab.items() if w.isalpha() and w.islower()} or None
 
     def normalise(self, text: str) -> str:

@@ -276,8 +276,8 @@ def training_frame(train: pd.DataFrame, config: TrainConfig,
     """The messages the optimiser sees: the training split, plus ``config.extra_data``, plus augmented copies.
 
     ``read`` is how the model reads a text (its normalisation; default: as written). A copy it would read exactly
-    as a message already there is left out: most leetspeak copies read as their source once ``v2`` has spelled
-    them back, and would only cost steps (measured in bench/robustness.py)."""
+    as a message already there is left out: most leetspeak copies read as their source once ``v2``/``v3`` have
+    spelled them back, and would only cost steps (measured in bench/robustness.py)."""
     if config.extra_data:
         train = pd.concat([train[["text", "label"]], load_extra(config.extra_data)], ignore_index=True)
     if not config.augment:

@@ -327,9 +327,7 @@ def test_train_page_offers_the_robustness_settings_with_recipe_defaults(app_env)
     assert at.checkbox(key="train_normalise").value is True
     assert at.selectbox(key="train_extra_data").value == "bundled:modern"
     assert at.checkbox(key="train_dedupe").value is False
-    assert at.checkbox(key="train_originals_last").value is True
     at.radio(key="train_recipe").set_value("frozen").run()
-    assert at.checkbox(key="train_originals_last").value is False
     assert at.multiselect(key="train_augment").value == []
     assert at.checkbox(key="train_normalise").value is False
     assert at.selectbox(key="train_extra_data").value == ""

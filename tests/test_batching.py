@@ -121,9 +121,9 @@ def test_an_augmented_epoch_ends_on_the_messages_as_written_only_when_asked():
     frame = pd.DataFrame({"text": [f"win a prize number {i} today" for i in range(40)], "label": [1, 0] * 20})
     train = augment_frame(frame, ["crop", "typos"], seed=0)
     lengths = train["text"].str.len().to_numpy()
-    shuffled = _epoch_batches(lengths, train, recipe_defaults("finetune", originals_last=False, batch_size=8),
-                              np.random.default_rng(0))
-    staged = _epoch_batches(lengths, train, recipe_defaults("finetune", batch_size=8), np.random.default_rng(0))
+    config = recipe_defaults("finetune", batch_size=8)
+    shuffled = _epoch_batches(lengths, train, config, np.random.default_rng(0))
+    staged = _epoch_batches(lengths, train, config.replace(originals_last=True), np.random.default_rng(0))
     last = np.concatenate(staged[-5:])
     assert sorted(last.tolist()) == list(range(40))  # the 40 originals fill the last five batches
     assert any(b.max() >= 40 and b.min() < 40 for b in shuffled)  # without it, copies and originals mix

@@ -17,6 +17,7 @@ from spamcore.normalise import (
     normalise,
     normalising,
     remove_invisible,
+    repair_short_words,
     repair_words,
 )
 
@@ -87,7 +88,7 @@ def test_the_tokenizer_wrapper_normalises_and_delegates(tiny_model_dir):
 
 
 def test_the_scheme_is_part_of_the_config_and_old_runs_read_text_as_written():
-    assert recipe_defaults("finetune").normalise == "v2"
+    assert recipe_defaults("finetune").normalise == "v3"
     assert recipe_defaults("frozen").normalise == "none"  # the notebook's recipe stays as it was
     old = recipe_defaults("finetune").to_dict()
     del old["normalise"]
@@ -102,7 +103,7 @@ def test_a_saved_run_applies_its_scheme_when_loaded(tiny_model_dir, tmp_path):
     config = recipe_defaults("finetune", model=str(tiny_model_dir), device="cpu", precision="fp32", augment="",
                              extra_data="", lr=5e-3, batch_size=8, epochs=1, warmup_ratio=0.0)
     run = run_experiment(config, messages_frame(4), tmp_path / "run").path
-    assert json.loads((run / RUN_FILE).read_text())["config"]["normalise"] == "v2"
+    assert json.loads((run / RUN_FILE).read_text())["config"]["normalise"] == "v3"
     loaded = load_classifier(run, device="cpu")
     plain, tricked = loaded.predict_proba(["win free cash", "w i n ｆｒｅｅ с\u200bаsh"])
     assert tricked == pytest.approx(plain, abs=1e-6)
@@ -148,3 +149,27 @@ def test_v2_leaves_a_huge_pasted_word_alone_without_filling_the_memory():
         out = repair_words(text, VOCAB)
         assert len(out) == len(text)
     assert repair_words("fr33 " * 3, {**VOCAB, "free": 3}) == "free " * 3
+
+
+@pytest.mark.parametrize(("written", "read"), [
+    ("hve you got yur card", "have you got your card"),  # a dropped inner letter of a four-letter word
+    ("Cll us now", "Call us now"),
+    ("lol pls msg me", "lol pls msg me"),  # shorthand, and words only a last letter away ("lola", "plus")
+    ("the fee is held", "the fee is held"),  # known words
+    ("ok 4u", "ok 4u"),
+])
+def test_v3_puts_back_an_inner_letter_of_three_letter_words(written, read):
+    vocab = {**VOCAB, "have": 14, "call": 15, "us": 16, "now": 17, "me": 18, "got": 19, "card": 20, "plus": 21,
+             "lola": 22, "you": 23}
+    assert repair_short_words(written, vocab) == read
+
+
+def test_v3_is_v2_then_short_words_and_old_v2_runs_read_as_before(tiny_model_dir):
+    from spamcore.model import load_tokenizer
+
+    inner = load_tokenizer(str(tiny_model_dir))
+    v2, v3 = normalising(inner, "v2"), normalising(inner, "v3")
+    assert v2.vocab == v3.vocab and v3.vocab
+    text = "fr33 w o n, hve a look"
+    assert v3.normalise(text) == repair_short_words(v2.normalise(text), v3.vocab)
+    assert normalise("fr33 hve", "v3") == normalise("fr33 hve", "v1")  # no vocabulary: v1, as v2
