@@ -41,22 +41,24 @@ def settings_form(busy: bool):
         seed = c5.number_input("Seed", 0, 2**32 - 1, key="train_seed")
         max_rows = c6.number_input("Row limit (0 = all)", 0, 10**8, 0, key="train_max_rows", step=100,
                                    help="Train on a stratified sample of this many messages (a quick classroom run)")
-        c1, c2, c3 = st.columns([5, 3, 2])  # room for six augmentation chips and the checkboxes' labels
-        augment = c1.multiselect("Augment the training split", AUGMENTATIONS, key="train_augment",
+        # The six augmentation chips get a row of their own (beside other settings the first ones scrolled away).
+        augment = st.multiselect("Augment the training split", AUGMENTATIONS, key="train_augment",
                                  help="Adds a changed copy of each training message: crop = a random 3-12-word span, "
                                       "digits = numbers removed, numbers = a time/amount/code put into ham, typos = "
                                       "misspelt words, leet = letters written as digits (fr33), footers = 'Reply "
                                       "STOP to opt out' on a quarter of the ham. Breaks the 2011 corpus's shortcuts "
                                       "(spam is long, has digits and opt-out lines) and the tricks used against "
                                       "filters.")
-        extra_data = c2.selectbox("Extra training data", list(EXTRA_CHOICES), key="train_extra_data",
+        c1, c2, c3 = st.columns([2, 1, 1])
+        extra_data = c1.selectbox("Extra training data", list(EXTRA_CHOICES), key="train_extra_data",
                                   format_func=EXTRA_CHOICES.get,
                                   help="Hand-written messages of kinds that appeared after 2011 (parcel-fee and bank "
                                        "smishing, one-time codes, ...), added to the training split only.")
-        normalise = c3.checkbox("Undo tricks", key="train_normalise",
+        normalise = c2.checkbox("Undo tricks", key="train_normalise",
                                 help="Look-alike letters from other scripts, full-width letters, invisible characters "
-                                     "and spaced-out letters (\"w o n\") are undone before the model reads a "
-                                     "message, in training and in every verdict (saved with the run).")
+                                     "and spaced-out letters (\"w o n\") are undone, and leetspeak and misspelt words "
+                                     "spelled back, before the model reads a message, in training and in every "
+                                     "verdict (saved with the run).")
         dedupe = c3.checkbox("Drop repeats", key="train_dedupe",
                              help="The collection repeats about 400 messages; repeats that land in both training and "
                                   "test flatter the test score. Changes the split.")
