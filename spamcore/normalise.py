@@ -221,6 +221,10 @@ def normalise(text: str, scheme: str = DEFAULT_SCHEME, vocab: dict[str, int] | N
     return text
 
 
+#: How many texts a tokenizer remembers having read (a training split with its copies fits).
+READ_CACHE_SIZE = 50_000
+
+
 class NormalisingTokenizer:
     """A Hugging Face tokenizer that normalises its text first; everything else is the wrapped tokenizer's.
 
@@ -237,9 +241,16 @@ class NormalisingTokenizer:
         # word's case does not change what the model reads.
         vocab = tokenizer.get_vocab() if scheme in ("v2", "v3") and hasattr(tokenizer, "get_vocab") else {}
         self.vocab = {w: i for w, i in vocab.items() if w.isalpha() and w.islower()} or None
+        # Training reads each message twice (to leave out copies that read alike, then to tokenize): remembered.
+        self._read: dict[str, str] = {}
 
     def normalise(self, text: str) -> str:
-        return normalise(text, self.scheme, self.vocab)
+        read = self._read.get(text)
+        if read is None:
+            if len(self._read) >= READ_CACHE_SIZE:
+                self._read.clear()
+            read = self._read[text] = normalise(text, self.scheme, self.vocab)
+        return read
 
     def __call__(self, text: str | Sequence[str], text_pair: str | Sequence[str] | None = None, **kwargs: Any):
         return self.inner(self._apply(text), self._apply(text_pair), **kwargs)

@@ -173,3 +173,15 @@ def test_v3_is_v2_then_short_words_and_old_v2_runs_read_as_before(tiny_model_dir
     text = "fr33 w o n, hve a look"
     assert v3.normalise(text) == repair_short_words(v2.normalise(text), v3.vocab)
     assert normalise("fr33 hve", "v3") == normalise("fr33 hve", "v1")  # no vocabulary: v1, as v2
+
+
+def test_a_tokenizer_remembers_what_it_read_and_forgets_when_full(tiny_model_dir, monkeypatch):
+    import spamcore.normalise as module
+    from spamcore.model import load_tokenizer
+
+    wrapped = normalising(load_tokenizer(str(tiny_model_dir)), "v3")
+    assert wrapped.normalise("w i n") == wrapped.normalise("w i n") == normalise("w i n", "v3", wrapped.vocab)
+    monkeypatch.setattr(module, "READ_CACHE_SIZE", 3)
+    for text in ("a", "b", "c", "d"):
+        wrapped.normalise(text)
+    assert len(wrapped._read) <= 3
