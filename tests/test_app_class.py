@@ -75,3 +75,14 @@ def test_a_round_from_the_board_then_a_student_fools_the_model_or_not(class_env,
     assert not teacher.exception
     assert [m.label for m in teacher.metric][:2] == ["Attempts", "Fooled the model"]
     assert teacher.metric[0].value == "1"
+
+
+@pytest.mark.parametrize(("address", "local"), [
+    (None, True), ("127.0.0.1", True), ("::1", True),
+    ("::ffff:127.0.0.1", True),  # make app listens on IPv6 too: a browser at http://127.0.0.1 arrives like this
+    ("192.168.1.20", False), ("::ffff:192.168.1.20", False), ("fe80::1", False), ("not an address", False),
+])
+def test_only_the_servers_own_machine_counts_as_loopback(address, local):
+    from ui.roles import is_loopback
+
+    assert is_loopback(address) is local

@@ -41,16 +41,26 @@ def _code(chosen: str) -> str:
     return code
 
 
-def _is_local() -> bool:
-    if os.environ.get(LOCAL_ENV, "1").strip() == "0":
-        return False
-    address = st.context.ip_address
+def is_loopback(address: object) -> bool:
+    """Whether a browser at ``address`` (``st.context.ip_address``) runs on the server's machine.
+
+    ``make app`` listens on every address, IPv6 included, so a browser at http://127.0.0.1 arrives as
+    ``::ffff:127.0.0.1``, which Python before 3.13 does not call loopback: the IPv4 inside it decides.
+    Example: ``is_loopback("::ffff:127.0.0.1")`` and ``is_loopback(None)`` are true; ``"192.168.1.20"`` is not.
+    """
     if not isinstance(address, str):  # None: a loopback browser; not text: Streamlit's AppTest, in this process
         return True
     try:
-        return ipaddress.ip_address(address).is_loopback
+        ip = ipaddress.ip_address(address.strip("[]"))
     except ValueError:
         return False
+    return (getattr(ip, "ipv4_mapped", None) or ip).is_loopback
+
+
+def _is_local() -> bool:
+    if os.environ.get(LOCAL_ENV, "1").strip() == "0":
+        return False
+    return is_loopback(st.context.ip_address)
 
 
 def is_teacher() -> bool:
