@@ -107,8 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SpamcoreError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as err:
+        print(str(err) or "error: interrupted", file=sys.stderr)
         return 130
 
 

@@ -270,3 +270,21 @@ def test_list_runs_uses_spamcore_runs_by_default(runs, tmp_path, monkeypatch):
     shutil.copytree(runs["finetune"], tmp_path / "only")
     monkeypatch.setenv("SPAMCORE_RUNS", str(tmp_path))
     assert [r.name for r in list_runs()] == ["only"]
+
+
+def test_a_stop_before_the_first_step_says_nothing_was_trained(tiny_model_dir, small_frame, tmp_path):
+    """Stop pressed while the model loads (or the frozen recipe encodes): the run's status says what it left."""
+    import signal
+
+    from spamcore.runs.progress import ProgressReader
+    from spamcore.runs.trainer import NOTHING_TRAINED, train_run
+
+    def stop_at_the_first_event(event) -> None:
+        signal.getsignal(signal.SIGINT)(signal.SIGINT, None)  # the trainer's handler: sets the stop flag
+
+    config = recipe_defaults("frozen", model=str(tiny_model_dir), epochs=1, max_length=16)
+    (tmp_path / "run").mkdir()  # as a job's folder is, before its trainer starts
+    with pytest.raises(KeyboardInterrupt, match="nothing was trained"):
+        train_run(config, small_frame, tmp_path / "run", data_name="small", on_event=stop_at_the_first_event)
+    progress = ProgressReader(tmp_path / "run").read()  # what Train's live panel reads
+    assert (progress.status, progress.error) == ("stopped", NOTHING_TRAINED)

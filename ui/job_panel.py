@@ -86,7 +86,7 @@ def outcome(snap) -> None:
         if rest:
             st.code(rest, language=None)
     elif snap.status == "stopped":
-        st.warning(f"Stopped. {snap.error or 'The best checkpoint so far was kept and scored on the test set.'}",
+        st.warning(snap.error or "Stopped. The best checkpoint so far was kept and scored on the test set.",
                    icon=":material/stop_circle:")
     elif snap.status == "finished":
         st.success(f"Finished in {snap.elapsed:.0f} s. The run is selected in the sidebar: see **Evaluate** "

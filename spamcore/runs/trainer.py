@@ -22,6 +22,9 @@ from spamcore.runs.layout import FAILED, FINISHED, LOCK_FILE, STOPPED
 from spamcore.runs.processes import hold_lock
 from spamcore.runs.progress import ProgressWriter
 
+#: What a stop before the first training step leaves: said in the run's status and by the CLI.
+NOTHING_TRAINED = "Stopped before the first training step: nothing was trained, so no weights were kept."
+
 
 def train_run(
     config: TrainConfig, data: pd.DataFrame, run_dir: str | os.PathLike[str], *, data_name: str,
@@ -61,10 +64,11 @@ def train_run(
     except BaseException as err:
         stopped = stop.is_set() and isinstance(err, (RuntimeError, KeyboardInterrupt))
         if writer is not None and run_dir.is_dir():
-            writer.status(STOPPED if stopped else FAILED,
-                          "stopped before the first step; nothing to keep" if stopped else str(err)[:500])
-        if isinstance(err, RuntimeError) and stop.is_set():
-            raise KeyboardInterrupt from None  # a stop before the first step: an interruption, not a crash
+            writer.status(STOPPED if stopped else FAILED, NOTHING_TRAINED if stopped else str(err)[:500])
+        if stopped:
+            # A stop before the first step (while the model loads or the frozen recipe encodes): an interruption,
+            # not a crash, and the log says what it left behind.
+            raise KeyboardInterrupt(NOTHING_TRAINED) from None
         raise
     else:
         if writer is not None:
