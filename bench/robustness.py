@@ -141,11 +141,15 @@ def run_arm(name: str, recipe: str, overrides: dict, data, model: str | None) ->
     start = time.perf_counter()
     result = train(config, split)
     seconds = time.perf_counter() - start
-    test = binary_scores(split.test["label"], result.classifier.predict_proba(list(split.test["text"])))
+    probs = result.classifier.predict_proba(list(split.test["text"]))
+    test = binary_scores(split.test["label"], probs)
+    # The test messages this arm gets wrong: comparing arms and seeds shows which misses are shared.
+    wrong = [(text, int(label)) for text, label, p in zip(split.test["text"], split.test["label"], probs, strict=True)
+             if (p >= 0.5) != label]
     suite = suite_report(result.classifier.predict_proba)
     evasion = evasion_report(result.classifier.predict_proba)
-    return {"name": name, "config": config.to_dict(), "seconds": seconds, "test": test, "suite": suite,
-            "evasion": evasion}
+    return {"name": name, "config": config.to_dict(), "seconds": seconds, "test": test, "test_wrong": wrong,
+            "suite": suite, "evasion": evasion}
 
 
 def run_baseline(data) -> dict:

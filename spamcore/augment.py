@@ -164,8 +164,9 @@ def augment_frame(frame: pd.DataFrame, names: Sequence[str], seed: int) -> pd.Da
     """``frame`` followed by one transformed copy per augmentation in ``names``.
 
     A copy identical to its source, or emptied by the transformation, is left out: it would only weight that
-    message twice. The result has a fresh index; originals come first, in order, and the column ``augmented``
-    tells the copies apart (training can end each epoch on the messages as written).
+    message twice. The result has a fresh index; originals come first, in order; the column ``augmented`` tells
+    the copies apart (training can end each epoch on the messages as written) and ``augmentation`` names the one
+    that made each copy ("" for an original).
     """
     rng = np.random.default_rng(seed)
     transforms: dict[str, tuple[Callable[[str], str], int | None]] = {
@@ -176,12 +177,12 @@ def augment_frame(frame: pd.DataFrame, names: Sequence[str], seed: int) -> pd.Da
         "leet": (lambda t: leetspeak(t, rng), None),
         "footers": (lambda t: add_footer(t, rng), 0),
     }
-    parts = [frame[["text", "label"]]]
+    parts = [frame[["text", "label"]].assign(augmentation="")]
     for name in parse_augmentations(list(names)):
         transform, only_label = transforms[name]
         source = frame if only_label is None else frame[frame["label"] == only_label]
         texts = [transform(t) for t in source["text"]]
-        copy = pd.DataFrame({"text": texts, "label": source["label"].to_numpy()})
+        copy = pd.DataFrame({"text": texts, "label": source["label"].to_numpy(), "augmentation": name})
         keep = (copy["text"].str.strip() != "") & (copy["text"].to_numpy() != source["text"].to_numpy())
         parts.append(copy[keep])
     out = pd.concat(parts, ignore_index=True)

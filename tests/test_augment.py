@@ -79,6 +79,7 @@ def test_augment_frame_known_answer():
     assert out["text"].tolist() == ["Call 0800 now to win", "see you soon", "ok", "Call now to win"]
     assert out["label"].tolist() == [1, 0, 0, 1]
     assert out["augmented"].tolist() == [False, False, False, True]
+    assert out["augmentation"].tolist() == ["", "", "", "digits"]  # which augmentation made each copy
 
 
 def test_numbers_augmentation_touches_ham_only_and_is_seeded():
@@ -97,6 +98,9 @@ def test_augment_frame_with_every_augmentation_keeps_originals_first():
     # crop of the long one, its digit-free copy, numbers in the ham; typos, leet and a footer where they changed one
     assert 2 + 3 <= len(out) <= 2 + 3 + 5
     assert set(out["label"]) == {0, 1}
+    made_by = set(out["augmentation"][2:])
+    assert {"crop", "digits", "numbers"} <= made_by <= set(AUGMENTATIONS)
+    assert (out["augmented"] == (out["augmentation"] != "")).all()
 
 
 def test_typos_misspell_some_long_words_once_and_keep_the_rest():
