@@ -89,25 +89,23 @@ def install(patch: str) -> None:
         rows["weight"] = torch.tensor(weight, dtype=torch.float32)
         return frame
 
-    def step(self, batch):
-        device = self.runtime.device
-        local = self.runtime.shard(batch)
-        with T.autocast(self.bf16, device), self.runtime.autocast():
-            logits = self.task.forward_train(local)
-        log_p = torch.log_softmax(logits.float(), -1)
-        target, weight = rows["target"][local].to(device), rows["weight"][local].to(device)
-        loss = ((-(target * log_p[:, 1] + (1 - target) * log_p[:, 0])) * weight).sum() / weight.sum()
-        self.optimizer.zero_grad(set_to_none=True)
-        self.runtime.backward(loss)
-        if self.config.grad_clip > 0:
-            torch.nn.utils.clip_grad_norm_(self.params, self.config.grad_clip)
-        self.optimizer.step()
-        self.scheduler.step()
-        self.global_step += 1
-        return float(loss.detach())
+    def soft_weighted_loss(logits, rows_in_batch):
+        log_p = torch.log_softmax(logits, -1)
+        index = rows_in_batch.cpu()
+        target, weight = rows["target"][index].to(logits.device), rows["weight"][index].to(logits.device)
+        return ((-(target * log_p[:, 1] + (1 - target) * log_p[:, 0])) * weight).sum() / weight.sum()
+
+    plain_steps = T._Steps.__init__
+
+    def steps(self, *args, **kwargs):
+        plain_steps(self, *args, **kwargs)
+        # The training steps look up "labels" by row and hand them to loss_fn: here the rows themselves, so that the
+        # loss can find each row's target and weight (validation keeps the plain loss).
+        self.labels = torch.arange(len(rows["target"]))
+        self.loss_fn = soft_weighted_loss
 
     T.training_frame = training_frame
-    T._Steps.step = step
+    T._Steps.__init__ = steps
 
 
 def one_run(name: str, seed: int) -> dict:

@@ -14,8 +14,8 @@ from conftest import messages_frame
 
 from spamcore import experiment
 from spamcore.cli import main
+from spamcore.runs.layout import NOTHING_TRAINED
 from spamcore.runs.store import read_run
-from spamcore.runs.trainer import NOTHING_TRAINED
 
 
 @pytest.fixture(scope="module")

@@ -204,3 +204,15 @@ def test_get_manager_is_one_per_runs_folder_configured_by_the_environment(monkey
         get_manager(tmp_path / "y")
     with pytest.raises(ConfigError, match="max_jobs"):
         JobManager(tmp_path, max_jobs=0)
+
+
+def test_stop_pressed_while_the_trainer_starts_is_a_stop_with_nothing_trained(tiny_model_dir, small_frame, tmp_path):
+    """Stop in the trainer's first seconds (still importing, or loading the model): "stopped", never "failed"."""
+    from spamcore.runs.layout import NOTHING_TRAINED
+
+    job = JobManager(tmp_path).start(tiny_config(tiny_model_dir), small_frame, "hand-written", run_name="at-once")
+    job.stop()
+    assert job.wait(60)
+    final = job.snapshot()
+    assert (final.status, final.error) == ("stopped", NOTHING_TRAINED)
+    assert not (tmp_path / "at-once" / "model.safetensors").exists()

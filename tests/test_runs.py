@@ -276,8 +276,9 @@ def test_a_stop_before_the_first_step_says_nothing_was_trained(tiny_model_dir, s
     """Stop pressed while the model loads (or the frozen recipe encodes): the run's status says what it left."""
     import signal
 
+    from spamcore.runs.layout import NOTHING_TRAINED
     from spamcore.runs.progress import ProgressReader
-    from spamcore.runs.trainer import NOTHING_TRAINED, train_run
+    from spamcore.runs.trainer import train_run
 
     def stop_at_the_first_event(event) -> None:
         signal.getsignal(signal.SIGINT)(signal.SIGINT, None)  # the trainer's handler: sets the stop flag

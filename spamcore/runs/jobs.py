@@ -35,7 +35,17 @@ import pandas as pd
 
 from spamcore.config import TrainConfig
 from spamcore.errors import ConfigError, SpamcoreError
-from spamcore.runs.layout import ACTIVE, FINAL_STATUSES, JOB_FILE, LOCK_FILE, LOG_FILE, STOP_FILE, UPLOAD_FILE
+from spamcore.runs.layout import (
+    ACTIVE,
+    FINAL_STATUSES,
+    JOB_FILE,
+    LOCK_FILE,
+    LOG_FILE,
+    NOTHING_TRAINED,
+    STOP_FILE,
+    STOPPED,
+    UPLOAD_FILE,
+)
 from spamcore.runs.processes import launch, launcher_prefix, process_alive
 from spamcore.runs.progress import shared_reader
 
@@ -134,6 +144,10 @@ class Job:
             status = progress.status
         elif alive:
             status = "stopping" if stop_asked else ("running" if progress.started is not None else "queued")
+        elif stop_asked and progress.first_step_at is None:
+            # Stop pressed while the trainer was still starting (before it listens for signals, the stop ends it):
+            # a stop with nothing trained, as when it comes during loading, not a failure.
+            status, error = STOPPED, NOTHING_TRAINED
         else:  # exited without a final line: killed, crashed, or refused its settings
             status = "failed"
             tail = _tail(self.run_dir / LOG_FILE)

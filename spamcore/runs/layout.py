@@ -60,6 +60,8 @@ ACTIVE: tuple[str, ...] = ("queued", "running", "stopping")
 STATUSES: tuple[str, ...] = (*ACTIVE, *FINAL_STATUSES)
 #: Runs that can be used: trained to the end, or stopped with their best checkpoint kept and scored.
 USABLE_STATUSES: tuple[str, ...] = (FINISHED, STOPPED)
+#: Why a run stopped before its first training step has no weights: said in its status, on Train and by the CLI.
+NOTHING_TRAINED = "Stopped before the first training step: nothing was trained, so no weights were kept."
 _OLD_WORDS = {"complete": FINISHED}
 
 

@@ -18,12 +18,9 @@ from typing import Any
 import pandas as pd
 
 from spamcore.config import TrainConfig
-from spamcore.runs.layout import FAILED, FINISHED, LOCK_FILE, STOPPED
+from spamcore.runs.layout import FAILED, FINISHED, LOCK_FILE, NOTHING_TRAINED, STOPPED
 from spamcore.runs.processes import hold_lock
 from spamcore.runs.progress import ProgressWriter
-
-#: What a stop before the first training step leaves: said in the run's status and by the CLI.
-NOTHING_TRAINED = "Stopped before the first training step: nothing was trained, so no weights were kept."
 
 
 def train_run(
