@@ -105,8 +105,8 @@ def live_panel(job) -> None:
         snap = job.snapshot()
         job_view.controls(job, snap)
         job_view.progress(snap)
+        job_view.outcome(snap)  # how it ended, above the chart: the first thing to read once it has
         job_view.losses(snap)
-        job_view.outcome(snap)
         if live and not snap.active:
             st.rerun()  # full rerun: stop polling, refresh the run selector
 

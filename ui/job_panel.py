@@ -56,7 +56,9 @@ def _built_when_changed(name: str, progress_key: tuple, build):
 
 
 def losses(snap) -> None:
-    """The live loss chart, the best-epoch note and the per-epoch table."""
+    """The live loss chart, the best-epoch note and the per-epoch table (none of them before the first step)."""
+    if not snap.step_losses and not snap.epoch_records:
+        return
     progress_key = (snap.run_name, len(snap.step_losses), len(snap.epoch_records))
     records = _built_when_changed("table", progress_key, lambda: epoch_table(snap.epoch_records))
     signals = overfitting_signals(snap.epoch_records)
