@@ -32,6 +32,8 @@ def progress(snap) -> None:
         st.info(f"Row limit {snap.config.max_rows:,} is not below the {snap.data_rows:,} messages of this data: "
                 "training on all of them.", icon=":material/info:")
     eta = f"{snap.eta:.0f} s" if snap.eta is not None else "…"
+    if not snap.active and snap.total_steps == 0:
+        return  # ended before its first step: there is no progress to draw (the outcome says why)
     if snap.stage in ("loading", "queued"):
         st.progress(0.0, text=f"Loading the model… elapsed {snap.elapsed:.0f} s")
     elif snap.stage == "encoding":
