@@ -289,3 +289,26 @@ def test_a_stop_before_the_first_step_says_nothing_was_trained(tiny_model_dir, s
         train_run(config, small_frame, tmp_path / "run", data_name="small", on_event=stop_at_the_first_event)
     progress = ProgressReader(tmp_path / "run").read()  # what Train's live panel reads
     assert (progress.status, progress.error) == ("stopped", NOTHING_TRAINED)
+
+
+def test_a_second_stop_aborts_as_a_stop_not_as_nothing_trained(tiny_model_dir, small_frame, tmp_path):
+    """Two stops in a row (Ctrl-C twice): the trainer ends at once, and its status does not claim nothing was kept."""
+    import signal
+
+    from spamcore.runs.progress import ProgressReader
+    from spamcore.runs.trainer import ABORTED, train_run
+    from spamcore.train import StepProgress
+
+    def stop_twice_at_the_first_step(event) -> None:
+        if isinstance(event, StepProgress):
+            signal.getsignal(signal.SIGINT)(signal.SIGINT, None)  # first: stop after this step
+            signal.getsignal(signal.SIGINT)(signal.SIGINT, None)  # second: at once
+
+    config = recipe_defaults("finetune", model=str(tiny_model_dir), epochs=1, max_length=16, augment="",
+                             extra_data="", precision="fp32", device="cpu")
+    (tmp_path / "run").mkdir()
+    with pytest.raises(KeyboardInterrupt) as raised:
+        train_run(config, small_frame, tmp_path / "run", data_name="small", on_event=stop_twice_at_the_first_step)
+    assert str(raised.value) == ""  # the CLI says "error: interrupted"
+    progress = ProgressReader(tmp_path / "run").read()
+    assert (progress.status, progress.error) == ("stopped", ABORTED)

@@ -22,6 +22,9 @@ from spamcore.runs.layout import FAILED, FINISHED, LOCK_FILE, NOTHING_TRAINED, S
 from spamcore.runs.processes import hold_lock
 from spamcore.runs.progress import ProgressWriter
 
+#: A second stop ends the trainer mid-step; what it wrote before stays.
+ABORTED = "Stopped at once by a second stop: the best finished epoch's checkpoint, if there is one, stays."
+
 
 def train_run(
     config: TrainConfig, data: pd.DataFrame, run_dir: str | os.PathLike[str], *, data_name: str,
@@ -33,13 +36,17 @@ def train_run(
     ``on_stop_request`` is called when the first stop signal arrives."""
     from spamcore.distributed import is_main_process
     from spamcore.experiment import run_experiment
+    from spamcore.train import StepProgress
 
     run_dir = Path(run_dir)
     stop = threading.Event()
     writer = ProgressWriter(run_dir) if is_main_process() else None
     lock: list[int] = []
+    stepped: list[bool] = []  # set at the first optimiser step
 
     def listen(event: Any) -> None:
+        if not stepped and isinstance(event, StepProgress):
+            stepped.append(True)
         if writer is not None:
             if not lock:  # the folder exists from the first event on (a run refused earlier leaves none)
                 lock.append(hold_lock(run_dir / LOCK_FILE))  # held until this process exits
@@ -59,13 +66,14 @@ def train_run(
         info = run_experiment(config, data, run_dir, data_name=data_name, callback=listen, stop=stop,
                               report_to=report_to)
     except BaseException as err:
+        # A stop before the first step (while the model loads or the frozen recipe encodes) or a second stop that
+        # aborts mid-training: stops, not crashes; the status says what was left.
         stopped = stop.is_set() and isinstance(err, (RuntimeError, KeyboardInterrupt))
+        said = (ABORTED if stepped else NOTHING_TRAINED) if stopped else str(err)[:500]
         if writer is not None and run_dir.is_dir():
-            writer.status(STOPPED if stopped else FAILED, NOTHING_TRAINED if stopped else str(err)[:500])
-        if stopped:
-            # A stop before the first step (while the model loads or the frozen recipe encodes): an interruption,
-            # not a crash, and the log says what it left behind.
-            raise KeyboardInterrupt(NOTHING_TRAINED) from None
+            writer.status(STOPPED if stopped else FAILED, said)
+        if stopped and not stepped:
+            raise KeyboardInterrupt(NOTHING_TRAINED) from None  # the CLI says what it left behind
         raise
     else:
         if writer is not None:
