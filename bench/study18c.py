@@ -124,6 +124,18 @@ def one_run(name: str, seed: int) -> dict:
     return run_arm(f"{name} seed {seed}", "finetune", {**overrides, "seed": seed}, read_messages(DATA), None)
 
 
+def time_ratios(results: list[dict]) -> str:
+    """Each arm's mean training time against the default's, measured in the same run."""
+    times: dict[str, list[float]] = {}
+    for r in results:
+        times.setdefault(r["name"].rsplit(" seed ", 1)[0], []).append(r["seconds"])
+    mean = {name: sum(t) / len(t) for name, t in times.items()}
+    if "default" not in mean:
+        return "(no default arm in this run: no time ratios)"
+    return "Training time against the default in the same run: " + ", ".join(
+        f"{name} {seconds / mean['default']:.2f}×" for name, seconds in mean.items() if name != "default") + "."
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default="42,1,2")
@@ -157,7 +169,7 @@ def main() -> None:
             print(f"{r['name']}: {r['seconds']:.1f} s, test F1 {r['test']['spam_f1']:.3f}, typed P/R "
                   f"{g['typed']['spam_precision']:.2f}/{g['typed']['spam_recall']:.2f}, modern F1 "
                   f"{g['modern']['spam_f1']:.3f} | {tricks}", flush=True)
-    means = seed_means(results)
+    means = seed_means(results) + "\n\n" + time_ratios(results)
     print(means)
     shared = set.intersection(*(set(map(tuple, r["test_wrong"])) for r in results)) if results else set()
     print(f"Test messages wrong in all {len(results)} runs:", *(f"  {'spam' if y else 'ham'}: {t[:100]!r}"
