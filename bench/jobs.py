@@ -1,6 +1,6 @@
 """Jobs as processes: how fast a Stop lands on a large upload, and what the launcher path costs.
 
-    python bench/jobs.py [--update-readme]
+    python bench/jobs.py [--update-docs]
 
 1. Stop on a 100,000-message data set (the collection repeated with a counter, made here, never saved in the
    repository): a real ``finetune`` of the bundled MiniLM started through ``JobManager`` (the app's own code
@@ -89,10 +89,11 @@ def launcher_overhead(tmp: Path) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--update-readme", action="store_true")
+    parser.add_argument("--update-docs", action="store_true")
     args = parser.parse_args()
+    from docs_tables import update_docs
     from robustness import bf16_peak_gflops
-    from train_speed import cpu_name, update_readme
+    from train_speed import cpu_name
 
     peak = bf16_peak_gflops()
     with tempfile.TemporaryDirectory() as tmp:
@@ -117,8 +118,8 @@ def main() -> None:
         f"| … 2 processes on the same 2 cores (gloo) | {launch['torchrun 2']:.1f} s |\n"
     )
     print(text)
-    if args.update_readme:
-        update_readme(text, section="jobs")
+    if args.update_docs:
+        update_docs(text, section="jobs")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """The teacher's laptop: what the app costs while it watches, what a verdict costs, how fast bulk runs, and which
 precision wins — every figure as a ratio against a reference measured in the same run.
 
-    python bench/laptop.py [--run RUN_DIR] [--messages 20] [--skip-training] [--update-readme]
+    python bench/laptop.py [--run RUN_DIR] [--messages 20] [--skip-training] [--update-docs]
 
 1. Precision: matmul GFLOP/s in fp32 and bf16 (this run's bf16 peak, printed beside every timing), and what
    ``precision=auto`` picks from them.
@@ -9,7 +9,7 @@ precision wins — every figure as a ratio against a reference measured in the s
    Hugging Face loop (batches of 32 in file order, padded to the longest, no sorting) in this process, plus the
    arms tried: fp32 and bf16 in spamcore's batching, batch sizes, dynamic int8. Max probability difference and
    verdict flips against the naive loop for each.
-3. The app, started as the README says (``make app``), a page open in headless Chromium:
+3. The app, started as a contributor does (``make app``), a page open in headless Chromium:
    - idle: server CPU over 20 s with every page opened, then Train open;
    - training: a default ``finetune`` started from the Train page, the page open, against the same command in a
      terminal (run before and after; their mean is the reference), under the shipped trainer settings (nice 10,
@@ -18,7 +18,7 @@ precision wins — every figure as a ratio against a reference measured in the s
      server process's own CPU time across ``--messages`` messages.
 
 The run trained from the Train page is the one Classify then uses. The figures go to ``bench/last_laptop.json``;
-``--update-readme`` writes the table between the README's ``laptop`` markers.
+``--update-docs`` writes the table between the ``laptop`` markers of docs/results.md.
 """
 
 from __future__ import annotations
@@ -318,13 +318,13 @@ def table(peaks: dict, bulk_figures: dict | None, app: dict) -> str:
 
 
 def main() -> None:
-    from train_speed import update_readme
+    from docs_tables import update_docs
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--run", help="a trained run for the bulk arms (default: one trained by this bench)")
     parser.add_argument("--messages", type=int, default=20, help="messages typed on Classify")
     parser.add_argument("--skip-training", action="store_true", help="idle figures only (no training, no verdicts)")
-    parser.add_argument("--update-readme", action="store_true")
+    parser.add_argument("--update-docs", action="store_true")
     args = parser.parse_args()
     if not Path(CHROMIUM).is_file():
         raise SystemExit(f"Chromium not found at {CHROMIUM} (make browser)")
@@ -340,8 +340,8 @@ def main() -> None:
     (ROOT / "bench" / "last_laptop.json").write_text(json.dumps(results, indent=2))
     text = table(peaks, bulk_figures, app)
     print(text)
-    if args.update_readme:
-        update_readme(text, "laptop")
+    if args.update_docs:
+        update_docs(text, "laptop")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Results table: both recipes with their defaults on the real data, next to the reference notebook.
 
-    python bench/results_table.py [--update-readme]
+    python bench/results_table.py [--update-docs]
 
 Trains each recipe once through ``spamcore.experiment.run_experiment`` (exactly what ``spamcore train`` does)
 into a temporary folder and prints test accuracy, spam precision/recall/F1 and wall time on this machine.
@@ -29,13 +29,14 @@ REFERENCE = {"accuracy": 0.892, "precision": 0.57, "recall": 0.81, "f1": 0.67}
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--update-readme", action="store_true")
+    parser.add_argument("--update-docs", action="store_true")
     args = parser.parse_args()
     import transformers
 
     transformers.utils.logging.set_verbosity_error()
     transformers.utils.logging.disable_progress_bar()
-    from train_speed import cpu_name, update_readme
+    from docs_tables import update_docs
+    from train_speed import cpu_name
 
     from spamcore.config import recipe_defaults
     from spamcore.data import read_messages
@@ -66,8 +67,8 @@ def main() -> None:
             f"{os.cpu_count()} cores (CPU only); test split of 837 messages; wall time includes model loading, "
             "encoding (no cached features) and the test evaluation.\n\n" + "\n".join(rows))
     print(text)
-    if args.update_readme:
-        update_readme(text, "results")
+    if args.update_docs:
+        update_docs(text, "results")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,10 @@
 """Outside the test set: each recipe and the TF-IDF baseline on the robustness suite, next to the test split.
 
-    python bench/robustness.py [--update-readme]            # the README table: old default, new defaults, TF-IDF
-    python bench/robustness.py --sweep [--out results.jsonl] # the augmentation study behind the default
+    python bench/robustness.py [--update-docs]                 # docs/robustness.md's tables: every arm, TF-IDF
+    python bench/robustness.py --seeds 42,1,2 [--update-docs]  # every arm per seed, and the means
+
+The finished one-off studies behind the default (the augmentation sweep, issue 18's passes) ran from this file and
+``bench/study18c.py`` up to commit 7c6091e; their tables and conclusions are in docs/robustness.md.
 
 Every arm trains through ``spamcore.train.train`` on the seed-42 split of the real data, scores the test split
 and the hand-written suite (``spamcore/suites/robustness.csv``, never trained on), and records wall time. Arms
@@ -48,7 +51,7 @@ def supplement_at(commit: str) -> str:
 
 
 #: name -> (recipe, overrides). "finetune (before)" is the default before the robustness work.
-README_ARMS: dict[str, tuple[str, dict]] = {
+ARMS: dict[str, tuple[str, dict]] = {
     "finetune (before: 2 epochs, no augmentation)": ("finetune", {"augment": "", "extra_data": "", "epochs": 2,
                                                                   "normalise": "none"}),
     "finetune (before issue 18: no normalisation, no typos/leet)": ("finetune", {
@@ -58,55 +61,6 @@ README_ARMS: dict[str, tuple[str, dict]] = {
     "finetune (default)": ("finetune", {}),
     "frozen (default)": ("frozen", {}),
 }
-#: Issue 18: normalisation, obfuscation augmentations, longer training at a lower learning rate.
-OLD = {"normalise": "none"}
-STUDY_18: dict[str, tuple[str, dict]] = {
-    "default before (no normalisation)": ("finetune", OLD),
-    "normalise": ("finetune", {}),
-    "normalise +typos,leet": ("finetune", {"augment": ALL + ",typos,leet"}),
-    "normalise +typos,leet 2 ep lr 5e-5": ("finetune", {"augment": ALL + ",typos,leet", "epochs": 2, "lr": 5e-5}),
-    "normalise +typos,leet 2 ep": ("finetune", {"augment": ALL + ",typos,leet", "epochs": 2}),
-    "normalise +typos 2 ep lr 5e-5": ("finetune", {"augment": ALL + ",typos", "epochs": 2, "lr": 5e-5}),
-    "normalise +typos,leet 3 ep lr 3e-5": ("finetune", {"augment": ALL + ",typos,leet", "epochs": 3, "lr": 3e-5}),
-    "normalise +typos,leet 2 ep lr 5e-5 seed 1": ("finetune", {"augment": ALL + ",typos,leet", "epochs": 2,
-                                                               "lr": 5e-5, "seed": 1}),
-}
-#: Issue 18, second pass (run with --seeds 42,1,2: one seed's figures move by 0.01-0.05 here).
-#: Pinned to the settings it compared (the default then: v2, originals last), so that it reruns as measured.
-_THEN = {"normalise": "v2", "originals_last": True}
-STUDY_18B: dict[str, tuple[str, dict]] = {
-    "originals last (v2; the default then)": ("finetune", _THEN),
-    "plain shuffle (v2)": ("finetune", {**_THEN, "originals_last": False}),
-    "originals last, no footers (v2)": ("finetune", {**_THEN, "augment": ALL + ",typos,leet"}),
-    "originals last, no leet copies (v2)": ("finetune", {**_THEN, "augment": ALL + ",typos,footers"}),
-}
-SWEEP_ARMS: dict[str, tuple[str, dict]] = {
-    "ft none": ("finetune", {"augment": ""}),
-    "ft crop": ("finetune", {"augment": "crop"}),
-    "ft digits": ("finetune", {"augment": "digits"}),
-    "ft numbers": ("finetune", {"augment": "numbers"}),
-    "ft crop+digits": ("finetune", {"augment": "crop,digits"}),
-    "ft all": ("finetune", {"augment": ALL}),
-    "ft all +weighted": ("finetune", {"augment": ALL, "class_weighted": True}),
-    "ft all +dedupe": ("finetune", {"augment": ALL, "dedupe": True}),
-    "ft all 3 epochs": ("finetune", {"augment": ALL, "epochs": 3}),
-    "ft all lr 5e-5": ("finetune", {"augment": ALL, "lr": 5e-5}),
-    "ft none +modern": ("finetune", {"augment": "", "extra_data": MODERN}),
-    "ft all +modern": ("finetune", {"augment": ALL, "extra_data": MODERN}),
-    "ft all +modern seed 1": ("finetune", {"augment": ALL, "extra_data": MODERN, "seed": 1}),
-    "ft all +modern lr 5e-5": ("finetune", {"augment": ALL, "extra_data": MODERN, "lr": 5e-5}),
-    "ft all +modern lr 5e-5 3 ep": ("finetune", {"augment": ALL, "extra_data": MODERN, "lr": 5e-5, "epochs": 3}),
-    "ft all +modern lr 5e-5 1 ep": ("finetune", {"augment": ALL, "extra_data": MODERN, "lr": 5e-5, "epochs": 1}),
-    "ft all +modern lr 1e-4 1 ep": ("finetune", {"augment": ALL, "extra_data": MODERN, "epochs": 1}),
-    "ft all +modern lr 5e-5 seed 1": ("finetune", {"augment": ALL, "extra_data": MODERN, "lr": 5e-5, "seed": 1}),
-    "ft all +modern lr 5e-5 seed 2": ("finetune", {"augment": ALL, "extra_data": MODERN, "lr": 5e-5, "seed": 2}),
-    "ft crop+digits +modern": ("finetune", {"augment": "crop,digits", "extra_data": MODERN}),
-    "frozen": ("frozen", {"augment": ""}),
-    "frozen mean+all": ("frozen", {"augment": ALL, "pooling": "mean"}),
-    "frozen mean+all+modern": ("frozen", {"augment": ALL, "pooling": "mean", "extra_data": MODERN}),
-}
-
-
 def bf16_peak_gflops() -> float:
     """Best of a few bf16 matmuls on this device (the in-run peak reported beside the times)."""
     import torch
@@ -214,14 +168,11 @@ def seed_means(results: list[dict]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sweep", action="store_true", help="the augmentation study instead of the README arms")
-    parser.add_argument("--study18", action="store_true", help="the issue-18 study (normalisation, obfuscation)")
-    parser.add_argument("--study18b", action="store_true", help="the issue-18 second pass (run it with --seeds)")
     parser.add_argument("--seeds", help="comma-separated seeds: every arm once per seed, and the mean printed")
     parser.add_argument("--only", help="comma-separated arm names to run")
     parser.add_argument("--model", help="model id or folder (default: the bundled MiniLM)")
     parser.add_argument("--out", help="append each arm's result as a JSON line to this file")
-    parser.add_argument("--update-readme", action="store_true")
+    parser.add_argument("--update-docs", action="store_true")
     args = parser.parse_args()
     import transformers
 
@@ -234,7 +185,7 @@ def main() -> None:
     data = read_messages(DATA)
     peak = bf16_peak_gflops()
     print(f"bf16 matmul peak in this run: {peak:,.0f} GFLOP/s", flush=True)
-    arms = SWEEP_ARMS if args.sweep else STUDY_18 if args.study18 else STUDY_18B if args.study18b else README_ARMS
+    arms = ARMS
     if args.only:
         arms = {k: v for k, v in arms.items() if k in args.only.split(",")}
     if args.seeds:
@@ -255,12 +206,13 @@ def main() -> None:
     if args.seeds:
         means = seed_means(results)
         print(means, flush=True)
-        if args.update_readme:
+        if args.update_docs:
             sys.path.insert(0, str(ROOT / "bench"))
-            from train_speed import cpu_name, update_readme
+            from docs_tables import update_docs
+            from train_speed import cpu_name
 
             command = " ".join(["python bench/robustness.py", *sys.argv[1:]])
-            update_readme(f"Measured {date.today().isoformat()} by `{command}` on {cpu_name()}; bf16 matmul peak "
+            update_docs(f"Measured {date.today().isoformat()} by `{command}` on {cpu_name()}; bf16 matmul peak "
                           f"in the same run {peak:,.0f} GFLOP/s. Means over the "
                           f"seeds; worst trick = the lowest share caught over the six written tricks.\n\n{means}",
                           section="seeds")
@@ -270,9 +222,10 @@ def main() -> None:
     categories = format_suite_table({r["name"]: r["suite"] for r in results})
     tricks = format_evasion_table({r["name"]: r["evasion"] for r in results})
     print(summary, "\n", categories, "\n", tricks, sep="\n")
-    if args.update_readme:
+    if args.update_docs:
         sys.path.insert(0, str(ROOT / "bench"))
-        from train_speed import cpu_name, update_readme
+        from docs_tables import update_docs
+        from train_speed import cpu_name
 
         head = (f"Measured {date.today().isoformat()} by `python bench/robustness.py` on {cpu_name()}; bf16 matmul "
                 f"peak in the same run {peak:,.0f} GFLOP/s. Test split: 837 messages (seed 42); suite: "
@@ -280,7 +233,7 @@ def main() -> None:
                 "share of messages classified right.")
         trick_head = ("The evasion suite (`spamcore/suites/evasion.py`): the suite's spam messages rewritten with each "
                       "trick used against filters, and hand-written paraphrases; share of the spam still caught.")
-        update_readme(f"{head}\n\n{summary}\n\n{categories}\n\n{trick_head}\n\n{tricks}", section="robustness")
+        update_docs(f"{head}\n\n{summary}\n\n{categories}\n\n{trick_head}\n\n{tricks}", section="robustness")
 
 
 if __name__ == "__main__":

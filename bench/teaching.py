@@ -2,7 +2,7 @@
 
     python bench/teaching.py                                   # trains a default frozen and finetune run first
     python bench/teaching.py --finetune-run R1 --frozen-run R2  # reuse runs trained with the defaults
-    python bench/teaching.py --update-readme                   # also rewrite the README's teaching table
+    python bench/teaching.py --update-docs                   # also rewrite the teaching table in docs/teaching.md
 
 Reference, in the same process: scoring the same test messages with the run's classifier (one forward pass
 each), so the map's cost reads as a multiple of a plain prediction pass. The map is timed cold (no cache; the
@@ -108,10 +108,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--finetune-run")
     parser.add_argument("--frozen-run")
-    parser.add_argument("--update-readme", action="store_true")
+    parser.add_argument("--update-docs", action="store_true")
     args = parser.parse_args()
+    from docs_tables import update_docs
     from robustness import bf16_peak_gflops
-    from train_speed import cpu_name, update_readme
+    from train_speed import cpu_name
 
     peak = bf16_peak_gflops()
     print(f"torch threads {torch.get_num_threads()}; bf16 matmul peak in this run: {peak:,.0f} GFLOP/s", flush=True)
@@ -158,8 +159,8 @@ def main() -> None:
         "(Plotly's script is 4.6 MB of it).\n"
     )
     print(text)
-    if args.update_readme:
-        update_readme(text, section="teaching")
+    if args.update_docs:
+        update_docs(text, section="teaching")
 
 
 if __name__ == "__main__":

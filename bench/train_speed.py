@@ -1,8 +1,8 @@
 """Speed benchmark: spamcore against a naive reference loop, in the same script run, on this machine.
 
 Each arm runs in its own child process (same interpreter, same machine, one after the other) so that its
-peak memory is its own; the parent prints one table with the ratios and, with ``--update-readme``, writes it
-into README.md between the ``bench`` markers.
+peak memory is its own; the parent prints one table with the ratios and, with ``--update-docs``, writes it
+into docs/results.md between the ``bench`` markers.
 
     python bench/train_speed.py                 # full: naive and spamcore, default epochs (~8 min on 2 cores)
     python bench/train_speed.py --quick         # naive epoch estimated from 40 steps (~3 min)
@@ -285,22 +285,11 @@ def table(r: dict, quick: bool) -> str:
     return head + "\n\n" + "\n".join(rows)
 
 
-def update_readme(text: str, section: str = "bench") -> None:
-    """Replace the README's text between ``<!-- SECTION:start -->`` and ``<!-- SECTION:end -->``."""
-    readme = ROOT / "README.md"
-    start, end = f"<!-- {section}:start -->", f"<!-- {section}:end -->"
-    content = readme.read_text()
-    if start not in content or end not in content:
-        raise SystemExit(f"README.md has no {start} ... {end} markers")
-    before, rest = content.split(start, 1)
-    readme.write_text(f"{before}{start}\n{text}\n{end}{rest.split(end, 1)[1]}")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--arm", choices=ARMS)
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--update-readme", action="store_true")
+    parser.add_argument("--update-docs", action="store_true")
     args = parser.parse_args()
     if args.arm:
         print(json.dumps(ARMS[args.arm](args.quick)))
@@ -309,8 +298,10 @@ def main() -> None:
     (ROOT / "bench" / "last_results.json").write_text(json.dumps(results, indent=2))
     text = table(results, args.quick)
     print(text)
-    if args.update_readme:
-        update_readme(text)
+    if args.update_docs:
+        from docs_tables import update_docs
+
+        update_docs(text, "bench")
 
 
 if __name__ == "__main__":

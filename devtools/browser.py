@@ -8,7 +8,6 @@ import socket
 import subprocess
 import time
 import urllib.request
-from pathlib import Path
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -38,26 +37,26 @@ def wait_healthy(url: str, server: subprocess.Popen, timeout: float = 90.0) -> N
     raise RuntimeError(f"streamlit did not become healthy within {timeout} s")
 
 
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
 def tree_cpu_seconds(pid: int) -> float:
     """User + system CPU seconds of ``pid`` and every process below it in its session (make, then streamlit).
 
     A trainer the server launched runs in a session of its own and is not counted: this is the server's cost.
     """
-    total, todo, session = 0.0, [pid], None
-    while todo:
-        current = todo.pop()
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        session = os.getsid(pid)
+        tree = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return 0.0
+    total = 0.0
+    for process in tree:
         try:
-            with open(f"/proc/{current}/stat") as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
-            session = fields[3] if session is None else session
-            if fields[3] != session:
+            if os.getsid(process.pid) != session:
                 continue
-            total += (int(fields[11]) + int(fields[12])) / TICKS
-            for task in Path(f"/proc/{current}/task").iterdir():
-                todo += [int(c) for c in (task / "children").read_text().split()]
-        except OSError:
+            times = process.cpu_times()
+            total += times.user + times.system
+        except (psutil.Error, OSError):
             continue
     return total

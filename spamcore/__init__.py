@@ -4,4 +4,4 @@ Import the modules you need (``spamcore.data``, ``spamcore.train``, ...); this p
 that importing it does not pull in torch.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -1,4 +1,4 @@
-"""Command line: ``spamcore train | evaluate | predict | report | mlm-head`` on the same core as the app.
+"""Command line: ``spamcore app | train | evaluate | predict | report | mlm-head`` on the same core as the app.
 
 User errors print one line (``error: ...``) and exit with status 2; nothing prints a traceback for them.
 Ctrl-C during training stops after the current step and keeps the best checkpoint; a second Ctrl-C aborts.
@@ -13,6 +13,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from spamcore import __version__
 from spamcore.augment import AUGMENTATIONS
 from spamcore.config import BUNDLED_MODEL, BUNDLED_MODERN, DEVICES, POOLINGS, PRECISIONS, RECIPES, recipe_defaults
 from spamcore.errors import SpamcoreError
@@ -23,7 +24,14 @@ EXIT_USAGE = 2
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="spamcore", description="BERT spam classification: train, evaluate, predict.")
+    parser.add_argument("--version", action="version", version=f"spamcore {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
+
+    a = sub.add_parser("app", help="start the web app (needs the app extra: pip install \"spamcore[app]\")")
+    a.add_argument("--port", type=int, help="port to listen on (default: the first free one from 8501)")
+    a.add_argument("--host", help="address to listen on (default: every address, so phones on the class network "
+                   "reach it; 127.0.0.1 for this machine only)")
+    a.add_argument("--runs", help="folder of training runs (default: $SPAMCORE_RUNS, else ./runs)")
 
     t = sub.add_parser("train", help="train a classifier and write a run folder")
     t.add_argument("--data", help="labelled messages (UCI, CSV or TSV); default: $SPAMCORE_DATA, cache, download")
@@ -99,9 +107,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command != "predict" or any(arg.startswith("-") for arg in extra):
             parser.error(f"unrecognized arguments: {' '.join(extra)}")
         args.texts += extra
-    _quiet_transformers()
+    if args.command != "app":  # the app's server does this in the background (spamcore.app.warmup)
+        _quiet_transformers()
     try:
-        commands = {"train": _train, "evaluate": _evaluate, "predict": _predict, "report": _report,
+        commands = {"app": _app, "train": _train, "evaluate": _evaluate, "predict": _predict, "report": _report,
                     "mlm-head": _mlm_head}
         return commands[args.command](args)
     except SpamcoreError as err:
@@ -117,6 +126,12 @@ def _quiet_transformers() -> None:
 
     logging.set_verbosity_error()
     logging.disable_progress_bar()
+
+
+def _app(args: argparse.Namespace) -> int:
+    from spamcore.app.server import serve
+
+    return serve(port=args.port, host=args.host, runs=args.runs)
 
 
 def _train(args: argparse.Namespace) -> int:

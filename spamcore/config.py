@@ -28,6 +28,27 @@ BUNDLED_MODEL = "bundled:minilm-l6"
 #: The hand-written supplement of message kinds that appeared after 2011 (see spamcore/corpora/__init__.py).
 BUNDLED_MODERN = "bundled:modern"
 
+
+def model_description(model: str, extra_data: str | None = None) -> str:
+    """How a run's model reads to a person, never as a path: the bundled model by name, a Hugging Face id as it is,
+    a local folder by its name, and a run retrained on a class round as that run and the round.
+
+    Example: ``model_description("/home/t/runs/finetune-1", "bundled:modern+class:3")`` is
+    ``"finetune-1, retrained on round 3"``.
+    """
+    import re
+    from pathlib import PurePath, PurePosixPath, PureWindowsPath
+
+    if model == BUNDLED_MODEL:
+        return "bundled MiniLM-L6 BERT (offline)"
+    looks_local = PurePosixPath(model).is_absolute() or PureWindowsPath(model).is_absolute() or model.startswith(
+        ("./", "../", "~", ".\\", "..\\"))
+    name = PureWindowsPath(model).name if "\\" in model else PurePath(model).name
+    label = name if looks_local and name else model
+    round_id = re.search(r"(?:^|\+)class:(\d+)", extra_data or "")
+    return f"{label}, retrained on round {round_id.group(1)}" if round_id else label
+
+
 #: BERT's position embeddings stop at 512; a model may allow fewer (checked again when it is loaded).
 MAX_SEQUENCE_LENGTH = 512
 MAX_EPOCHS = 1000

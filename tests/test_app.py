@@ -10,19 +10,20 @@ import pytest
 from conftest import HAM, SPAM, messages_frame
 from streamlit.testing.v1 import AppTest
 
+from spamcore.app.paths import SCRIPT
 from spamcore.config import recipe_defaults
 from spamcore.errors import DataError
 from spamcore.experiment import run_experiment
 from spamcore.runs import jobs
 
 ROOT = Path(__file__).resolve().parents[1]
-APP = str(ROOT / "app.py")
+APP = str(SCRIPT)
 PAGES = {
-    "app_pages/home.py": "spamcore — a BERT spam-classification lab",
-    "app_pages/data.py": "Data",
-    "app_pages/train.py": "Train",
-    "app_pages/evaluate.py": "Evaluate",
-    "app_pages/classify.py": "Classify",
+    "views/home.py": "spamcore — a BERT spam-classification lab",
+    "views/data.py": "Data",
+    "views/train.py": "Train",
+    "views/evaluate.py": "Evaluate",
+    "views/classify.py": "Classify",
 }
 TIMEOUT = 60
 
@@ -58,7 +59,7 @@ def app_env(tmp_path, monkeypatch):
 
 def open_page(page: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    if page != "app_pages/home.py":
+    if page != "views/home.py":
         at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -96,7 +97,7 @@ def test_every_page_renders_with_a_run(app_env, tiny_run, monkeypatch, page):
 
 
 def test_home_shows_the_citation_and_the_fix_when_data_is_missing(app_env, monkeypatch):
-    at = open_page("app_pages/home.py")
+    at = open_page("views/home.py")
     assert any("Almeida" in c.value for c in at.caption)
     assert "Data found: 80 messages" in at.success[0].value
 
@@ -108,7 +109,7 @@ def test_home_shows_the_citation_and_the_fix_when_data_is_missing(app_env, monke
         raise DataError("Could not download the SMS Spam Collection (offline)")
 
     monkeypatch.setattr("spamcore.data.download_dataset", offline)
-    at = open_page("app_pages/home.py")
+    at = open_page("views/home.py")
     assert "Data not found" in at.warning[0].value and "SPAMCORE_DATA" in at.warning[0].value
     assert any("Upload" in m.value for m in at.markdown)
     at.button(key="home_download").click().run()
@@ -118,7 +119,7 @@ def test_home_shows_the_citation_and_the_fix_when_data_is_missing(app_env, monke
 
 
 def test_data_page_upload_charts_and_tokenizer(app_env):
-    at = open_page("app_pages/data.py")
+    at = open_page("views/data.py")
     assert "80 messages" in at.caption[0].value
     assert len(at.get("plotly_chart")) == 3  # balance, words, tokens
     at.radio(key="data_source").set_value("Upload a CSV/TSV").run()
@@ -135,7 +136,7 @@ def test_data_page_upload_charts_and_tokenizer(app_env):
     at.file_uploader(key="data_upload").set_value(("photo.csv", b"\x89PNG\r\n\x1a\n...", "text/csv")).run()
     assert "PNG image" in at.error[0].value and not at.exception
 
-    at = open_page("app_pages/data.py")
+    at = open_page("views/data.py")
     at.slider(key="data_max_length").set_value(8).run()
     at.text_input(key="tok_text").input("Congratulations you won a free holiday text claim now").run()
     assert not at.exception
@@ -144,7 +145,7 @@ def test_data_page_upload_charts_and_tokenizer(app_env):
 
 
 def test_train_page_shows_live_progress_and_stop(app_env, tiny_model_dir):
-    at = open_page("app_pages/train.py")
+    at = open_page("views/train.py")
     assert "No training yet" in at.info[0].value
     at.radio(key="train_recipe").set_value("finetune").run()
     assert at.number_input(key="train_epochs").value == recipe_defaults("finetune").epochs
@@ -168,7 +169,7 @@ def test_train_page_shows_live_progress_and_stop(app_env, tiny_model_dir):
     assert at.get("plotly_chart"), "the live loss chart is drawn"
     assert at.button(key="train_start").disabled  # one training at a time
     # A reloaded tab (a new session) finds the same running job.
-    reloaded = open_page("app_pages/train.py")
+    reloaded = open_page("views/train.py")
     assert "Run live-tiny" in texts(reloaded.subheader)
     assert any(p.text.startswith("Step ") for p in reloaded.get("progress"))
 
@@ -182,7 +183,7 @@ def test_train_page_shows_live_progress_and_stop(app_env, tiny_model_dir):
 
 
 def test_train_page_runs_a_short_training_to_the_end(app_env, tiny_model_dir):
-    at = open_page("app_pages/train.py")
+    at = open_page("views/train.py")
     at.radio(key="train_recipe").set_value("finetune").run()
     at.text_input(key="train_model").input(str(tiny_model_dir))
     at.number_input(key="train_epochs").set_value(2)
@@ -198,14 +199,14 @@ def test_train_page_runs_a_short_training_to_the_end(app_env, tiny_model_dir):
 
 
 def test_train_page_reports_bad_settings_and_a_busy_server(app_env, tiny_model_dir):
-    at = open_page("app_pages/train.py")
+    at = open_page("views/train.py")
     at.number_input(key="train_max_rows").set_value(5)
     at.button(key="train_start").click().run()
     assert "max_rows must be between 20" in at.error[0].value and not at.exception
 
     busy = jobs.get_manager().start(tiny_config(tiny_model_dir, epochs=500, batch_size=4), messages_frame(4),
                                     "hand-written", run_name="someone-else")
-    at = open_page("app_pages/classify.py")
+    at = open_page("views/classify.py")
     at.button(key="quick_run").click().run()
     assert "Training is busy" in at.error[0].value and "someone-else" in at.error[0].value
     busy.stop()
@@ -213,7 +214,7 @@ def test_train_page_reports_bad_settings_and_a_busy_server(app_env, tiny_model_d
 
 
 def test_train_failure_is_shown_as_a_message(app_env, tmp_path):
-    at = open_page("app_pages/train.py")
+    at = open_page("views/train.py")
     at.text_input(key="train_model").input(str(tmp_path / "not-a-model"))
     at.button(key="train_start").click().run()
     assert "does not exist" in at.error[0].value  # refused at Start, before a trainer is launched
@@ -223,7 +224,7 @@ def test_train_failure_is_shown_as_a_message(app_env, tmp_path):
 
 def test_classify_single_and_bulk(app_env, tiny_run, monkeypatch):
     monkeypatch.setenv("SPAMCORE_RUNS", str(tiny_run))
-    at = open_page("app_pages/classify.py")
+    at = open_page("views/classify.py")
     at.text_area(key="classify_text").input("WINNER! Claim your free prize now").run()
     assert not at.exception
     verdicts = [m for m in texts(at.markdown) if m.startswith("## Verdict:")]
@@ -264,7 +265,7 @@ def test_classify_says_not_sure_inside_the_band_with_the_careful_reader(app_env,
     meta["calibration"]["unsure_half_width"] = 0.5  # every message is in the band
     (run / RUN_FILE).write_text(json.dumps(meta))
     monkeypatch.setenv("SPAMCORE_RUNS", str(root))
-    at = open_page("app_pages/classify.py")
+    at = open_page("views/classify.py")
     at.text_area(key="classify_text").input("Your parcel is held, pay the fee at parcel.example.com").run()
     assert not at.exception
     assert "## Verdict: :gray[**NOT SURE**]" in texts(at.markdown)
@@ -278,7 +279,7 @@ def test_classify_says_not_sure_inside_the_band_with_the_careful_reader(app_env,
 
 def test_evaluate_shows_calibration_and_the_unsure_band(app_env, tiny_run, monkeypatch):
     monkeypatch.setenv("SPAMCORE_RUNS", str(tiny_run))
-    at = open_page("app_pages/evaluate.py")
+    at = open_page("views/evaluate.py")
     assert not at.exception
     assert "Honest probabilities: calibration and “not sure”" in texts(at.subheader)
     assert any("Expected calibration error on the test split" in m for m in texts(at.markdown))
@@ -289,7 +290,7 @@ def test_evaluate_shows_calibration_and_the_unsure_band(app_env, tiny_run, monke
 
 
 def test_quick_frozen_run_from_classify(app_env):
-    at = open_page("app_pages/classify.py")
+    at = open_page("views/classify.py")
     at.button(key="quick_run").click().run()
     assert not at.exception and not at.error
     assert texts(at.title) == ["Train"]  # switched to the Train page to watch it
@@ -301,7 +302,7 @@ def test_quick_frozen_run_from_classify(app_env):
 
 def test_evaluate_shows_the_suite_beside_the_test_score_with_misses_and_probes(app_env, tiny_run, monkeypatch):
     monkeypatch.setenv("SPAMCORE_RUNS", str(tiny_run))
-    at = open_page("app_pages/evaluate.py")
+    at = open_page("views/evaluate.py")
     assert "Outside the test set: messages written today" in texts(at.subheader)
     labels = [m.label for m in at.metric]
     for label in ("Test split: spam F1", "Typed spam: F1", "Smishing: F1",
@@ -321,7 +322,7 @@ def probe_table(at: AppTest):
 
 
 def test_train_page_offers_the_robustness_settings_with_recipe_defaults(app_env):
-    at = open_page("app_pages/train.py")
+    at = open_page("views/train.py")
     at.radio(key="train_recipe").set_value("finetune").run()
     assert at.multiselect(key="train_augment").value == ["crop", "digits", "numbers", "typos", "leet", "footers"]
     assert at.checkbox(key="train_normalise").value is True
@@ -335,15 +336,14 @@ def test_train_page_offers_the_robustness_settings_with_recipe_defaults(app_env)
 
 
 def test_data_page_counts_test_messages_also_in_training(app_env):
-    at = open_page("app_pages/data.py")
+    at = open_page("views/data.py")
     assert any("test messages** also stand in the training split" in m.value for m in at.markdown)
 
 
 def test_the_shipped_server_config_keeps_the_server_cheap():
     """No file watcher (it walked .venv and spun a core) and no full garbage collection after every script run (78 %
     of the server's CPU per typed verdict with torch loaded): both measured in bench/laptop.py."""
-    import tomllib
+    from spamcore.app.settings import STREAMLIT_OPTIONS
 
-    config = tomllib.loads((Path(APP).parent / ".streamlit" / "config.toml").read_text())
-    assert config["server"]["fileWatcherType"] == "none" and config["server"]["runOnSave"] is False
-    assert config["runner"]["postScriptGC"] is False
+    assert STREAMLIT_OPTIONS["server.fileWatcherType"] == "none" and STREAMLIT_OPTIONS["server.runOnSave"] is False
+    assert STREAMLIT_OPTIONS["runner.postScriptGC"] is False

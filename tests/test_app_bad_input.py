@@ -28,7 +28,7 @@ def rendered_markdown(at) -> str:
 @pytest.fixture()
 def classify(app_env, tiny_run, monkeypatch):
     monkeypatch.setenv("SPAMCORE_RUNS", str(tiny_run))
-    return open_page("app_pages/classify.py")
+    return open_page("views/classify.py")
 
 
 # ------------------------------------------------------------------------------------------------ Classify
@@ -92,7 +92,7 @@ def test_a_bulk_upload_above_the_limit_is_refused(classify):
     "empty", "only-a-header", "png-image", "zip", "utf16-without-bom", "wrong-delimiter", "unknown-label",
     "single-class", "missing-text-cell", "unquoted-delimiter")])
 def test_a_bad_data_upload_is_an_error_naming_the_problem(app_env, raw, message):
-    at = open_page("app_pages/data.py")
+    at = open_page("views/data.py")
     at.radio(key="data_source").set_value("Upload a CSV/TSV").run()
     at.file_uploader(key="data_upload").set_value(("upload.csv", raw, "text/csv")).run()
     assert not at.exception
@@ -100,7 +100,7 @@ def test_a_bad_data_upload_is_an_error_naming_the_problem(app_env, raw, message)
 
 
 def test_a_data_upload_above_the_limit_is_refused(app_env):
-    at = open_page("app_pages/data.py")
+    at = open_page("views/data.py")
     at.radio(key="data_source").set_value("Upload a CSV/TSV").run()
     row = b"ham,a message of about thirty bytes\n"
     big = b"label,text\n" + row * (50 * 2**20 // len(row))  # 50 MB
@@ -111,7 +111,7 @@ def test_a_data_upload_above_the_limit_is_refused(app_env):
 
 
 def test_an_html_file_name_and_label_are_shown_as_text(app_env):
-    at = open_page("app_pages/data.py")
+    at = open_page("views/data.py")
     at.radio(key="data_source").set_value("Upload a CSV/TSV").run()
     raw = b"label,text\nham,hi\n" + IMG.encode() + b",win\n"
     at.file_uploader(key="data_upload").set_value((f"{SCRIPT}.csv", raw, "text/csv")).run()
@@ -121,7 +121,7 @@ def test_an_html_file_name_and_label_are_shown_as_text(app_env):
 
 @pytest.mark.parametrize("text", [*HTML_TEXTS, "🎉 \u202eevil\u202c fr\u200bee \x07"])
 def test_the_tokenization_explorer_shows_odd_text_as_tokens(app_env, text):
-    at = open_page("app_pages/data.py")
+    at = open_page("views/data.py")
     at.text_input(key="tok_text").input(text).run()
     assert not at.exception and not at.error
     assert any("[CLS]" in c.value for c in at.code)
@@ -143,7 +143,7 @@ def start(at, **settings):
 @pytest.mark.parametrize("key, value, bound", [("epochs", 0, 1), ("epochs", 10_000, 1000), ("batch_size", 0, 1),
                                                ("lr", -0.001, 1e-7), ("max_length", 100_000, 512)])
 def test_out_of_range_numbers_never_reach_the_core(app_env, key, value, bound):
-    at = open_page("app_pages/train.py")
+    at = open_page("views/train.py")
     at.number_input(key=f"train_{key}").set_value(value).run()
     assert not at.exception
     widget = at.number_input(key=f"train_{key}")
@@ -157,7 +157,7 @@ def test_out_of_range_numbers_never_reach_the_core(app_env, key, value, bound):
     (dict(model="   "), "model must be a Hugging Face id or a local directory"),
 ])
 def test_bad_settings_are_an_immediate_error(app_env, settings, message):
-    at = start(open_page("app_pages/train.py"), **settings)
+    at = start(open_page("views/train.py"), **settings)
     assert not at.exception
     assert message in at.error[0].value
     assert jobs.get_manager().jobs() == []
@@ -172,7 +172,7 @@ def test_bad_settings_are_an_immediate_error(app_env, settings, message):
 ])
 def test_a_model_that_cannot_train_fails_clearly_and_leaves_no_run(app_env, tiny_model_dir, model, max_length,
                                                                    message):
-    at = open_page("app_pages/train.py")
+    at = open_page("views/train.py")
     at.radio(key="train_recipe").set_value("finetune").run()
     start(at, model=model.format(tiny=tiny_model_dir, tmp=app_env), max_length=max_length, run_name="doomed")
     assert not at.exception
@@ -182,7 +182,7 @@ def test_a_model_that_cannot_train_fails_clearly_and_leaves_no_run(app_env, tiny
 
 
 def test_a_row_limit_above_the_data_trains_on_all_rows_and_says_so(app_env, tiny_model_dir):
-    at = open_page("app_pages/train.py")
+    at = open_page("views/train.py")
     at.radio(key="train_recipe").set_value("finetune").run()
     start(at, model=str(tiny_model_dir), epochs=1, max_length=16, batch_size=8, max_rows=100_000, run_name="all")
     assert not at.exception and not at.error
@@ -193,8 +193,8 @@ def test_a_row_limit_above_the_data_trains_on_all_rows_and_says_so(app_env, tiny
 
 
 def test_a_second_start_while_a_job_runs_is_refused_naming_the_job(app_env, tiny_model_dir):
-    second = open_page("app_pages/train.py")  # opened before the first training started: Start is enabled
-    first = open_page("app_pages/train.py")
+    second = open_page("views/train.py")  # opened before the first training started: Start is enabled
+    first = open_page("views/train.py")
     first.radio(key="train_recipe").set_value("finetune").run()
     start(first, model=str(tiny_model_dir), epochs=500, batch_size=4, max_length=16, run_name="first-class")
     assert not first.error
@@ -206,7 +206,7 @@ def test_a_second_start_while_a_job_runs_is_refused_naming_the_job(app_env, tiny
         assert "finetune recipe" in refusal and second.button(key="train_start").disabled
         assert [job.run_name for job in jobs.get_manager().jobs()] == ["first-class"]  # no second job started
         # A fresh page (another user, a reload) shows the running job and a disabled Start.
-        third = open_page("app_pages/train.py")
+        third = open_page("views/train.py")
         assert third.button(key="train_start").disabled and "Run first-class" in texts(third.subheader)
         assert "run 'first-class'" in third.warning[0].value
     finally:
@@ -218,7 +218,7 @@ def test_the_busy_refusal_reaches_the_quick_run_too(app_env, tiny_model_dir):
     busy = jobs.get_manager().start(tiny_config(tiny_model_dir, epochs=500, batch_size=4), messages_frame(4),
                                     "hand-written", run_name="someone-else")
     try:
-        at = open_page("app_pages/classify.py")
+        at = open_page("views/classify.py")
         at.button(key="quick_run").click().run()
         assert "Training is busy" in at.error[0].value and "someone-else" in at.error[0].value
         assert len(jobs.get_manager().jobs()) == 1

@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from test_app import APP, TIMEOUT, app_env, texts, tiny_run  # noqa: F401 (fixtures)
 
-from ui import classroom
+from spamcore.app.ui import classroom
 
 
 @pytest.fixture()
@@ -28,11 +28,11 @@ def test_a_student_sees_challenge_and_classify_only(class_env, monkeypatch):
     assert not at.exception
     assert texts(at.title) == ["Fool the spam filter"]
     assert "The teacher has not started a round yet" in at.info[0].value
-    for page in ("app_pages/train.py", "app_pages/runs.py", "app_pages/board.py", "app_pages/evaluate.py",
-                 "app_pages/data.py", "app_pages/home.py", "app_pages/bert.py"):
+    for page in ("views/train.py", "views/runs.py", "views/board.py", "views/evaluate.py",
+                 "views/data.py", "views/home.py", "views/bert.py"):
         with pytest.raises(ValueError, match=r"Known pages: \['[^']*challenge.py', '[^']*classify.py'\]"):
             at.switch_page(page)  # not registered for a student: no widget and no URL leads there
-    at.switch_page("app_pages/classify.py").run()
+    at.switch_page("views/classify.py").run()
     assert not at.exception and texts(at.title) == ["Classify"]
     assert not [b for b in at.button if b.key == "quick_run"]  # no training from a student's device
     assert not at.get("selectbox") or all(s.key != "run_select" for s in at.selectbox)
@@ -44,13 +44,13 @@ def test_a_wrong_teacher_code_is_refused_and_the_right_one_opens_the_teacher_pag
     assert "That is not the teacher code." in [e.value for e in at.error]
     at.text_input(key="teacher_code_input").input("s3cret").run()
     at.run()  # the navigation is built at the start of a run: the next one is the teacher's
-    at.switch_page("app_pages/board.py").run()
+    at.switch_page("views/board.py").run()
     assert not at.exception and texts(at.title) == ["Class board"]
 
 
 def test_a_round_from_the_board_then_a_student_fools_the_model_or_not(class_env, monkeypatch):
     teacher = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    teacher.switch_page("app_pages/board.py").run()
+    teacher.switch_page("views/board.py").run()
     teacher.button(key="board_start").click().run()
     assert not teacher.exception
     current = classroom.store().current_round()
@@ -83,6 +83,6 @@ def test_a_round_from_the_board_then_a_student_fools_the_model_or_not(class_env,
     ("192.168.1.20", False), ("::ffff:192.168.1.20", False), ("fe80::1", False), ("not an address", False),
 ])
 def test_only_the_servers_own_machine_counts_as_loopback(address, local):
-    from ui.roles import is_loopback
+    from spamcore.app.ui.roles import is_loopback
 
     assert is_loopback(address) is local

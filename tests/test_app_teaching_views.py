@@ -32,6 +32,11 @@ def runs(app_env, tiny_run):
     return root
 
 
+def page_html(at) -> list:
+    """The page's HTML blocks, less the stylesheet the router adds to every page."""
+    return [h for h in at.html if not h.value.lstrip().startswith("<style>")]
+
+
 def table_with(at, column: str):
     """The first table on the page with ``column`` (read-only tables carry no key in AppTest), else None."""
     return next((d.value for d in at.dataframe if column in d.value.columns), None)
@@ -46,7 +51,7 @@ def chart_specs(at) -> list[str]:
 
 
 def test_evaluate_threshold_moves_the_scores_and_is_saved_for_classify(runs):
-    at = open_page("app_pages/evaluate.py")
+    at = open_page("views/evaluate.py")
     assert not at.error
     slider = at.slider(key="eval_threshold")
     assert slider.value == 0.5
@@ -63,14 +68,14 @@ def test_evaluate_threshold_moves_the_scores_and_is_saved_for_classify(runs):
     assert read_run(runs / "tiny-b").threshold == 0.99
     assert any("Classify now uses threshold 0.99" in s.value for s in at.success)
 
-    at.switch_page("app_pages/classify.py").run()
+    at.switch_page("views/classify.py").run()
     assert any("spam threshold 0.99" in c for c in texts(at.caption)), texts(at.caption)
     at.text_area(key="classify_text").input("WINNER! Claim your free prize now").run()
     assert "threshold 99%" in chart_specs(at)[0]  # the probability bar marks the run's threshold
 
 
 def test_evaluate_compares_bert_with_the_tfidf_baseline(runs):
-    at = open_page("app_pages/evaluate.py")
+    at = open_page("views/evaluate.py")
     table = table_with(at, "training time (s)")
     assert list(table["model"]) == ["BERT (finetune)", "TF-IDF + logistic regression"]
     assert list(table.columns) == ["model", "accuracy", "spam precision", "spam recall", "spam F1",
@@ -83,7 +88,7 @@ def test_evaluate_compares_bert_with_the_tfidf_baseline(runs):
 
 
 def test_evaluate_marks_the_best_epoch_on_the_loss_chart(runs):
-    at = open_page("app_pages/evaluate.py")
+    at = open_page("views/evaluate.py")
     assert any("best epoch 1 (lowest validation loss)" in s for s in chart_specs(at))
 
 
@@ -91,7 +96,7 @@ def test_evaluate_lists_the_messages_of_a_confusion_matrix_cell_at_the_threshold
     from spamcore.evaluation.scores import test_scores
     from spamcore.evaluation.thresholds import CELLS, cell_messages
 
-    at = open_page("app_pages/evaluate.py")
+    at = open_page("views/evaluate.py")
     assert any('"customdata"' in s and "click to list these messages" in s for s in chart_specs(at))
     scores = test_scores(runs / "tiny-b")
     for (true_class, predicted), name in CELLS.items():
@@ -120,10 +125,10 @@ def test_the_verdict_comes_without_its_explanation_until_asked(runs, monkeypatch
         raise AssertionError("explained without being asked")
 
     monkeypatch.setattr(explain_module, "explain", explain_not_asked)
-    at = open_page("app_pages/classify.py")
+    at = open_page("views/classify.py")
     at.text_area(key="classify_text").input("WINNER! Claim your free prize now").run()
     assert not at.exception and not at.error
-    assert any("Verdict:" in m.value for m in at.markdown) and not at.html
+    assert any("Verdict:" in m.value for m in at.markdown) and not page_html(at)
     assert at.toggle(key="why_show").value is False
 
 
@@ -134,11 +139,11 @@ def explained(at, text: str):
 
 
 def test_classify_explains_the_verdict_word_by_word(runs):
-    at = open_page("app_pages/classify.py")
+    at = open_page("views/classify.py")
     explained(at, "WINNER! Claim your free prize now")
     assert not at.exception and not at.error
     assert "Why this verdict?" in texts(at.subheader)
-    highlighted, legend = at.html[0].value, at.html[1].value
+    highlighted, legend = page_html(at)[0].value, page_html(at)[1].value
     assert "WINNER" in highlighted and "prize" in highlighted and "<span" in highlighted
     assert "towards spam" in legend and "towards ham" in legend
     words = table_with(at, "pushes towards")
@@ -146,15 +151,15 @@ def test_classify_explains_the_verdict_word_by_word(runs):
 
     at.radio(key="why_method").set_value("integrated_gradients").run()
     assert not at.exception and not at.error
-    assert "<span" in at.html[0].value and table_with(at, "pushes towards") is not None  # drawn with IG too
+    assert "<span" in page_html(at)[0].value and table_with(at, "pushes towards") is not None  # drawn with IG too
 
 
 @pytest.mark.parametrize("attack", [SCRIPT, IMG, f"win {SCRIPT} now {IMG} free"])
 def test_why_view_escapes_html_in_the_message(runs, attack):
-    at = open_page("app_pages/classify.py")
+    at = open_page("views/classify.py")
     explained(at, attack)
     assert not at.exception and not at.error
-    shown = at.html[0].value
+    shown = page_html(at)[0].value
     assert "<script" not in shown and "<img" not in shown and "&lt;" in shown and "&gt;" in shown
     # Our own tags are the only tags: without them, the escaped text reads back as the message exactly.
     assert html.unescape(re.sub(r"<[^>]*>", "", shown)) == attack
@@ -164,7 +169,7 @@ def test_why_view_escapes_html_in_the_message(runs, attack):
 
 
 def test_train_page_has_early_stopping_and_marks_the_best_epoch(app_env, tiny_model_dir):
-    at = open_page("app_pages/train.py")
+    at = open_page("views/train.py")
     at.radio(key="train_recipe").set_value("finetune").run()
     at.text_input(key="train_model").input(str(tiny_model_dir))
     at.number_input(key="train_epochs").set_value(3)
@@ -186,7 +191,7 @@ def test_train_page_has_early_stopping_and_marks_the_best_epoch(app_env, tiny_mo
 
 
 def test_runs_page_lists_compares_downloads_and_deletes(runs):
-    at = open_page("app_pages/runs.py")
+    at = open_page("views/runs.py")
     assert texts(at.title) == ["Runs"] and not at.error
     table = table_with(at, "baseline spam F1")
     assert list(table["run"]) == ["tiny-b", "tiny-a"]
@@ -213,7 +218,7 @@ def test_runs_page_lists_compares_downloads_and_deletes(runs):
 
 
 def test_runs_page_without_runs(app_env):
-    at = open_page("app_pages/runs.py")
+    at = open_page("views/runs.py")
     assert "No runs yet" in at.info[0].value
 
 
@@ -225,7 +230,7 @@ def bert_mlm(at):
 
 
 def test_bert_page_masks_pairs_and_compares_recipes(runs):
-    at = open_page("app_pages/bert.py")
+    at = open_page("views/bert.py")
     assert texts(at.title) == ["How BERT learns"] and not at.error
     assert any("Devlin" in c for c in texts(at.caption))
     mlm = bert_mlm(at)
@@ -254,7 +259,7 @@ def test_bert_page_masks_pairs_and_compares_recipes(runs):
 
 
 def test_an_empty_sentence_b_waits_without_hiding_the_sections_below(runs):
-    at = open_page("app_pages/bert.py")
+    at = open_page("views/bert.py")
     at.text_input(key="bert_second").input("   ").run()
     assert not at.exception
     assert any("Sentence B" in i.value or "sentence" in i.value.lower() for i in at.info)
@@ -263,7 +268,7 @@ def test_an_empty_sentence_b_waits_without_hiding_the_sections_below(runs):
 
 
 def test_bert_page_maps_the_run_before_and_after_and_places_the_sentence(runs):
-    at = open_page("app_pages/bert.py")
+    at = open_page("views/bert.py")
     assert not at.error
     spec = next(s for s in chart_specs(at) if "Pre-trained encoder" in s)
     assert "Run tiny-b" in spec and "your sentence" in spec and '"symbol": "star"' in spec
@@ -281,7 +286,7 @@ def test_bert_page_trains_a_masked_word_head_and_shows_its_guesses(runs, tmp_pat
     from spamcore.teaching.masked import head_file
 
     monkeypatch.setenv("SPAMCORE_CACHE", str(tmp_path / "cache"))
-    at = open_page("app_pages/bert.py")
+    at = open_page("views/bert.py")
     assert any("was saved without its masked-word head" in i.value for i in at.info)
     assert any("has no next-sentence head" in c for c in texts(at.caption))
     assert table_with(at, "guess 1") is None  # an untrained head's guesses are never shown
@@ -304,7 +309,7 @@ def test_bert_page_teaches_with_the_bundled_model_when_the_runs_model_is_gone(ru
     meta = json.loads((runs / "tiny-b" / "run.json").read_text())
     meta["config"]["model"] = "/nonexistent/model-folder"
     (runs / "tiny-b" / "run.json").write_text(json.dumps(meta))
-    at = open_page("app_pages/bert.py")
+    at = open_page("views/bert.py")
     assert not at.exception
     assert any("uses the bundled MiniLM" in i.value for i in at.info)
     assert bert_mlm(at).iloc[0, 0] == "[CLS]"  # the page goes on with the bundled tokenizer
@@ -315,7 +320,7 @@ def test_bert_page_teaches_with_the_bundled_model_when_the_runs_model_is_gone(ru
 
 
 def test_highlight_html_escapes_every_piece_and_colours_by_sign():
-    from ui.highlight import highlight_html
+    from spamcore.app.ui.highlight import highlight_html
 
     out = highlight_html([("<b>win</b>", 0.5), (" & ", None), ('"x" onload=1', -0.25)], scale=0.5)
     assert "<b>" not in out and "&lt;b&gt;win&lt;/b&gt;" in out and " &amp; " in out
@@ -338,20 +343,20 @@ def test_test_scores_and_baseline_comparison_read_a_run(tiny_run):
 
 
 def test_evaluate_explains_a_mistake(runs):
-    at = open_page("app_pages/evaluate.py")
+    at = open_page("views/evaluate.py")
     if any("No mistakes" in s.value for s in at.success):
         pytest.skip("the tiny run made no mistakes")
-    assert not at.html
+    assert not page_html(at)
     at.selectbox(key="eval_why_pick").select_index(0).run()
     assert not at.exception and not at.error
-    assert "<span" in at.html[0].value and "towards spam" in at.html[1].value
+    assert "<span" in page_html(at)[0].value and "towards spam" in page_html(at)[1].value
 
 
 def test_evaluate_threshold_starts_from_the_selected_runs_own(runs):
     from spamcore.runs.store import set_threshold
 
     set_threshold(runs / "tiny-a", 0.3)
-    at = open_page("app_pages/evaluate.py")
+    at = open_page("views/evaluate.py")
     assert at.selectbox(key="run_select").value == "tiny-b" and at.slider(key="eval_threshold").value == 0.5
     at.slider(key="eval_threshold").set_value(0.7).run()
     at.selectbox(key="run_select").set_value("tiny-a").run()
@@ -360,12 +365,12 @@ def test_evaluate_threshold_starts_from_the_selected_runs_own(runs):
 
 
 def test_classify_lists_what_a_careful_reader_checks_and_evaluate_says_the_operating_point(runs):
-    at = open_page("app_pages/classify.py")
+    at = open_page("views/classify.py")
     at.text_area(key="classify_text").input("URGENT! Claim £500 at bit.ly/abc or call 09061701461").run()
     assert not at.exception
     table = table_with(at, "found")
     assert table is not None
     assert table["what"].tolist() == ["shortened link", "phone number", "money"]
     assert table["found"].tolist() == ["bit.ly/abc", "09061701461", "£500"]
-    at = open_page("app_pages/evaluate.py")
+    at = open_page("views/evaluate.py")
     assert any(m.value.startswith("**In people's words:** Of 1,000 normal messages, about ") for m in at.markdown)

@@ -1,6 +1,6 @@
 """End to end in headless Chromium: the real server, real clicks, the real data and the bundled model.
 
-One module-scoped ``streamlit run app.py`` on a free port; the tests run in file order and share the browser
+One module-scoped ``spamcore app`` on a free port; the tests run in file order and share the browser
 session (upload → train live → evaluate → classify). Screenshots land in ``test-artifacts/screenshots/``.
 """
 
@@ -57,18 +57,16 @@ SERVERS: dict[str, subprocess.Popen] = {}
 
 @contextlib.contextmanager
 def streamlit_server(tmp: Path, runs: Path, data: Path, env: dict | None = None, kill_jobs: bool = True):
-    """``streamlit run app.py`` on a free loopback port; always terminated (then killed) on exit, and with it
+    """``spamcore app`` on a free loopback port; always terminated (then killed) on exit, and with it
     (``kill_jobs``) the trainers it started."""
     port = free_port()
     environment = {**os.environ, "SPAMCORE_RUNS": str(runs), "SPAMCORE_DATA": str(data),
                    "SPAMCORE_CACHE": str(tmp / "cache"), "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1",
                    **(env or {})}
     log = (tmp / "server.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
-         "127.0.0.1", "--server.headless", "true",
-         "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT,
+    proc = subprocess.Popen(  # as a teacher starts it, from a folder of their own
+        [sys.executable, "-m", "spamcore", "app", "--port", str(port), "--host", "127.0.0.1"],
+        cwd=tmp, env=environment, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     SERVERS[url] = proc
@@ -89,7 +87,7 @@ def streamlit_server(tmp: Path, runs: Path, data: Path, env: dict | None = None,
 
 @pytest.fixture(scope="module")
 def server(real_data, tmp_path_factory):
-    """``streamlit run app.py`` with an empty runs folder and cache, the real data as the built-in data."""
+    """``spamcore app`` with an empty runs folder and cache, the real data as the built-in data."""
     if not Path(CHROMIUM).is_file():
         pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
     tmp = tmp_path_factory.mktemp("browser")

@@ -154,7 +154,7 @@ def test_the_map_is_computed_once_per_run_and_recomputed_when_weights_change(tin
 
 
 def test_the_maps_words_follow_the_measured_shares():
-    from ui.embedding_map import fine_tuning_words
+    from spamcore.app.ui.embedding_map import fine_tuning_words
 
     assert "pulled spam and ham apart" in fine_tuning_words(0.7, 0.99)
     assert "changed little" in fine_tuning_words(0.93, 0.93)

@@ -191,8 +191,63 @@ def test_a_job_runs_under_a_configured_launcher(tiny_model_dir, small_frame, tmp
     assert job.wait(180)
     assert job.snapshot().status == "finished", job.snapshot().error
     meta = json.loads((tmp_path / "launched" / "job.json").read_text())
-    assert meta["command"][:3] == ["nice", "-n", "10"]
-    assert meta["command"][4:7] == ["--standalone", "--nproc_per_node", "2"]
+    assert meta["command"][:4] == [torchrun, "--standalone", "--nproc_per_node", "2"]
+
+
+def test_a_trainer_and_the_processes_it_starts_run_at_a_lower_priority(tiny_model_dir, small_frame, tmp_path):
+    import psutil
+
+    job = JobManager(tmp_path).start(tiny_config(tiny_model_dir, epochs=500, batch_size=4), small_frame,
+                                     "hand-written", run_name="niced")
+    try:
+        wait_until(lambda: job.snapshot().step >= 1)
+        assert psutil.Process(job.pid).nice() == 10  # $SPAMCORE_TRAINER_NICE's default
+    finally:
+        job.stop()
+        assert job.wait(60)
+
+
+def test_the_job_life_needs_no_posix_only_module(tiny_model_dir, small_frame, tmp_path):
+    """Start, progress, Stop, a finished run and a refused second start, in a server process that cannot import
+    ``fcntl`` (as on Windows): nothing POSIX-only is imported when the job modules load or a job runs."""
+    import subprocess
+    import sys
+    import textwrap
+
+    data = tmp_path / "data.tsv"
+    small_frame.assign(label=small_frame["label"].map({0: "ham", 1: "spam"}))[["label", "text"]].to_csv(
+        data, sep="\t", index=False)
+    script = textwrap.dedent(f"""
+        import sys, time
+        sys.modules["fcntl"] = None  # import fcntl now raises ImportError
+        from spamcore.config import recipe_defaults
+        from spamcore.data import read_messages
+        from spamcore.runs.jobs import JobBusyError, JobManager
+        frame = read_messages({str(data)!r})
+        config = lambda epochs: recipe_defaults("finetune", model={str(tiny_model_dir)!r}, epochs=epochs,
+            batch_size=4, max_length=16, augment="", extra_data="", precision="fp32", device="cpu")
+        manager = JobManager({str(tmp_path / "runs")!r})
+        job = manager.start(config(500), frame, "hand-written", run_name="long")
+        deadline = time.time() + 120
+        while job.snapshot().step < 2 and time.time() < deadline:
+            time.sleep(0.2)
+        assert job.snapshot().step >= 2, job.snapshot()
+        try:
+            manager.start(config(1), frame, "hand-written", run_name="second")
+            raise SystemExit("a second start was not refused")
+        except JobBusyError:
+            pass
+        job.stop()
+        assert job.snapshot().status == "stopping"
+        assert job.wait(60) and job.snapshot().status == "stopped", job.snapshot()
+        short = manager.start(config(1), frame, "hand-written", run_name="short")
+        assert short.wait(120) and short.snapshot().status == "finished", short.snapshot()
+        assert "fcntl" not in sys.modules or sys.modules["fcntl"] is None
+        print("job life ok")
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "job life ok" in done.stdout
 
 
 def test_get_manager_is_one_per_runs_folder_configured_by_the_environment(monkeypatch, tmp_path):

@@ -145,6 +145,6 @@ def app_tracebacks(log: str) -> list[str]:
 def test_only_the_websocket_double_close_race_is_forgiven():
     race = ('Traceback (most recent call last):\n  File "x/streamlit/web/server/starlette/starlette_websocket.py", '
             f"line 524, in _websocket_endpoint\n    await websocket.close()\nstarlette.websockets.{DOUBLE_CLOSE}\n")
-    ours = 'Traceback (most recent call last):\n  File "app_pages/classify.py", line 3\nZeroDivisionError: x\n'
+    ours = 'Traceback (most recent call last):\n  File "views/classify.py", line 3\nZeroDivisionError: x\n'
     assert app_tracebacks("started\n" + race) == []
     assert len(app_tracebacks(race + ours)) == 1 and "ZeroDivisionError" in app_tracebacks(race + ours)[0]

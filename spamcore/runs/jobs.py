@@ -11,27 +11,26 @@ jobs:
 - ``job.json``: who started it, the command, the trainer's pid;
 - ``progress.jsonl``: the trainer's progress (see :mod:`spamcore.runs.progress`);
 - ``trainer.log``: the trainer's stdout and stderr (its last lines explain a crash);
-- ``job.lock``: locked (``flock``) by the trainer for as long as it lives: a dead trainer cannot look alive;
-- ``stop-requested``: written by Stop, so every screen can say "stopping" at once.
+- ``job.lock``: locked by the trainer for as long as it lives (an OS lock): a dead trainer cannot look alive;
+- ``stop-requested``: written by Stop, so every screen can say "stopping" at once (and the trainer stops on it).
 
-One training at a time per runs folder (``$SPAMCORE_MAX_JOBS`` slots): the launcher takes a slot lock under
-``runs/.locks/`` and hands it to the child process, which holds it until it exits — an OS-level lock, shared by
-every server on the same runs folder, released by the kernel even when the trainer is killed.
+One training at a time per runs folder (``$SPAMCORE_MAX_JOBS``): a start counts the jobs still alive while it holds
+``runs/.locks/launch.lock``, a file lock shared by every server on the same runs folder, and launches only when one
+is free; a job counts as alive from the moment its ``job.json`` names its pid (its start grace) until its trainer's
+lock is released, however it ends.
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
 import os
-import signal
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+from filelock import BaseFileLock
 
 from spamcore.config import TrainConfig
 from spamcore.errors import ConfigError, SpamcoreError
@@ -46,7 +45,7 @@ from spamcore.runs.layout import (
     STOPPED,
     UPLOAD_FILE,
 )
-from spamcore.runs.processes import launch, launcher_prefix, process_alive
+from spamcore.runs.processes import file_lock, launch, launcher_prefix, process_alive, signal_tree
 from spamcore.runs.progress import shared_reader
 
 
@@ -176,9 +175,8 @@ class Job:
         marker.write_text(f"{time.time():.3f}\n")
         if not self._trainer_alive() or not self.pid:
             return
-        # The launcher (and, with accelerate, its workers) runs in its own process group: signal all of it.
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(os.getpgid(self.pid), signal.SIGKILL if second else signal.SIGTERM)
+        # The launcher and, with accelerate or torchrun, its workers: signal the whole tree.
+        signal_tree(self.pid, kill=second)
 
     def wait(self, timeout: float | None = None, poll: float = 0.2) -> bool:
         """Block until the job reaches a final status (or ``timeout`` seconds pass); True when it did."""
@@ -237,8 +235,8 @@ class JobManager:
         check_model(config)
         if run_dir.exists() and any(run_dir.iterdir()):
             raise ConfigError(f"a run named {run_name!r} already exists; choose another name")
-        slot = self._take_slot()
-        try:
+        with self._launch_lock():
+            self._refuse_when_busy()
             run_dir.mkdir(parents=True, exist_ok=True)
             if data_path is None:
                 data_path = run_dir / UPLOAD_FILE
@@ -249,26 +247,24 @@ class JobManager:
             meta = {"config": config.to_dict(), "data_name": data_name, "data_rows": len(data),
                     "command": command, "started": time.time(), "pid": None}
             (run_dir / JOB_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
-            process = launch(command, run_dir / LOG_FILE, pass_fds=(slot,))
-            meta["pid"], meta["command"] = process.pid, list(process.args)  # as run: nice included
+            process = launch(command, run_dir / LOG_FILE)
+            meta["pid"] = process.pid  # from here on the job counts as alive (start grace, then its lock)
             (run_dir / JOB_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
-        finally:
-            os.close(slot)  # the child holds its own copy of the lock until it exits
         self._launched[run_name] = process
         return Job(run_dir, process)
 
-    def _take_slot(self) -> int:
+    def _launch_lock(self) -> BaseFileLock:
+        """Held while a start counts the live jobs and launches: two servers (or two clicks) cannot both take the
+        last free place."""
         locks = self.runs_root / ".locks"
         locks.mkdir(parents=True, exist_ok=True)
-        for i in range(self.max_jobs):
-            fd = os.open(locks / f"train-{i}.lock", os.O_RDWR | os.O_CREAT, 0o644)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                os.close(fd)
-                continue
-            return fd
-        busy = "; ".join(job.snapshot().describe() for job in self.active()) or "a training started elsewhere"
+        return file_lock(locks / "launch.lock", timeout=30)
+
+    def _refuse_when_busy(self) -> None:
+        active = self.active()
+        if len(active) < self.max_jobs:
+            return
+        busy = "; ".join(job.snapshot().describe() for job in active)
         raise JobBusyError(
             f"Training is busy — {busy}. Only {self.max_jobs} training(s) can run at a time on this runs folder: "
             "wait for it to finish, or stop it on the Train page."

@@ -1,9 +1,9 @@
 """The trainer's side of a run folder: what ``spamcore train`` does around the training itself.
 
 :func:`train_run` takes the run lock at the first event (so a dead trainer can never look alive), appends every
-event to ``progress.jsonl``, turns SIGINT/SIGTERM into a stop after the current step (a second one aborts), and
-writes the final status line — ``finished``, ``stopped`` or ``failed`` — however training ends. Only the main
-process of a data-parallel launch writes; the others train in step.
+event to ``progress.jsonl``, turns SIGINT/SIGTERM or the stop marker that Stop writes into a stop after the current
+step (a second signal aborts), and writes the final status line — ``finished``, ``stopped`` or ``failed`` — however
+training ends. Only the main process of a data-parallel launch writes; the others train in step.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from spamcore.config import TrainConfig
-from spamcore.runs.layout import FAILED, FINISHED, LOCK_FILE, NOTHING_TRAINED, STOPPED
+from spamcore.runs.layout import FAILED, FINISHED, LOCK_FILE, NOTHING_TRAINED, STOP_FILE, STOPPED
 from spamcore.runs.processes import hold_lock
 from spamcore.runs.progress import ProgressWriter
 
@@ -41,7 +41,7 @@ def train_run(
     run_dir = Path(run_dir)
     stop = threading.Event()
     writer = ProgressWriter(run_dir) if is_main_process() else None
-    lock: list[int] = []
+    lock: list = []
     stepped: list[bool] = []  # set at the first optimiser step
 
     def listen(event: Any) -> None:
@@ -62,6 +62,7 @@ def train_run(
             on_stop_request()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    watcher = _StopFileWatcher(run_dir / STOP_FILE, stop, on_stop_request)
     try:
         info = run_experiment(config, data, run_dir, data_name=data_name, callback=listen, stop=stop,
                               report_to=report_to)
@@ -79,8 +80,34 @@ def train_run(
         if writer is not None:
             writer.status(STOPPED if info.status == STOPPED else FINISHED)
     finally:
+        watcher.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         if writer is not None:
             writer.close()
     return info
+
+
+class _StopFileWatcher:
+    """Stops training when the run folder's stop marker appears: Stop writes it on every platform, and on Windows,
+    where no SIGTERM reaches a process, it is how a stop arrives. Polls once a second (a ``stat``; the trainer is
+    busy anyway) and only asks for the stop after the current step, like a first signal."""
+
+    def __init__(self, marker: Path, stop: threading.Event, on_stop_request: Callable[[], None] | None) -> None:
+        self._marker, self._stop, self._on_stop = marker, stop, on_stop_request
+        self._closed = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="spamcore-stop-file", daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        while not self._closed.wait(1.0):
+            if self._stop.is_set():
+                return
+            if self._marker.exists():
+                self._stop.set()
+                if self._on_stop is not None:
+                    self._on_stop()
+                return
+
+    def close(self) -> None:
+        self._closed.set()

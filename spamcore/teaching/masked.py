@@ -337,14 +337,14 @@ def _launch_file(model: str, cache_dir: Path) -> Path:
     return head_file(model, cache_dir).with_suffix(".launch.json")
 
 
-def hold_training_lock(model: str, cache_dir: Path) -> int:
+def hold_training_lock(model: str, cache_dir: Path):
     """Called by ``spamcore mlm-head``: mark the head's training alive for as long as this process lives."""
     from spamcore.errors import SpamcoreError
-    from spamcore.runs.processes import hold_lock
+    from spamcore.runs.processes import LockHeld, hold_lock
 
     try:
         return hold_lock(_lock_file(model, cache_dir))
-    except BlockingIOError:
+    except LockHeld:
         raise SpamcoreError(f"a masked-word head for {model} is already training; wait for it to finish") from None
 
 

@@ -1,0 +1,73 @@
+"""Class mode's shared pieces: the class database (one engine per server process), this browser session's id, the
+current round, and the address students open (with its QR code)."""
+
+from __future__ import annotations
+
+import io
+import socket
+import uuid
+
+import streamlit as st
+
+from spamcore.app.ui import state
+
+SESSION_ID = "class_session_id"
+
+
+def store():
+    """The class store of this server (SQLite beside the runs folder, or ``$SPAMCORE_DB``)."""
+    from spamcore.classroom.store import default_url
+
+    return _store(default_url(state.runs_root()))
+
+
+@st.cache_resource(show_spinner=False)
+def _store(url: str):
+    """One store (one connection pool) per database per server process."""
+    from spamcore.classroom.store import open_store
+
+    return open_store(url)
+
+
+def session_id() -> str:
+    """A random id for this browser session: rate limits and the leaderboard count per session, not per name."""
+    if SESSION_ID not in st.session_state:
+        st.session_state[SESSION_ID] = uuid.uuid4().hex
+    return st.session_state[SESSION_ID]
+
+
+def current_round():
+    return store().current_round()
+
+
+def round_run(round_):
+    """The RunInfo a round attacks (a clear error when it was deleted)."""
+    from spamcore.runs.layout import run_path
+    from spamcore.runs.store import read_run
+
+    return read_run(run_path(state.runs_root(), round_.run_name))
+
+
+def lan_address() -> str:
+    """This machine's address on the class network (the one a route out would use; loopback when offline)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("10.255.255.255", 1))  # no packet is sent: this only picks the outgoing interface
+            return probe.getsockname()[0]
+        except OSError:
+            return "127.0.0.1"
+
+
+def student_url() -> str:
+    """The address students open: the app's root, where a student's device lands on Challenge."""
+    port = st.get_option("server.port")
+    return f"http://{lan_address()}:{port}/"
+
+
+def qr_png(text: str) -> bytes:
+    import qrcode
+
+    image = qrcode.make(text, box_size=8, border=2)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()

@@ -1,0 +1,53 @@
+"""The run this session works with (chosen in the sidebar) and the small helpers every page shares.
+
+The other per-concern state: the session's data (``ui.data_choice``), resources cached per process
+(``ui.resources``), the session's training job (``ui.jobs``) and the sidebar (``ui.sidebar``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from spamcore.config import model_description
+
+RUN_SELECT = "run_select"  # the sidebar's run selector (rendered on every page, so it persists)
+ADOPTED_RUN = "adopted_run"
+
+
+def model_label(model: str, extra_data: str | None = None) -> str:
+    """How a model setting reads in the UI (never a path: see :func:`spamcore.config.model_description`)."""
+    return model_description(model, extra_data)
+
+
+def runs_root() -> Path:
+    from spamcore.runs.layout import default_runs_root
+
+    return default_runs_root()
+
+
+def finished_runs() -> list:
+    """Runs on disk that finished (or were stopped) and have weights and test metrics, newest first."""
+    from spamcore.runs.store import list_runs
+
+    return [r for r in list_runs(runs_root()) if r.usable]
+
+
+def selected_run():
+    """The RunInfo chosen in the sidebar, or None."""
+    name = st.session_state.get(RUN_SELECT)
+    return next((r for r in finished_runs() if r.name == name), None) if name else None
+
+
+def use_run(name: str | None) -> None:
+    """Select run ``name`` for this session (students get the run their class attacks; None: the newest)."""
+    if name is None:
+        runs = finished_runs()
+        name = runs[0].name if runs else None
+    st.session_state[RUN_SELECT] = name
+
+
+def show_error(err: Exception) -> None:
+    """A user's error, shown as its message (never a traceback)."""
+    st.error(str(err), icon=":material/error:")

@@ -1,0 +1,179 @@
+"""Class board (teacher): start a round against a run, show students where to go, watch the attempts, moderate
+the labels, learn from the class, and compare before with after."""
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from spamcore.app.ui import charts, classroom, data_choice, jobs, resources, state
+from spamcore.classroom.rounds import before_after, replay_data, retrain_config
+from spamcore.classroom.store import ClassError, fooled_over_time, leaderboard, split_for_training, to_csv
+from spamcore.errors import SpamcoreError
+
+
+def round_controls(current) -> None:
+    runs = state.finished_runs()
+    if not runs:
+        st.info("Train a run first (Train page): students attack a finished run.", icon=":material/info:")
+        return
+    names = [r.name for r in runs]
+    default = state.selected_run().name if state.selected_run() else names[0]
+    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+    target = c1.selectbox("Run the class attacks", names, index=names.index(default), key="board_run")
+    if c2.button("Start a new round", key="board_start", type="primary", icon=":material/flag:"):
+        classroom.store().start_round(target)
+        st.rerun()
+    if current is not None:
+        st.caption(f"Round {current.id} attacks run **{current.run_name}** (started "
+                   f"{pd.Timestamp(current.started_at, unit='s'):%H:%M}).")
+
+
+def where_to_go() -> None:
+    url = classroom.student_url()
+    c1, c2 = st.columns([1, 3], vertical_alignment="center")
+    c1.image(classroom.qr_png(url), width=200)
+    c2.markdown(f"### Students open\n## `{url}`")
+    c2.caption("On the same network as this computer. Students see only Challenge and Classify; everything that "
+               "changes the app needs the teacher code printed in the terminal running the app.")
+
+
+def live(round_) -> None:
+    @st.fragment(run_every=3)
+    def board() -> None:
+        frame = classroom.store().frame(round_.id)
+        fooled = frame[frame["fooled"]]
+        m1, m2, m3, m4 = st.columns(4)
+        m1.metric("Attempts", f"{len(frame):,}")
+        m2.metric("Fooled the model", f"{len(fooled):,}")
+        m3.metric("Fooled rate", f"{fooled_share(frame):.0%}")
+        m4.metric("Students", f"{frame['session_id'].nunique():,}")
+        if frame.empty:
+            st.info("No attempts yet.", icon=":material/hourglass_top:")
+            return
+        left, right = st.columns([3, 2], gap="large")
+        with left:
+            st.markdown("**Messages that fooled it** (newest first)")
+            st.dataframe(fooled[["nickname", "text", "claimed", "verdict", "spam_probability", "status"]],
+                         hide_index=True, width="stretch", key="board_fooled",
+                         column_config={"text": st.column_config.TextColumn("message", width="large")})
+        with right:
+            st.markdown("**Leaderboard**")
+            st.dataframe(leaderboard(frame), hide_index=True, width="stretch", key="board_leaders")
+            over_time = fooled_over_time(frame)
+            fig = go.Figure(go.Scatter(x=over_time["minute"], y=over_time["fooled_rate"], mode="lines+markers",
+                                       text=over_time["attempts"],
+                                       hovertemplate="minute %{x}: %{y:.0%} fooled of %{text} attempts"))
+            fig.update_layout(title="Fooled rate per minute", height=260, margin={"l": 40, "r": 10, "t": 40, "b": 30},
+                              yaxis={"range": [0, 1], "tickformat": ".0%"}, template="none",
+                              xaxis={"title": "minute of the round", "dtick": 1, "rangemode": "tozero"})
+            charts.show(fig, key="board_rate")
+
+    board()
+
+
+def fooled_share(frame: pd.DataFrame) -> float:
+    return float(frame["fooled"].mean()) if len(frame) else 0.0
+
+
+def moderation(round_, frame: pd.DataFrame) -> None:
+    st.subheader("Check the labels")
+    st.caption("Accept a message only when its label (what the student says it truly is) is right: the model "
+               "learns from accepted messages only.")
+    st.dataframe(frame[["id", "nickname", "text", "claimed", "verdict", "fooled", "status"]], hide_index=True,
+                 width="stretch", key="board_messages",
+                 column_config={"text": st.column_config.TextColumn("message", width="large")})
+    labels = {int(r.id): f"#{r.id} · {r.nickname}: {r.text[:60]} (says {r.claimed})" for r in frame.itertuples()}
+    chosen = st.multiselect("Messages to moderate", list(labels), format_func=labels.get, key="board_chosen",
+                            placeholder="choose messages by number")
+    pending_fooled = [int(i) for i in frame.loc[frame["fooled"] & (frame["status"] == "pending"), "id"]]
+    c1, c2, c3, c4, c5 = st.columns(5)
+    c1.button("Accept", key="board_accept", disabled=not chosen, on_click=apply, args=(chosen, "accepted"))
+    c2.button("Reject", key="board_reject", disabled=not chosen, on_click=apply, args=(chosen, "rejected"))
+    c3.button("Delete", key="board_delete", disabled=not chosen, on_click=apply, args=(chosen, None))
+    c4.button(f"Accept all {len(pending_fooled)} pending that fooled it", key="board_accept_fooled",
+              disabled=not pending_fooled, on_click=apply, args=(pending_fooled, "accepted"))
+    c5.download_button("Export as CSV", to_csv(frame), file_name=f"class-round-{round_.id}.csv", mime="text/csv",
+                       key="board_export", icon=":material/download:")
+
+
+def apply(ids: list[int], status: str | None) -> None:
+    """Moderate (or, with ``None``, delete) messages ``ids``, then clear the choice (a button callback: it runs
+    before the page is drawn again)."""
+    store = classroom.store()
+    for submission in ids:
+        if status is None:
+            store.delete(submission)
+        else:
+            store.moderate(submission, status)
+    st.session_state["board_chosen"] = []
+
+
+def learn(round_, frame: pd.DataFrame) -> None:
+    st.subheader("Learn from the class")
+    train, held_out = split_for_training(frame)
+    st.caption(f"{len(train):,} accepted messages to learn from, {len(held_out):,} held out to test the new model "
+               "(never trained on). The new model continues from the attacked run and replays a sample of the "
+               "original messages so it does not forget.")
+    if st.button("Retrain on the class's messages", key="board_retrain", icon=":material/school:",
+                 disabled=train.empty):
+        try:
+            run = classroom.round_run(round_)
+            builtin = data_choice.builtin_dataset()
+            replay = data_choice.Dataset(replay_data(builtin.frame), "SMS collection, training split (replay)",
+                                         data_choice.UPLOAD)
+            job = jobs.start_job(retrain_config(run, round_.id), replay,
+                                 f"class-round-{round_.id}-{pd.Timestamp.now():%H%M%S}")
+            classroom.store().set_retrained(round_.id, job.run_name)
+        except (SpamcoreError, ClassError) as err:
+            state.show_error(err)
+        else:
+            st.success(f"Training {job.run_name}: watch it on **Train**.", icon=":material/model_training:")
+    if round_.retrained_run:
+        comparison(round_, held_out)
+
+
+def comparison(round_, held_out: pd.DataFrame) -> None:
+    from spamcore.runs.layout import run_path
+    from spamcore.runs.store import read_run
+
+    try:
+        after_info = read_run(run_path(state.runs_root(), round_.retrained_run))
+    except SpamcoreError:
+        st.caption(f"{round_.retrained_run}: not written yet.")
+        return
+    if not after_info.usable:
+        st.caption(f"{round_.retrained_run} is {after_info.status}: the comparison appears when it has finished.")
+        return
+    from spamcore.data import split_dataset
+
+    before_info = classroom.round_run(round_)
+    test = split_dataset(data_choice.builtin_dataset().frame).test
+    table = before_after(held_out, test, resources.run_classifier(before_info), resources.run_classifier(after_info))
+    st.markdown(f"**Before → after** ({before_info.name} → {after_info.name})")
+    st.dataframe(table, width="stretch", key="board_before_after",
+                 column_config={c: st.column_config.NumberColumn(format="%.3f") for c in ("before", "after")})
+    if st.button(f"Start the next round against {after_info.name}", key="board_next_round", icon=":material/replay:"):
+        classroom.store().start_round(after_info.name)
+        st.rerun()
+
+
+def page() -> None:
+    st.title("Class board")
+    current = classroom.current_round()
+    round_controls(current)
+    if current is None:
+        return
+    where_to_go()
+    live(current)
+
+    @st.fragment(run_every=5)
+    def work() -> None:
+        """Redrawn every few seconds, so new messages appear to moderate (choices made stay chosen)."""
+        frame = classroom.store().frame(current.id)  # one read for both parts
+        moderation(current, frame)
+        learn(current, frame)
+
+    work()
+
+
+page()
