@@ -87,15 +87,20 @@ def test_a_class_round_from_challenge_to_retrained_model(tiny_run, real_data, tm
         assert teacher.locator("b", has_text="ben").count() == 0  # no student's markup became markup
         teacher.screenshot(path=SHOTS / "class-board.png", full_page=True)
 
-        choose = teacher.locator(".st-key-board_chosen input")  # accept every message (their labels are right)
-        for _ in range(3):
-            choose.click()
-            teacher.get_by_role("option").first.wait_for()
-            teacher.keyboard.press("Enter")
+        # Moderate by rows: tick the first two rows of the table (oldest first), accept them; then the rest at once.
+        grid = teacher.locator('[class*="st-key-board_messages_"] [data-testid="stDataFrameResizable"]').first
+        grid.scroll_into_view_if_needed()
+        box = grid.bounding_box()
+        for row in (0, 1):  # the row markers: the grid's first column, one 35 px row under a 35 px header
+            teacher.mouse.click(box["x"] + 12, box["y"] + 35 + 35 * row + 17)
             settle(teacher, 300)
-        teacher.locator("h1").first.click()  # close the list
-        settle(teacher, 500)
+        teacher.get_by_text(re.compile(r"^2 message\(s\): #\d+, #\d+$")).wait_for()
         teacher.screenshot(path=SHOTS / "class-board-moderation.png", full_page=True)
+        teacher.locator(".st-key-board_accept button").click()
+        settle(teacher)
+        teacher.get_by_text("2 accepted messages to learn from, 0 held out").wait_for()
+        teacher.locator(".st-key-board_scope label").filter(has_text=re.compile(r"^every pending message$")).click()
+        settle(teacher, 300)
         teacher.locator(".st-key-board_accept button").click()
         settle(teacher)
         teacher.get_by_text("2 accepted messages to learn from, 1 held out").wait_for()

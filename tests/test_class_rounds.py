@@ -7,7 +7,25 @@ import pytest
 import torch
 from conftest import messages_frame
 
-from spamcore.classroom.rounds import REPLAY_ROWS, before_after, judge, replay_data, retrain_config
+from spamcore.classroom.rounds import (
+    HELD_ACCURACY,
+    HELD_ERRORS,
+    HELD_FOOLED,
+    HELD_TRUE_PROBABILITY,
+    HELD_UNSURE,
+    REPLAY_ROWS,
+    SUITE_F1,
+    TEST_F1,
+    before_after,
+    comparison_key,
+    forgetting,
+    held_out_scores,
+    judge,
+    read_comparison,
+    replay_data,
+    retrain_config,
+    write_comparison,
+)
 from spamcore.config import recipe_defaults
 from spamcore.model import FinetuneClassifier, load_sequence_classifier, load_tokenizer
 from spamcore.predict import SpamClassifier
@@ -54,10 +72,40 @@ def test_replay_is_the_training_split_only():
 
 
 def test_before_after_scores_both_models_on_the_same_messages(classifier):
-    held_out = pd.DataFrame({"text": ["free cash now", "see you at home"], "label": [1, 0]})
+    held_out = pd.DataFrame({"text": ["free cash now", "see you at home"], "label": [1, 0], "id": [3, 6]})
     test = messages_frame(2)
     table = before_after(held_out, test, classifier, classifier)
     assert list(table.columns) == ["before", "after"]
-    assert set(table.index) == {"class messages held out: share that fool it", "original test split: spam F1",
-                                "robustness suite: spam F1"}
+    assert set(table.index) == {HELD_FOOLED, HELD_UNSURE, HELD_ERRORS, HELD_ACCURACY, HELD_TRUE_PROBABILITY, TEST_F1,
+                                SUITE_F1}
     assert (table["before"] == table["after"]).all()  # the same model scores the same
+    assert forgetting(table) is None
+
+
+def test_held_out_scores_count_not_sure_apart_and_as_an_error():
+    from types import SimpleNamespace as P
+
+    scores = held_out_scores([P(verdict="spam", spam_probability=0.9), P(verdict="unsure", spam_probability=0.5),
+                              P(verdict="ham", spam_probability=0.2)], [1, 1, 1])
+    assert scores[HELD_FOOLED] == pytest.approx(1 / 3) and scores[HELD_UNSURE] == pytest.approx(1 / 3)
+    assert scores[HELD_ERRORS] == pytest.approx(2 / 3) and scores[HELD_ACCURACY] == pytest.approx(1 / 3)
+    assert scores[HELD_TRUE_PROBABILITY] == pytest.approx((0.9 + 0.5 + 0.2) / 3)
+
+
+def test_forgetting_is_flagged_above_the_tolerance():
+    table = pd.DataFrame({"before": [0.964], "after": [0.947]}, index=[TEST_F1])
+    assert forgetting(table) == pytest.approx(0.017)
+    assert forgetting(pd.DataFrame({"before": [0.964], "after": [0.960]}, index=[TEST_F1])) is None
+
+
+def test_a_comparison_is_stored_beside_the_run_and_read_back_only_for_its_key(tmp_path):
+    held_out = pd.DataFrame({"text": ["a", "b"], "label": [1, 0], "id": [9, 3]})
+    key = comparison_key("attacked", "retrained", held_out)
+    assert key == "attacked|retrained|3,9"
+    table = pd.DataFrame({"before": [0.5, 0.964], "after": [0.1, 0.96]}, index=[HELD_FOOLED, TEST_F1])
+    table.index.name = "measure"
+    assert read_comparison(tmp_path, key) is None
+    write_comparison(tmp_path, key, table)
+    assert read_comparison(tmp_path, key).equals(table)
+    more = comparison_key("attacked", "retrained", pd.concat([held_out, held_out.assign(id=[12, 15])]))
+    assert read_comparison(tmp_path, more) is None  # more messages held out: computed again

@@ -14,11 +14,13 @@ import sqlalchemy as sa
 from spamcore.classroom.store import (
     MAX_TEXT_CHARS,
     RATE_LIMIT,
+    SCOPES,
     ClassError,
     ClassStore,
     fooled_over_time,
     leaderboard,
     migrate,
+    moderation_targets,
     open_engine,
     split_for_training,
     to_csv,
@@ -141,6 +143,36 @@ def test_moderation_and_the_training_split(store):
     assert len(train) + len(held) == 6 and len(held) == 2
     assert not set(train["id"]) & set(held["id"])
     assert set(train["label"]) <= {0, 1}
+
+
+def test_many_rows_are_moderated_at_once_and_each_action_can_be_undone(store):
+    r = store.start_round("run")
+    a = store.submit(r.id, "s1", "ana", "WIN cash now", "spam", "ham", 0.2)  # fooled it
+    b = store.submit(r.id, "s2", "ben", "lunch at noon?", "ham", "ham", 0.1)
+    c = store.submit(r.id, "s3", "cy", "your parcel fee", "ham", "spam", 0.9)  # a wrong label: it is spam
+    frame = store.frame(r.id)
+    assert moderation_targets(frame, SCOPES[1]) == [a, b, c]
+    assert moderation_targets(frame, SCOPES[2]) == [a, c]
+    assert moderation_targets(frame, SCOPES[0], [c, 999]) == [c]  # a row gone meanwhile is dropped
+
+    before = store.moderate_many([a, b], "accepted")
+    assert set(store.frame(r.id).set_index("id").loc[[a, b], "status"]) == {"accepted"}
+    store.restore(before)
+    assert set(store.frame(r.id)["status"]) == {"pending"}
+
+    flipped = store.flip_labels([c])
+    row = store.frame(r.id).set_index("id").loc[c]
+    assert row["claimed"] == "spam" and not row["fooled"]  # the model said spam: right all along
+    store.restore(flipped)
+    row = store.frame(r.id).set_index("id").loc[c]
+    assert row["claimed"] == "ham" and row["fooled"]
+
+    deleted = store.delete_many([a, c])
+    assert list(store.frame(r.id)["id"]) == [b]
+    store.restore(deleted)
+    assert sorted(store.frame(r.id)["id"]) == [a, b, c]
+    with pytest.raises(ClassError, match="status must be"):
+        store.moderate_many([a], "maybe")
 
 
 def test_export_is_csv_with_formulas_defused(store):

@@ -52,23 +52,92 @@ def replay_data(frame: pd.DataFrame) -> pd.DataFrame:
     return split_dataset(frame).train.reset_index(drop=True)
 
 
+#: A drop of the original test split's spam F1 larger than this is flagged as forgetting.
+FORGETTING_TOLERANCE = 0.005
+#: Where a retrained run keeps its before → after, so that a board redraw reads it instead of scoring two models.
+COMPARISON_FILE = "class-comparison.json"
+
+HELD_FOOLED = "class messages held out: share that fool it"
+HELD_UNSURE = 'class messages held out: share "not sure"'
+HELD_ERRORS = 'class messages held out: share fooled or "not sure"'
+HELD_ACCURACY = "class messages held out: accuracy"
+HELD_TRUE_PROBABILITY = "class messages held out: mean probability of the true label"
+TEST_F1 = "original test split: spam F1"
+SUITE_F1 = "robustness suite: spam F1"
+
+
+def held_out_scores(predictions, labels) -> dict[str, float]:
+    """What a model does on the held-out class messages (``labels``: 1 spam, 0 ham). A "not sure" verdict fools
+    nobody but is no right answer either, so it is counted on its own and in the errors.
+
+    Example: verdicts spam, unsure, ham on labels 1, 1, 1 → fooled 1/3, not sure 1/3, errors 2/3, accuracy 1/3.
+    """
+    truth = np.array(["spam" if t else "ham" for t in labels])
+    verdicts = np.array([p.verdict for p in predictions])
+    spam_p = np.array([p.spam_probability for p in predictions], dtype=float)
+    unsure = verdicts == "unsure"
+    fooled = ~unsure & (verdicts != truth)
+    return {HELD_FOOLED: float(fooled.mean()), HELD_UNSURE: float(unsure.mean()),
+            HELD_ERRORS: float((fooled | unsure).mean()), HELD_ACCURACY: float((verdicts == truth).mean()),
+            HELD_TRUE_PROBABILITY: float(np.where(truth == "spam", spam_p, 1 - spam_p).mean())}
+
+
 def before_after(held_out: pd.DataFrame, test: pd.DataFrame, before, after) -> pd.DataFrame:
     """One row per measure, a column for the attacked model and one for the retrained one, each scored on the same
     messages: the held-out class messages, the original test split, the robustness suite."""
     from spamcore.evaluation.metrics import binary_scores
     from spamcore.evaluation.robustness import suite_report
 
-    rows = []
+    columns = {}
     for name, clf in (("before", before), ("after", after)):
+        values = {}
         if len(held_out):
-            predictions = clf.predict(list(held_out["text"]))
-            wrong = np.array([p.verdict != "unsure" and p.label != ("spam" if t else "ham")
-                              for p, t in zip(predictions, held_out["label"], strict=True)])
-            rows.append((name, "class messages held out: share that fool it", float(wrong.mean())))
+            values.update(held_out_scores(clf.predict(list(held_out["text"])), held_out["label"]))
         probs = clf.predict_proba(list(test["text"]))
-        rows.append((name, "original test split: spam F1",
-                     binary_scores(test["label"].to_numpy(), probs, clf.threshold)["spam_f1"]))
-        rows.append((name, "robustness suite: spam F1",
-                     suite_report(clf.predict_proba, clf.threshold)["overall"]["spam_f1"]))
-    table = pd.DataFrame(rows, columns=["when", "measure", "value"])
-    return table.pivot(index="measure", columns="when", values="value").reindex(columns=["before", "after"])
+        values[TEST_F1] = binary_scores(test["label"].to_numpy(), probs, clf.threshold)["spam_f1"]
+        values[SUITE_F1] = suite_report(clf.predict_proba, clf.threshold)["overall"]["spam_f1"]
+        columns[name] = values
+    table = pd.DataFrame(columns)
+    table.index.name = "measure"
+    return table[["before", "after"]]
+
+
+def forgetting(table: pd.DataFrame) -> float | None:
+    """How much of the original test split's spam F1 the retrained model lost, when more than
+    :data:`FORGETTING_TOLERANCE` (None when it kept it). Example: 0.964 → 0.947 gives 0.017."""
+    drop = float(table.loc[TEST_F1, "before"] - table.loc[TEST_F1, "after"])
+    return drop if drop > FORGETTING_TOLERANCE else None
+
+
+def comparison_key(before_run: str, after_run: str, held_out: pd.DataFrame) -> str:
+    """What a stored before → after was computed on: both runs and the held-out messages (by id)."""
+    ids = ",".join(str(int(i)) for i in sorted(held_out["id"])) if "id" in held_out else str(len(held_out))
+    return f"{before_run}|{after_run}|{ids}"
+
+
+def read_comparison(after_dir, key: str) -> pd.DataFrame | None:
+    """The before → after stored beside the retrained run for ``key``, or None."""
+    import json
+    from pathlib import Path
+
+    try:
+        stored = json.loads((Path(after_dir) / COMPARISON_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if stored.get("key") != key:
+        return None
+    table = pd.DataFrame(stored["rows"]).set_index("measure")
+    return table[["before", "after"]]
+
+
+def write_comparison(after_dir, key: str, table: pd.DataFrame) -> None:
+    """Store ``table`` beside the retrained run (written whole, then renamed: a reader never sees half)."""
+    import json
+    import os
+    from pathlib import Path
+
+    target = Path(after_dir) / COMPARISON_FILE
+    partial = target.with_suffix(".partial")
+    rows = [{"measure": m, "before": float(r["before"]), "after": float(r["after"])} for m, r in table.iterrows()]
+    partial.write_text(json.dumps({"key": key, "rows": rows}, indent=1), encoding="utf-8")
+    os.replace(partial, target)

@@ -218,6 +218,50 @@ class ClassStore:
         with self.engine.begin() as conn:
             conn.execute(sa.delete(submissions).where(submissions.c.id == submission_id))
 
+    # ------------------------------------------------------------------ moderation of many rows, with an undo
+    def rows(self, ids: Sequence[int]) -> list[dict]:
+        """The stored rows of ``ids`` (as dicts), for an undo."""
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(sa.select(submissions).where(
+                submissions.c.id.in_([int(i) for i in ids]))).mappings()]
+
+    def moderate_many(self, ids: Sequence[int], status: str) -> list[dict]:
+        """Set ``status`` on every message of ``ids`` in one transaction; the rows as they were (see
+        :meth:`restore`)."""
+        if status not in STATUSES:
+            raise ClassError(f"status must be one of {', '.join(STATUSES)}")
+        before = self.rows(ids)
+        with self.engine.begin() as conn:
+            conn.execute(sa.update(submissions).where(submissions.c.id.in_([r["id"] for r in before]))
+                         .values(status=status))
+        return before
+
+    def flip_labels(self, ids: Sequence[int]) -> list[dict]:
+        """Swap what the students said their messages truly are (spam ↔ ham), for a useful message labelled
+        wrongly; whether it fooled the model follows. The rows as they were."""
+        before = self.rows(ids)
+        with self.engine.begin() as conn:
+            for row in before:
+                claimed = "ham" if row["claimed"] == "spam" else "spam"
+                conn.execute(sa.update(submissions).where(submissions.c.id == row["id"]).values(
+                    claimed=claimed, fooled=row["verdict"] != "unsure" and row["verdict"] != claimed))
+        return before
+
+    def delete_many(self, ids: Sequence[int]) -> list[dict]:
+        """Delete the messages ``ids``; the rows as they were."""
+        before = self.rows(ids)
+        with self.engine.begin() as conn:
+            conn.execute(sa.delete(submissions).where(submissions.c.id.in_([r["id"] for r in before])))
+        return before
+
+    def restore(self, rows: Sequence[dict]) -> None:
+        """Put ``rows`` back exactly as they were (undoes :meth:`moderate_many`, :meth:`flip_labels` and
+        :meth:`delete_many`)."""
+        with self.engine.begin() as conn:
+            conn.execute(sa.delete(submissions).where(submissions.c.id.in_([r["id"] for r in rows])))
+            if rows:
+                conn.execute(sa.insert(submissions), [dict(r) for r in rows])
+
     def frame(self, round_id: int | None = None) -> pd.DataFrame:
         """Submissions (one round, or all), newest first."""
         query = sa.select(submissions).order_by(submissions.c.created_at.desc(), submissions.c.id.desc())
@@ -264,6 +308,26 @@ def split_for_training(frame: pd.DataFrame, every: int = 3) -> tuple[pd.DataFram
     held = (accepted["id"] % every) == 0
     labelled = accepted.assign(label=(accepted["claimed"] == "spam").astype(int))[["text", "label", "id"]]
     return labelled[~held.to_numpy()].reset_index(drop=True), labelled[held.to_numpy()].reset_index(drop=True)
+
+
+#: What a moderation action applies to: the rows the teacher selected, or every pending message (that fooled it).
+SCOPES = ("selected rows", "every pending message", "every pending message that fooled it")
+
+
+def moderation_targets(frame: pd.DataFrame, scope: str, selected: Sequence[int] = ()) -> list[int]:
+    """The ids a moderation action applies to, in id order.
+
+    Example: with messages 1 (pending, fooled), 2 (accepted) and 3 (pending), ``"every pending message"`` gives
+    ``[1, 3]`` and ``"selected rows"`` with ``selected=[2]`` gives ``[2]``.
+    """
+    if scope == SCOPES[0]:
+        return sorted(int(i) for i in selected if int(i) in set(frame["id"]))
+    pending = frame[frame["status"] == "pending"]
+    if scope == SCOPES[2]:
+        pending = pending[pending["fooled"]]
+    elif scope != SCOPES[1]:
+        raise ClassError(f"unknown scope {scope!r}; one of {', '.join(SCOPES)}")
+    return sorted(int(i) for i in pending["id"])
 
 
 def to_csv(frame: pd.DataFrame) -> bytes:

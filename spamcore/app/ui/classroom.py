@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import io
 import socket
+import threading
 import uuid
 
 import streamlit as st
 
-from spamcore.app.ui import state
+from spamcore.app.ui import resources, state
 
 SESSION_ID = "class_session_id"
 
@@ -71,3 +72,41 @@ def qr_png(text: str) -> bytes:
     out = io.BytesIO()
     image.save(out, format="PNG")
     return out.getvalue()
+
+
+#: Before → after comparisons being computed in this server process (one thread per key at most), and those that
+#: failed (with why: shown, not tried again on every redraw).
+_COMPARING: set[str] = set()
+_FAILED: dict[str, str] = {}
+_COMPARING_LOCK = threading.Lock()
+
+
+def start_comparison(before_info, after_info, held_out, test, key: str) -> bool:
+    """Score both models once, in a background thread, and store the table beside the retrained run, so that no
+    board redraw scores anything (it reads the stored table). False when that comparison is already under way."""
+    from spamcore.classroom.rounds import before_after, write_comparison
+
+    with _COMPARING_LOCK:
+        if key in _COMPARING or key in _FAILED:
+            return False
+        _COMPARING.add(key)
+    before, after = resources.run_classifier(before_info), resources.run_classifier(after_info)
+
+    def compare() -> None:
+        try:
+            write_comparison(after_info.path, key, before_after(held_out, test, before, after))
+        except Exception as err:  # a thread's error reaches no page: keep it for the board to show
+            with _COMPARING_LOCK:
+                _FAILED[key] = f"{type(err).__name__}: {err}"
+        finally:
+            with _COMPARING_LOCK:
+                _COMPARING.discard(key)
+
+    threading.Thread(target=compare, name=f"spamcore-compare-{after_info.name}", daemon=True).start()
+    return True
+
+
+def comparison_error(key: str) -> str | None:
+    """Why the comparison ``key`` failed in this server process, or None."""
+    with _COMPARING_LOCK:
+        return _FAILED.get(key)

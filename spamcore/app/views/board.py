@@ -5,9 +5,25 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from spamcore.app.ui import charts, classroom, data_choice, jobs, resources, state
-from spamcore.classroom.rounds import before_after, replay_data, retrain_config
-from spamcore.classroom.store import ClassError, fooled_over_time, leaderboard, split_for_training, to_csv
+from spamcore.app.ui import charts, classroom, data_choice, jobs, state
+from spamcore.classroom.rounds import (
+    FORGETTING_TOLERANCE,
+    TEST_F1,
+    comparison_key,
+    forgetting,
+    read_comparison,
+    replay_data,
+    retrain_config,
+)
+from spamcore.classroom.store import (
+    SCOPES,
+    ClassError,
+    fooled_over_time,
+    leaderboard,
+    moderation_targets,
+    split_for_training,
+    to_csv,
+)
 from spamcore.errors import SpamcoreError
 
 
@@ -78,34 +94,54 @@ def fooled_share(frame: pd.DataFrame) -> float:
 def moderation(round_, frame: pd.DataFrame) -> None:
     st.subheader("Check the labels")
     st.caption("Accept a message only when its label (what the student says it truly is) is right: the model "
-               "learns from accepted messages only.")
-    st.dataframe(frame[["id", "nickname", "text", "claimed", "verdict", "fooled", "status"]], hide_index=True,
-                 width="stretch", key="board_messages",
-                 column_config={"text": st.column_config.TextColumn("message", width="large")})
-    labels = {int(r.id): f"#{r.id} · {r.nickname}: {r.text[:60]} (says {r.claimed})" for r in frame.itertuples()}
-    chosen = st.multiselect("Messages to moderate", list(labels), format_func=labels.get, key="board_chosen",
-                            placeholder="choose messages by number")
-    pending_fooled = [int(i) for i in frame.loc[frame["fooled"] & (frame["status"] == "pending"), "id"]]
-    c1, c2, c3, c4, c5 = st.columns(5)
-    c1.button("Accept", key="board_accept", disabled=not chosen, on_click=apply, args=(chosen, "accepted"))
-    c2.button("Reject", key="board_reject", disabled=not chosen, on_click=apply, args=(chosen, "rejected"))
-    c3.button("Delete", key="board_delete", disabled=not chosen, on_click=apply, args=(chosen, None))
-    c4.button(f"Accept all {len(pending_fooled)} pending that fooled it", key="board_accept_fooled",
-              disabled=not pending_fooled, on_click=apply, args=(pending_fooled, "accepted"))
-    c5.download_button("Export as CSV", to_csv(frame), file_name=f"class-round-{round_.id}.csv", mime="text/csv",
+               "learns from accepted messages only. Flip the label of a useful message the student labelled wrongly.")
+    # Oldest first: a new message joins at the bottom, so the rows a teacher selected stay where they were.
+    table = frame.sort_values("id").reset_index(drop=True)
+    version = st.session_state.get(TABLE_VERSION, 0)  # a new key after each action clears the selection
+    event = st.dataframe(table[["id", "nickname", "text", "claimed", "verdict", "fooled", "status"]],
+                         hide_index=True, width="stretch", key=f"board_messages_{version}", on_select="rerun",
+                         selection_mode="multi-row",
+                         column_config={"text": st.column_config.TextColumn("message", width="large")})
+    selected = [int(table.loc[row, "id"]) for row in event.selection.rows if row < len(table)]
+    scope = st.radio("Act on", SCOPES, horizontal=True, key="board_scope",
+                     help="Select rows by ticking them in the table, or act on every pending message at once.")
+    ids = moderation_targets(table, scope, selected)
+    st.caption(f"{len(ids)} message(s): " + (", ".join(f"#{i}" for i in ids[:30]) + (" …" if len(ids) > 30 else "")
+                                             if ids else "none chosen"))
+    c1, c2, c3, c4, c5, c6 = st.columns(6)
+    c1.button("Accept", key="board_accept", disabled=not ids, on_click=act, args=("accepted", ids))
+    c2.button("Reject", key="board_reject", disabled=not ids, on_click=act, args=("rejected", ids))
+    c3.button("Flip label", key="board_flip", disabled=not ids, on_click=act, args=("flip", ids))
+    c4.button("Delete", key="board_delete", disabled=not ids, on_click=act, args=("delete", ids))
+    undo = st.session_state.get(UNDO)
+    c5.button(f"Undo {undo[0]}" if undo else "Undo", key="board_undo", disabled=not undo, on_click=undo_last,
+              icon=":material/undo:")
+    c6.download_button("Export as CSV", to_csv(frame), file_name=f"class-round-{round_.id}.csv", mime="text/csv",
                        key="board_export", icon=":material/download:")
 
 
-def apply(ids: list[int], status: str | None) -> None:
-    """Moderate (or, with ``None``, delete) messages ``ids``, then clear the choice (a button callback: it runs
-    before the page is drawn again)."""
+TABLE_VERSION, UNDO = "board_table_version", "board_undo"
+ACTIONS = {"accepted": "accept", "rejected": "reject", "flip": "label flip", "delete": "delete"}
+
+
+def act(action: str, ids: list[int]) -> None:
+    """Accept, reject, flip or delete messages ``ids`` (a button callback: it runs before the page is drawn again),
+    keep what they were for an undo, and clear the selection."""
     store = classroom.store()
-    for submission in ids:
-        if status is None:
-            store.delete(submission)
-        else:
-            store.moderate(submission, status)
-    st.session_state["board_chosen"] = []
+    if action == "delete":
+        before = store.delete_many(ids)
+    elif action == "flip":
+        before = store.flip_labels(ids)
+    else:
+        before = store.moderate_many(ids, action)
+    st.session_state[UNDO] = (f"{ACTIONS[action]} of {len(before)}", before)
+    st.session_state[TABLE_VERSION] = st.session_state.get(TABLE_VERSION, 0) + 1
+
+
+def undo_last() -> None:
+    _, rows = st.session_state.pop(UNDO)
+    classroom.store().restore(rows)
+    st.session_state[TABLE_VERSION] = st.session_state.get(TABLE_VERSION, 0) + 1
 
 
 def learn(round_, frame: pd.DataFrame) -> None:
@@ -133,6 +169,7 @@ def learn(round_, frame: pd.DataFrame) -> None:
 
 
 def comparison(round_, held_out: pd.DataFrame) -> None:
+    """The stored before → after of the retrained run; computed once, in the background, never on a redraw."""
     from spamcore.runs.layout import run_path
     from spamcore.runs.store import read_run
 
@@ -144,14 +181,32 @@ def comparison(round_, held_out: pd.DataFrame) -> None:
     if not after_info.usable:
         st.caption(f"{round_.retrained_run} is {after_info.status}: the comparison appears when it has finished.")
         return
-    from spamcore.data import split_dataset
-
     before_info = classroom.round_run(round_)
-    test = split_dataset(data_choice.builtin_dataset().frame).test
-    table = before_after(held_out, test, resources.run_classifier(before_info), resources.run_classifier(after_info))
-    st.markdown(f"**Before → after** ({before_info.name} → {after_info.name})")
+    key = comparison_key(before_info.name, after_info.name, held_out)
+    table = read_comparison(after_info.path, key)
+    if table is None:
+        error = classroom.comparison_error(key)
+        if error:
+            st.error(f"The comparison failed: {error}", icon=":material/error:")
+            return
+        from spamcore.data import split_dataset
+
+        classroom.start_comparison(before_info, after_info, held_out,
+                                   split_dataset(data_choice.builtin_dataset().frame).test, key)
+        st.info("Comparing before and after on the held-out class messages, the original test split and the "
+                "robustness suite (once; about half a minute)…", icon=":material/hourglass_top:")
+        return
+    st.markdown(f"**Before → after** ({before_info.name} → {after_info.name}), on the same messages for both")
     st.dataframe(table, width="stretch", key="board_before_after",
                  column_config={c: st.column_config.NumberColumn(format="%.3f") for c in ("before", "after")})
+    lost = forgetting(table)
+    if lost is not None:
+        st.warning(f"It forgot some of what it knew: spam F1 on the original test split fell by {lost:.3f} "
+                   f"({table.loc[TEST_F1, 'before']:.3f} → {table.loc[TEST_F1, 'after']:.3f}).",
+                   icon=":material/warning:")
+    else:
+        st.caption(f"No forgetting: spam F1 on the original test split {table.loc[TEST_F1, 'before']:.3f} → "
+                   f"{table.loc[TEST_F1, 'after']:.3f} (a drop above {FORGETTING_TOLERANCE} would be flagged).")
     if st.button(f"Start the next round against {after_info.name}", key="board_next_round", icon=":material/replay:"):
         classroom.store().start_round(after_info.name)
         st.rerun()
