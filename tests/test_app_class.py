@@ -63,6 +63,8 @@ def test_a_round_from_the_board_then_a_student_fools_the_model_or_not(class_env,
     student.button[0].click().run()  # the form's Send button
     assert not student.exception and not student.error
     assert any(m.startswith("## ") for m in texts(student.markdown))
+    assert any(m.startswith("**Why it said so**") for m in texts(student.markdown))  # after the verdict
+    assert any("<span" in h.value for h in student.html)  # the words, coloured (escaped HTML)
     frame = classroom.store().frame(current.id)
     assert len(frame) == 1 and frame.iloc[0]["nickname"] == "<script>x</script>"  # kept as text
 

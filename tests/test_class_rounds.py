@@ -18,6 +18,7 @@ from spamcore.classroom.rounds import (
     TEST_F1,
     before_after,
     comparison_key,
+    distance_to_fooling,
     forgetting,
     held_out_scores,
     judge,
@@ -90,6 +91,14 @@ def test_held_out_scores_count_not_sure_apart_and_as_an_error():
     assert scores[HELD_FOOLED] == pytest.approx(1 / 3) and scores[HELD_UNSURE] == pytest.approx(1 / 3)
     assert scores[HELD_ERRORS] == pytest.approx(2 / 3) and scores[HELD_ACCURACY] == pytest.approx(1 / 3)
     assert scores[HELD_TRUE_PROBABILITY] == pytest.approx((0.9 + 0.5 + 0.2) / 3)
+
+
+def test_a_not_sure_says_how_far_it_was_from_fooling_the_model():
+    from spamcore.evaluation.calibration import band_around
+
+    band = band_around(0.5, 0.32)
+    assert distance_to_fooling(0.30, "spam", band) == pytest.approx(0.12)
+    assert distance_to_fooling(0.70, "ham", band) == pytest.approx(0.12)
 
 
 def test_forgetting_is_flagged_above_the_tolerance():

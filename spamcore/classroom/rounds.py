@@ -36,6 +36,12 @@ def judge(classifier, text: str, claimed: str) -> Attempt:
     return Attempt(verdict, prediction.spam_probability, verdict != "unsure" and verdict != claimed)
 
 
+def distance_to_fooling(spam_probability: float, claimed: str, band) -> float:
+    """How far a "not sure" verdict was from the wrong verdict: the spam probability still to move past the band's
+    edge on the other side. Example: 0.30 on a message claimed spam, band 0.18–0.82: 0.12."""
+    return max(0.0, spam_probability - band.low) if claimed == "spam" else max(0.0, band.high - spam_probability)
+
+
 def retrain_config(run, round_id: int) -> TrainConfig:
     """A finetune that continues from ``run`` (a finetune run) or starts from its base model (a frozen run), with
     round ``round_id``'s accepted messages and the supplement added, on a replayed sample of the original data."""

@@ -1,11 +1,13 @@
-"""Challenge: a student writes a message meant to fool the model, says what it truly is, and sees the verdict."""
+"""Challenge: a student writes a message meant to fool the model, says what it truly is, and sees the verdict —
+then, once the verdict is on screen, the words that pushed it; a "not sure" says how close it came."""
 
 import streamlit as st
 
-from spamcore.app.ui import charts, classroom, resources, state
-from spamcore.classroom.rounds import judge
+from spamcore.app.ui import charts, classroom, highlight, resources, state
+from spamcore.classroom.rounds import distance_to_fooling, judge
 from spamcore.classroom.store import MAX_NICKNAME_CHARS, MAX_TEXT_CHARS, ClassError
 from spamcore.errors import SpamcoreError
+from spamcore.teaching.explain import DEFAULT_METHOD
 
 CLAIMS = {"spam": "spam (unwanted, a scam, an advert)", "ham": "ham (a normal message)"}
 
@@ -40,17 +42,20 @@ def attempt_form(round_, classifier) -> None:
     except SpamcoreError as err:
         state.show_error(err)
         return
-    st.session_state["challenge_last"] = (attempt, claimed)
+    st.session_state["challenge_last"] = (attempt, claimed, text)
 
 
-def last_result() -> None:
+def last_result(classifier) -> None:
     held = st.session_state.get("challenge_last")
     if held is None:
         return
-    attempt, claimed = held
+    attempt, claimed, _ = held
     if attempt.verdict == "unsure":
-        st.markdown("## :gray[It was not sure]")
-        st.caption(f"Spam probability {attempt.spam_probability:.2f}: close, but it did not fall for it.")
+        band = classifier.unsure_band
+        st.markdown("## :gray[It was not sure] — that counts as caught")
+        st.caption(f"Spam probability {attempt.spam_probability:.2f}. The model says \"not sure\" between "
+                   f"{band.low:.2f} and {band.high:.2f}; {how_close(attempt.spam_probability, claimed, band)} "
+                   "The teacher counts a \"not sure\" as caught: it did not fall for it.")
     elif attempt.fooled:
         st.markdown(f"## :green[You fooled it!] It said {charts.verdict_markdown(attempt.verdict)}")
         st.caption(f"You said {claimed}. Spam probability {attempt.spam_probability:.2f}. The teacher will check "
@@ -58,6 +63,25 @@ def last_result() -> None:
     else:
         st.markdown(f"## It caught that: {charts.verdict_markdown(attempt.verdict)}")
         st.caption(f"Spam probability {attempt.spam_probability:.2f}. Try another trick.")
+
+
+def how_close(spam_probability: float, claimed: str, band) -> str:
+    other = "ham" if claimed == "spam" else "spam"
+    gap = distance_to_fooling(spam_probability, claimed, band)
+    return f"{gap:.2f} more towards {other} and it would have said {other}."
+
+
+def why_it_said_so(run) -> None:
+    """The words that pushed the verdict, drawn after it: the verdict is on screen while this is computed."""
+    held = st.session_state.get("challenge_last")
+    if held is None:
+        return
+    text = held[2]
+    st.markdown("**Why it said so**: each word's push towards spam (orange) or ham (blue)")
+    try:
+        highlight.show_explanation(resources.explanation(run, text, DEFAULT_METHOD), key="challenge_why")
+    except SpamcoreError as err:
+        state.show_error(err)
 
 
 def page() -> None:
@@ -69,12 +93,14 @@ def page() -> None:
     st.caption(f"Round {round_.id} · the model: run {round_.run_name}. Write a message it gets wrong — spam it "
                "calls ham, or ham it calls spam — and say honestly which it is.")
     try:
-        classifier = resources.run_classifier(classroom.round_run(round_))
+        run = classroom.round_run(round_)
+        classifier = resources.run_classifier(run)
     except SpamcoreError as err:
         state.show_error(err)
         return
     attempt_form(round_, classifier)
-    last_result()
+    last_result(classifier)
+    why_it_said_so(run)
 
 
 page()
