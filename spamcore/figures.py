@@ -397,3 +397,13 @@ def reliability_diagram(before, after) -> go.Figure:
     # The legend below the axis title, not over it.
     fig.update_layout(legend={"y": -0.42, "yanchor": "top", "x": 0, "xanchor": "left"}, margin={"b": 150})
     return fig
+
+
+def fooled_rate(minutes: Sequence[int], rates: Sequence[float], attempts: Sequence[int]) -> go.Figure:
+    """The class board's fooled rate per minute of a round (hover: how many attempts each minute had)."""
+    fig = go.Figure(go.Scatter(x=list(minutes), y=list(rates), mode="lines+markers", text=list(attempts),
+                               hovertemplate="minute %{x}: %{y:.0%} fooled of %{text} attempts"))
+    fig.update_layout(title="Fooled rate per minute", height=260, margin={"l": 40, "r": 10, "t": 40, "b": 30},
+                      yaxis={"range": [0, 1], "tickformat": ".0%"}, template="none",
+                      xaxis={"title": "minute of the round", "dtick": 1, "rangemode": "tozero"})
+    return fig

@@ -54,7 +54,7 @@ def app_env(tmp_path, monkeypatch):
     yield tmp_path
     for job in jobs.get_manager().jobs():
         job.stop()
-        job.wait(60)
+        job.wait(180)
 
 
 def open_page(page: str) -> AppTest:
@@ -175,7 +175,7 @@ def test_train_page_shows_live_progress_and_stop(app_env, tiny_model_dir):
 
     at.button(key="train_stop").click().run()
     job = jobs.get_manager().get("live-tiny")
-    assert job.wait(60)
+    assert job.wait(180)
     at.run()
     assert job.snapshot().status == "stopped"
     assert any("Stopped" in w.value for w in at.warning)
@@ -190,7 +190,7 @@ def test_train_page_runs_a_short_training_to_the_end(app_env, tiny_model_dir):
     at.number_input(key="train_batch_size").set_value(8)
     at.button(key="train_start").click().run()
     job = jobs.get_manager().jobs()[-1]
-    assert job.wait(60)
+    assert job.wait(180)
     at.run()
     assert "Finished" in at.success[0].value
     assert at.get("progress")[0].value == 100
@@ -210,7 +210,7 @@ def test_train_page_reports_bad_settings_and_a_busy_server(app_env, tiny_model_d
     at.button(key="quick_run").click().run()
     assert "Training is busy" in at.error[0].value and "someone-else" in at.error[0].value
     busy.stop()
-    assert busy.wait(60)
+    assert busy.wait(180)
 
 
 def test_train_failure_is_shown_as_a_message(app_env, tmp_path):

@@ -188,7 +188,7 @@ def test_a_row_limit_above_the_data_trains_on_all_rows_and_says_so(app_env, tiny
     assert not at.exception and not at.error
     assert "Row limit 100,000 is not below the 80 messages of this data: training on all of them." in texts(at.info)
     job = jobs.get_manager().get("all")
-    assert job.wait(60)
+    assert job.wait(180)
     assert read_run(job.run_dir).meta["data"]["rows"] == 80
 
 
@@ -211,7 +211,7 @@ def test_a_second_start_while_a_job_runs_is_refused_naming_the_job(app_env, tiny
         assert "run 'first-class'" in third.warning[0].value
     finally:
         jobs.get_manager().get("first-class").stop()
-    assert jobs.get_manager().get("first-class").wait(60)
+    assert jobs.get_manager().get("first-class").wait(180)
 
 
 def test_the_busy_refusal_reaches_the_quick_run_too(app_env, tiny_model_dir):
@@ -224,4 +224,4 @@ def test_the_busy_refusal_reaches_the_quick_run_too(app_env, tiny_model_dir):
         assert len(jobs.get_manager().jobs()) == 1
     finally:
         busy.stop()
-    assert busy.wait(60)
+    assert busy.wait(180)

@@ -179,7 +179,7 @@ def test_train_page_has_early_stopping_and_marks_the_best_epoch(app_env, tiny_mo
     assert not at.exception and not at.error
     job = jobs.get_manager().jobs()[-1]
     assert job.config.patience == 1
-    assert job.wait(60)
+    assert job.wait(180)
     at.run()
     assert not at.exception
     notes = " ".join(texts(at.markdown))

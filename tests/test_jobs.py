@@ -45,7 +45,7 @@ def test_job_runs_as_its_own_process_and_reports_progress(tiny_model_dir, small_
     while job.active:
         seen.append(job.snapshot())
         time.sleep(0.05)
-    assert job.wait(60)
+    assert job.wait(180)
     final = job.snapshot()
     assert final.status == "finished" and final.stage == "done" and final.error is None, final.error
     # 80 messages -> 56 training messages -> 7 steps of 8 per epoch, 2 epochs.
@@ -76,7 +76,7 @@ def test_a_new_manager_finds_the_job_from_the_runs_folder_alone(tiny_model_dir, 
         assert [j.run_name for j in other.active()] == ["seen-twice"]
     finally:
         first.stop()
-        assert first.wait(60)
+        assert first.wait(180)
 
 
 def test_stop_says_stopping_at_once_then_keeps_the_best_checkpoint(tiny_model_dir, small_frame, tmp_path):
@@ -88,7 +88,7 @@ def test_stop_says_stopping_at_once_then_keeps_the_best_checkpoint(tiny_model_di
     assert running.eta is not None and running.eta > 0
     job.stop()
     assert job.snapshot().status == "stopping"
-    assert job.wait(60)
+    assert job.wait(180)
     final = job.snapshot()
     assert final.status == "stopped", final.error
     assert final.step < final.total_steps
@@ -125,7 +125,7 @@ def test_second_start_is_refused_across_managers_while_one_runs(tiny_model_dir, 
         assert other.get("busy-two") is None and not (tmp_path / "busy-two").exists()
     finally:
         first.stop()
-        assert first.wait(60)
+        assert first.wait(180)
     # The slot is the trainer's: free again once it has exited.
     first.process.wait(30)
     second = other.start(tiny_config(tiny_model_dir, epochs=1), small_frame, "hand-written", run_name="busy-two")
@@ -204,7 +204,7 @@ def test_a_trainer_and_the_processes_it_starts_run_at_a_lower_priority(tiny_mode
         assert psutil.Process(job.pid).nice() == 10  # $SPAMCORE_TRAINER_NICE's default
     finally:
         job.stop()
-        assert job.wait(60)
+        assert job.wait(180)
 
 
 def test_the_job_life_needs_no_posix_only_module(tiny_model_dir, small_frame, tmp_path):
@@ -239,7 +239,7 @@ def test_the_job_life_needs_no_posix_only_module(tiny_model_dir, small_frame, tm
             pass
         job.stop()
         assert job.snapshot().status == "stopping"
-        assert job.wait(60) and job.snapshot().status == "stopped", job.snapshot()
+        assert job.wait(180) and job.snapshot().status == "stopped", job.snapshot()
         short = manager.start(config(1), frame, "hand-written", run_name="short")
         assert short.wait(120) and short.snapshot().status == "finished", short.snapshot()
         assert "fcntl" not in sys.modules or sys.modules["fcntl"] is None
@@ -267,7 +267,7 @@ def test_stop_pressed_while_the_trainer_starts_is_a_stop_with_nothing_trained(ti
 
     job = JobManager(tmp_path).start(tiny_config(tiny_model_dir), small_frame, "hand-written", run_name="at-once")
     job.stop()
-    assert job.wait(60)
+    assert job.wait(180)
     final = job.snapshot()
     assert (final.status, final.error) == ("stopped", NOTHING_TRAINED)
     assert not (tmp_path / "at-once" / "model.safetensors").exists()

@@ -2,9 +2,9 @@
 the labels, learn from the class, and compare before with after."""
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
+from spamcore import figures
 from spamcore.app.ui import charts, classroom, data_choice, jobs, state
 from spamcore.classroom.rounds import (
     FORGETTING_TOLERANCE,
@@ -53,38 +53,35 @@ def where_to_go() -> None:
                "changes the app needs the teacher code printed in the terminal running the app.")
 
 
-def live(round_) -> None:
-    @st.fragment(run_every=3)
-    def board() -> None:
-        frame = classroom.store().frame(round_.id)
-        fooled = frame[frame["fooled"]]
-        m1, m2, m3, m4 = st.columns(4)
-        m1.metric("Attempts", f"{len(frame):,}")
-        m2.metric("Fooled the model", f"{len(fooled):,}")
-        m3.metric("Fooled rate", f"{fooled_share(frame):.0%}")
-        m4.metric("Students", f"{frame['session_id'].nunique():,}")
-        if frame.empty:
-            st.info("No attempts yet.", icon=":material/hourglass_top:")
-            return
-        left, right = st.columns([3, 2], gap="large")
-        with left:
-            st.markdown("**Messages that fooled it** (newest first)")
-            st.dataframe(fooled[["nickname", "text", "claimed", "verdict", "spam_probability", "status"]],
-                         hide_index=True, width="stretch", key="board_fooled",
-                         column_config={"text": st.column_config.TextColumn("message", width="large")})
-        with right:
-            st.markdown("**Leaderboard**")
-            st.dataframe(leaderboard(frame), hide_index=True, width="stretch", key="board_leaders")
-            over_time = fooled_over_time(frame)
-            fig = go.Figure(go.Scatter(x=over_time["minute"], y=over_time["fooled_rate"], mode="lines+markers",
-                                       text=over_time["attempts"],
-                                       hovertemplate="minute %{x}: %{y:.0%} fooled of %{text} attempts"))
-            fig.update_layout(title="Fooled rate per minute", height=260, margin={"l": 40, "r": 10, "t": 40, "b": 30},
-                              yaxis={"range": [0, 1], "tickformat": ".0%"}, template="none",
-                              xaxis={"title": "minute of the round", "dtick": 1, "rangemode": "tozero"})
-            charts.show(fig, key="board_rate")
+def live(frame: pd.DataFrame) -> None:
+    """Attempts so far, the messages that fooled it, the leaderboard and the fooled rate per minute."""
+    fooled = frame[frame["fooled"]]
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric("Attempts", f"{len(frame):,}")
+    m2.metric("Fooled the model", f"{len(fooled):,}")
+    m3.metric("Fooled rate", f"{fooled_share(frame):.0%}")
+    m4.metric("Students", f"{frame['session_id'].nunique():,}")
+    if frame.empty:
+        st.info("No attempts yet.", icon=":material/hourglass_top:")
+        return
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        st.markdown("**Messages that fooled it** (newest first)")
+        st.dataframe(fooled[["nickname", "text", "claimed", "verdict", "spam_probability", "status"]],
+                     hide_index=True, width="stretch", key="board_fooled",
+                     column_config={"text": st.column_config.TextColumn("message", width="large")})
+    with right:
+        st.markdown("**Leaderboard**")
+        st.dataframe(leaderboard(frame), hide_index=True, width="stretch", key="board_leaders")
+        over_time = fooled_over_time(frame)
+        fig = rate_figure(tuple(over_time["minute"]), tuple(over_time["fooled_rate"]), tuple(over_time["attempts"]))
+        charts.show(fig, key="board_rate")
 
-    board()
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def rate_figure(minutes: tuple, rates: tuple, attempts: tuple):
+    """Built once per distinct curve (go.Figure validates every property: ~5 ms a redraw otherwise); read-only."""
+    return figures.fooled_rate(minutes, rates, attempts)
 
 
 def fooled_share(frame: pd.DataFrame) -> float:
@@ -116,11 +113,14 @@ def moderation(round_, frame: pd.DataFrame) -> None:
     undo = st.session_state.get(UNDO)
     c5.button(f"Undo {undo[0]}" if undo else "Undo", key="board_undo", disabled=not undo, on_click=undo_last,
               icon=":material/undo:")
-    c6.download_button("Export as CSV", to_csv(frame), file_name=f"class-round-{round_.id}.csv", mime="text/csv",
-                       key="board_export", icon=":material/download:")
+    c6.download_button("Export as CSV", lambda: to_csv(frame),  # made when clicked, not on every redraw
+                       file_name=f"class-round-{round_.id}.csv", mime="text/csv", key="board_export",
+                       icon=":material/download:")
 
 
 TABLE_VERSION, UNDO = "board_table_version", "board_undo"
+#: Seconds between the board's redraws: live enough for a class, cheap enough for a laptop (each costs ~50 ms).
+REDRAW_SECONDS = 5
 ACTIONS = {"accepted": "accept", "rejected": "reject", "flip": "label flip", "delete": "delete"}
 
 
@@ -219,16 +219,18 @@ def page() -> None:
     if current is None:
         return
     where_to_go()
-    live(current)
 
-    @st.fragment(run_every=5)
-    def work() -> None:
-        """Redrawn every few seconds, so new messages appear to moderate (choices made stay chosen)."""
-        frame = classroom.store().frame(current.id)  # one read for both parts
-        moderation(current, frame)
-        learn(current, frame)
+    @st.fragment(run_every=REDRAW_SECONDS)
+    def board() -> None:
+        """Redrawn every few seconds: new attempts appear, new messages can be moderated (a selection stays), and a
+        retrain started here shows its before → after without a reload. One read of the round and its messages per
+        redraw serves every part, and nothing here scores a model (the before → after is read from a file)."""
+        store = classroom.store()
+        round_, frame = store.round(current.id), store.frame(current.id)
+        live(frame)
+        moderation(round_, frame)
+        learn(round_, frame)
 
-    work()
-
+    board()
 
 page()
