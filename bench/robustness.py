@@ -61,6 +61,8 @@ ARMS: dict[str, tuple[str, dict]] = {
     "finetune (default)": ("finetune", {}),
     "frozen (default)": ("frozen", {}),
 }
+
+
 def bf16_peak_gflops() -> float:
     """Best of a few bf16 matmuls on this device (the in-run peak reported beside the times)."""
     import torch

@@ -56,19 +56,24 @@ SERVERS: dict[str, subprocess.Popen] = {}
 
 
 @contextlib.contextmanager
-def streamlit_server(tmp: Path, runs: Path, data: Path, env: dict | None = None, kill_jobs: bool = True):
+def streamlit_server(tmp: Path, runs: Path, data: Path, env: dict | None = None, kill_jobs: bool = True,
+                     netns: tuple[str, str] | None = None):
     """``spamcore app`` on a free loopback port; always terminated (then killed) on exit, and with it
-    (``kill_jobs``) the trainers it started."""
+    (``kill_jobs``) the trainers it started. With ``netns`` (a namespace and its address, from
+    ``devtools.netns.server_namespace``) the server runs in that namespace and the URL is its address there, so
+    browsers on this machine arrive from a non-loopback address."""
     port = free_port()
     environment = {**os.environ, "SPAMCORE_RUNS": str(runs), "SPAMCORE_DATA": str(data),
                    "SPAMCORE_CACHE": str(tmp / "cache"), "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1",
                    **(env or {})}
     log = (tmp / "server.log").open("w")
+    host = netns[1] if netns else "127.0.0.1"
+    prefix = ["ip", "netns", "exec", netns[0]] if netns else []  # ip execs the command: the pid stays the server's
     proc = subprocess.Popen(  # as a teacher starts it, from a folder of their own
-        [sys.executable, "-m", "spamcore", "app", "--port", str(port), "--host", "127.0.0.1"],
+        [*prefix, sys.executable, "-m", "spamcore", "app", "--port", str(port), "--host", host],
         cwd=tmp, env=environment, stdout=log, stderr=subprocess.STDOUT,
     )
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://{host}:{port}"
     SERVERS[url] = proc
     try:
         wait_healthy(url, proc)

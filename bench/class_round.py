@@ -1,0 +1,158 @@
+"""A class round, simulated from a hand-written class: does retraining on the class's messages make the model harder
+to fool without making it forget?
+
+    python bench/class_round.py [--seeds 3] [--run RUN_DIR] [--lr 1e-4] [--replay 1500] [--update-docs]
+
+The class (``bench/class_round_messages.tsv``, written for this bench): 12 students, 5 or 6 messages each — spam
+wrapped in friendly chat, leetspeak, spaced-out letters, "wrong number" and romance openers, everyday ham that uses
+spam's words, service notices — and 4 messages whose label lies (spam called ham), which moderation rejects.
+
+Steps, with the app's own code: train the attacked run (the default ``finetune`` on the seed-42 split; or ``--run``),
+judge every message with it and store it in a real class store (SQLite), accept the honest ones and reject the
+lies, then for each seed retrain exactly as the board's Retrain does (``retrain_config``: continue from the attacked
+run, the accepted messages less the held-out third, a replayed sample of the original training split and the
+supplement) and score before → after on the same messages (``before_after``). The bf16 matmul peak of this run is
+printed beside the times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+DATA = Path(os.environ.get("SPAMCORE_DATA", ROOT.parent / "shared" / "data" / "SMSSpamCollection"))
+MESSAGES = ROOT / "bench" / "class_round_messages.tsv"
+
+
+def attacked_run(runs: Path, run_dir: str | None) -> Path:
+    from spamcore.config import recipe_defaults
+    from spamcore.data import read_messages
+    from spamcore.experiment import run_experiment
+
+    if run_dir:
+        return Path(run_dir)
+    target = runs / "attacked"
+    start = time.perf_counter()
+    run_experiment(recipe_defaults("finetune"), read_messages(DATA), target, data_name="SMS Spam Collection")
+    print(f"attacked run trained in {time.perf_counter() - start:.0f} s", flush=True)
+    return target
+
+
+def play_round(store, run) -> int:
+    """Every message judged by the attacked run and stored; honest ones accepted, lies rejected. The round's id."""
+    from spamcore.classroom.rounds import judge
+    from spamcore.runs.store import load_classifier
+
+    classifier = load_classifier(run.path)
+    class_ = pd.read_csv(MESSAGES, sep="\t")
+    round_ = store.start_round(run.name)
+    fooled = 0
+    for i, row in class_.iterrows():
+        attempt = judge(classifier, row["text"], row["claimed"])
+        fooled += attempt.fooled
+        sid = store.submit(round_.id, f"{row['student']}-{i}", row["student"], row["text"], row["claimed"],
+                           attempt.verdict, attempt.spam_probability)
+        store.moderate(sid, "accepted" if row["honest"] == "yes" else "rejected")
+    print(f"{len(class_)} messages from {class_['student'].nunique()} students; {fooled} fooled the attacked run; "
+          f"{(class_['honest'] == 'no').sum()} lying labels rejected", flush=True)
+    return round_.id
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=3, help="retrain with seeds 42, 43, ... (default 3)")
+    parser.add_argument("--run", help="the attacked run (default: train the default finetune first)")
+    parser.add_argument("--lr", type=float, help="the retrain's learning rate (default: the app's)")
+    parser.add_argument("--replay", type=int, help="original messages replayed (default: the app's)")
+    parser.add_argument("--epochs", type=int, help="the retrain's epochs (default: the app's)")
+    parser.add_argument("--update-docs", action="store_true")
+    args = parser.parse_args()
+    import transformers
+
+    transformers.utils.logging.set_verbosity_error()
+    transformers.utils.logging.disable_progress_bar()
+    from robustness import bf16_peak_gflops
+
+    from spamcore.classroom.rounds import (
+        HELD_ERRORS,
+        HELD_FOOLED,
+        HELD_UNSURE,
+        SUITE_F1,
+        TEST_F1,
+        before_after,
+        replay_data,
+        retrain_config,
+    )
+    from spamcore.classroom.store import open_store, split_for_training
+    from spamcore.data import read_messages, split_dataset
+    from spamcore.experiment import run_experiment
+    from spamcore.runs.store import load_classifier, read_run
+
+    peak = bf16_peak_gflops()
+    print(f"bf16 matmul peak in this run: {peak:,.0f} GFLOP/s", flush=True)
+    work = Path(tempfile.mkdtemp(prefix="class-round-"))
+    os.environ["SPAMCORE_DB"] = f"sqlite:///{work / 'class.sqlite3'}"  # the retrain reads class:N from here
+    store = open_store()
+    run = read_run(attacked_run(work / "runs", args.run))
+    round_id = play_round(store, run)
+    frame = store.frame(round_id)
+    train_part, held_out = split_for_training(frame)
+    print(f"{len(train_part)} accepted messages to learn from, {len(held_out)} held out", flush=True)
+    data = read_messages(DATA)
+    test = split_dataset(data).test
+    replay = replay_data(data)
+    before = load_classifier(run.path)
+    rows = []
+    for seed in range(42, 42 + args.seeds):
+        overrides = {"seed": seed, **{k: v for k, v in (("lr", args.lr), ("max_rows", args.replay),
+                                                         ("epochs", args.epochs)) if v is not None}}
+        config = retrain_config(run, round_id).replace(**overrides)
+        start = time.perf_counter()
+        run_experiment(config, replay, work / "runs" / f"retrained-{seed}", data_name="replay")
+        seconds = time.perf_counter() - start
+        table = before_after(held_out, test, before, load_classifier(work / "runs" / f"retrained-{seed}"))
+        rows.append({"seed": seed, "seconds": seconds, **{f"{m} {w}": table.loc[m, w] for m in table.index
+                                                          for w in ("before", "after")}})
+        print(f"seed {seed}: retrain {seconds:.0f} s\n{table.round(3).to_string()}\n", flush=True)
+    results = pd.DataFrame(rows)
+    lines = ["| seed | held-out fooled | held-out not sure | held-out fooled or not sure | test spam F1 | suite "
+             "spam F1 | retrain |", "|---|---|---|---|---|---|---|"]
+    for r in [*rows, {"seed": "mean", **results.drop(columns="seed").mean().to_dict()}]:
+        lines.append(f"| {r['seed']} | {r[f'{HELD_FOOLED} before']:.2f} → {r[f'{HELD_FOOLED} after']:.2f} | "
+                     f"{r[f'{HELD_UNSURE} before']:.2f} → {r[f'{HELD_UNSURE} after']:.2f} | "
+                     f"{r[f'{HELD_ERRORS} before']:.2f} → {r[f'{HELD_ERRORS} after']:.2f} | "
+                     f"{r[f'{TEST_F1} before']:.3f} → {r[f'{TEST_F1} after']:.3f} | "
+                     f"{r[f'{SUITE_F1} before']:.3f} → {r[f'{SUITE_F1} after']:.3f} | {r['seconds']:.0f} s |")
+    drop = statistics.mean(r[f"{TEST_F1} before"] - r[f"{TEST_F1} after"] for r in rows)
+    errors = (statistics.mean(r[f"{HELD_ERRORS} before"] for r in rows),
+              statistics.mean(r[f"{HELD_ERRORS} after"] for r in rows))
+    settings = retrain_config(run, round_id).replace(**{k: v for k, v in (("lr", args.lr), ("max_rows", args.replay),
+                                                                          ("epochs", args.epochs)) if v is not None})
+    head = (f"Measured {date.today().isoformat()} by `python bench/class_round.py {' '.join(sys.argv[1:])}` "
+            f"(retrain: lr {settings.lr:g}, {settings.epochs} epoch(s), {settings.max_rows} replayed messages); bf16 "
+            f"matmul peak in the same run {peak:,.0f} GFLOP/s. {len(held_out)} held-out class messages, the "
+            f"837-message test split and the 254-message suite, the same for both models.")
+    verdict = (f"Held-out class errors (fooled or not sure) {errors[0]:.2f} → {errors[1]:.2f} (mean of seeds); "
+               f"test-split spam F1 {'dropped' if drop > 0 else 'rose'} by {abs(drop):.3f} on average "
+               f"({'within' if drop <= 0.005 else 'beyond'} the 0.005 tolerance).")
+    text = "\n".join([head, "", *lines, "", verdict])
+    print(text)
+    if args.update_docs:
+        from docs_tables import update_docs
+
+        update_docs(text, "class-round")
+
+
+if __name__ == "__main__":
+    main()
