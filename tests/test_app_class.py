@@ -77,6 +77,8 @@ def test_a_round_from_the_board_then_a_student_fools_the_model_or_not(class_env,
     assert not teacher.exception
     assert [m.label for m in teacher.metric][:2] == ["Attempts", "Fooled the model"]
     assert teacher.metric[0].value == "1"
+    assert any(e.label.startswith("End of lesson") for e in teacher.expander)
+    assert any("1 attempts by 1 students" in m for m in texts(teacher.markdown))
 
 
 @pytest.mark.parametrize(("address", "local"), [

@@ -6,6 +6,7 @@ import streamlit as st
 
 from spamcore import figures
 from spamcore.app.ui import charts, classroom, data_choice, jobs, state
+from spamcore.classroom.lesson import lesson_csv, lesson_html, round_summary, trick_table
 from spamcore.classroom.rounds import (
     FORGETTING_TOLERANCE,
     TEST_F1,
@@ -212,6 +213,35 @@ def comparison(round_, held_out: pd.DataFrame) -> None:
         st.rerun()
 
 
+def end_of_lesson(round_, frame: pd.DataFrame) -> None:
+    """The round in numbers, which tricks worked, and the whole of it to take away (HTML and CSV, made on click)."""
+    with st.expander("End of lesson: what this round came to", icon=":material/summarize:"):
+        summary = round_summary(frame)
+        st.markdown(f"{summary['attempts']:,} attempts by {summary['students']:,} students: "
+                    f"{summary['fooled']:.0%} fooled the model, it was not sure about {summary['not sure']:.0%}.")
+        st.dataframe(trick_table(frame), hide_index=True, width="stretch", key="board_tricks",
+                     column_config={c: st.column_config.NumberColumn(format="%.2f") for c in ("fooled", "not sure")})
+        comparison = stored_comparison(round_, frame)
+        c1, c2 = st.columns(2)
+        c1.download_button("Lesson summary (HTML)", lambda: lesson_html(round_.id, round_.run_name, frame, comparison),
+                           file_name=f"class-round-{round_.id}-summary.html", mime="text/html",
+                           key="board_lesson_html", icon=":material/download:")
+        c2.download_button("Lesson summary (CSV)", lambda: lesson_csv(frame, comparison),
+                           file_name=f"class-round-{round_.id}-summary.csv", mime="text/csv",
+                           key="board_lesson_csv", icon=":material/download:")
+
+
+def stored_comparison(round_, frame: pd.DataFrame):
+    """The round's stored before → after, when its retrain has one (never computed here)."""
+    from spamcore.runs.layout import run_path
+
+    if not round_.retrained_run:
+        return None
+    _, held_out = split_for_training(frame)
+    key = comparison_key(round_.run_name, round_.retrained_run, held_out)
+    return read_comparison(run_path(state.runs_root(), round_.retrained_run), key)
+
+
 def page() -> None:
     st.title("Class board")
     current = classroom.current_round()
@@ -230,6 +260,7 @@ def page() -> None:
         live(frame)
         moderation(round_, frame)
         learn(round_, frame)
+        end_of_lesson(round_, frame)
 
     board()
 

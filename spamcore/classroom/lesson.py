@@ -1,0 +1,122 @@
+"""The end of a lesson: what a class round came to — attempts, the share that fooled the model and the share it was
+not sure about, which tricks worked most, and the retrain's before → after — as one self-contained HTML file and as
+CSV.
+
+Tricks are detected with the checks normalisation already makes (the same code reads the text the model sees): letters
+spaced out or dotted, look-alike letters from other scripts or full-width forms, leetspeak, invisible characters;
+links from the careful-reader patterns; and spam wrapped in friendly chat (a greeting or chat opener before the
+spam). A message can use several tricks; one using none is "as written".
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+
+import pandas as pd
+
+from spamcore.normalise import fold_confusables, join_spaced, remove_invisible
+from spamcore.teaching.indicators import find_indicators
+
+TRICKS = ("spaced letters", "look-alike letters", "leetspeak", "invisible characters", "link",
+          "friendly wrapper", "as written")
+#: Ordinary words that mix digits and letters: 6pm, 2nd, 10k, 4G, 500GB.
+_PLAIN_MIX = re.compile(r"^\d+(st|nd|rd|th|am|pm|k|m|g|gb|mb|p|s|x)$", re.IGNORECASE)
+_GREETING = re.compile(r"^\W*(hi+|hey+|hello|hiya|heyy+|omg|lol|yo|morning|good (morning|evening)|long time|"
+                       r"happy birthday|so good|loved|hope|thanks|congrats|haha)\b", re.IGNORECASE)
+
+
+def tricks_in(text: str, claimed: str) -> list[str]:
+    """The tricks ``text`` uses (see the module's docstring), in :data:`TRICKS` order.
+
+    Example: ``tricks_in("hey! btw W I N a prize at win.com", "spam")`` gives
+    ``["spaced letters", "link", "friendly wrapper"]``.
+    """
+    found = []
+    if join_spaced(text) != text:
+        found.append("spaced letters")
+    if fold_confusables(text) != text:
+        found.append("look-alike letters")
+    if any(_is_leet(word) for word in text.split()):
+        found.append("leetspeak")
+    if remove_invisible(text) != text:
+        found.append("invisible characters")
+    if any(i.kind in ("link", "shortened link") for i in find_indicators(text)):
+        found.append("link")
+    if claimed == "spam" and _GREETING.search(text):
+        found.append("friendly wrapper")
+    return found or ["as written"]
+
+
+def _is_leet(word: str) -> bool:
+    """A word that writes letters as digits or symbols (p4yp4l, fr33, @ccount), not one that merely has a number."""
+    word = word.strip(".,;:!?()[]\"'")
+    if "@" in word and "." in word.split("@")[-1]:
+        return False  # an e-mail address
+    has_letter = any(c.isalpha() for c in word)
+    return has_letter and any(c in "0123456789@$" for c in word) and not _PLAIN_MIX.match(word) and len(word) >= 3
+
+
+def round_summary(frame: pd.DataFrame) -> dict[str, float]:
+    """Attempts, students, and the shares that fooled the model and that it was not sure about."""
+    n = len(frame)
+    return {"attempts": n, "students": int(frame["session_id"].nunique()) if n else 0,
+            "fooled": float(frame["fooled"].mean()) if n else 0.0,
+            "not sure": float((frame["verdict"] == "unsure").mean()) if n else 0.0}
+
+
+def trick_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per trick: attempts, the share that fooled the model and the share it was not sure about; most fooling first.
+    """
+    rows = [(trick, bool(r.fooled), r.verdict == "unsure") for r in frame.itertuples()
+            for trick in tricks_in(r.text, r.claimed)]
+    used = pd.DataFrame(rows, columns=["trick", "fooled", "unsure"])
+    if used.empty:
+        return pd.DataFrame(columns=["trick", "attempts", "fooled", "not sure"])
+    table = used.groupby("trick").agg(attempts=("fooled", "size"), fooled=("fooled", "mean"),
+                                      not_sure=("unsure", "mean")).reset_index()
+    table = table.rename(columns={"not_sure": "not sure"})
+    return table.sort_values(["fooled", "attempts"], ascending=[False, False]).reset_index(drop=True)
+
+
+def lesson_csv(frame: pd.DataFrame, comparison: pd.DataFrame | None = None) -> bytes:
+    """The round's summary, its tricks and (when there is one) its before → after, as one CSV: section, name, value
+    columns, so a spreadsheet opens it as it is."""
+    rows = [("round", name, value) for name, value in round_summary(frame).items()]
+    for r in trick_table(frame).itertuples(index=False):
+        rows += [("trick: " + r.trick, "attempts", r.attempts), ("trick: " + r.trick, "fooled", r.fooled),
+                 ("trick: " + r.trick, "not sure", r[3])]
+    if comparison is not None:
+        for measure, r in comparison.iterrows():
+            rows += [("before → after: " + measure, "before", r["before"]),
+                     ("before → after: " + measure, "after", r["after"])]
+    buffer = io.StringIO()
+    pd.DataFrame(rows, columns=["section", "name", "value"]).to_csv(buffer, index=False)
+    return buffer.getvalue().encode("utf-8")
+
+
+def lesson_html(round_id: int, run_name: str, frame: pd.DataFrame, comparison: pd.DataFrame | None = None) -> str:
+    """One self-contained HTML page (no script, no link to fetch; every text escaped) for the end of the lesson."""
+    from spamcore.evaluation.html_report import STYLE, _cards, _table
+
+    summary = round_summary(frame)
+    parts = [f"<h1>Class round {round_id}</h1>",
+             f'<p class="meta">The model the class attacked: run {html.escape(run_name)}.</p>',
+             _cards([("attempts", f"{summary['attempts']:,}"), ("students", f"{summary['students']:,}"),
+                     ("fooled the model", f"{summary['fooled']:.0%}"), ("not sure", f"{summary['not sure']:.0%}")]),
+             "<h2>Which tricks worked</h2>",
+             '<p class="note">A message can use several tricks. Fooled: the model said the opposite of the truth; '
+             "not sure: it gave no verdict (counted as caught).</p>",
+             _table(trick_table(frame), digits=2)]
+    if comparison is not None:
+        table = comparison.reset_index().rename(columns={"index": "measure"})
+        parts += ["<h2>Before → after the retrain</h2>",
+                  '<p class="note">Both models on the same messages: the class messages held out of training, the '
+                  "original test split and the robustness suite.</p>", _table(table)]
+    fooled = frame[frame["fooled"]][["nickname", "text", "claimed", "verdict"]]
+    parts += ["<h2>The messages that fooled it</h2>", _table(fooled) if len(fooled) else "<p>None.</p>",
+              "<footer>Written by spamcore's Class board.</footer>"]
+    return ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            f"<title>spamcore class round {round_id}</title><style>{STYLE}</style></head><body>\n"
+            + "\n".join(parts) + "\n</body></html>\n")
