@@ -46,9 +46,15 @@ def measure(server_pid: int, seconds: float, during: Callable[[float], None] | N
 
 
 def board_stages(page, url: str, server_pid: int, store, runs, window: float = 30.0,
-                 settle: Callable | None = None) -> list[StageCost]:
+                 settle: Callable | None = None, shots=None) -> list[StageCost]:
     """Open the board and measure each of :data:`STAGES` over ``window`` seconds. ``store`` is the class store the
-    server uses; ``runs`` its runs folder."""
+    server uses; ``runs`` its runs folder; ``shots`` a folder for a screenshot of the board at the end of each stage
+    (``board-stage-1.png`` ...)."""
+
+    def shot(stage: int) -> None:
+        if shots is not None:
+            page.screenshot(path=str(shots / f"board-stage-{stage}.png"), full_page=True)
+
     import json
     import re
 
@@ -57,6 +63,7 @@ def board_stages(page, url: str, server_pid: int, store, runs, window: float = 3
     page.wait_for_selector("h1:has-text('Class board')")
     settle(page, 2000)
     results.append(StageCost(STAGES[0], *measure(server_pid, window)))
+    shot(1)
 
     page.locator(".st-key-board_start button").click()
     page.get_by_text(re.compile(r"Round \d+ attacks run")).wait_for()
@@ -70,12 +77,14 @@ def board_stages(page, url: str, server_pid: int, store, runs, window: float = 3
             store.submit(round_id, f"s{i}", nick, text, claimed, "ham", 0.2)
 
     results.append(StageCost(STAGES[1], *measure(server_pid, window, send)))
+    shot(2)
 
     store.moderate_many(list(store.frame(round_id)["id"]), "accepted")
     settle(page, 6000)  # the board's next redraw shows them accepted
     page.locator(".st-key-board_retrain button").click()
     page.get_by_text(re.compile(r"Training class-round-\d+")).wait_for()
     results.append(StageCost(STAGES[2], *measure(server_pid, window)))
+    shot(3)
 
     retrained = next(runs.glob("class-round-*"))
     deadline = time.monotonic() + 600
@@ -87,5 +96,6 @@ def board_stages(page, url: str, server_pid: int, store, runs, window: float = 3
     page.get_by_text(re.compile(r"Before → after")).wait_for(timeout=300_000)
     settle(page, 3000)
     results.append(StageCost(STAGES[3], *measure(server_pid, window)))
+    shot(4)
     return results
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from test_app import tiny_run  # noqa: F401 (fixture)
-from test_browser import CHROMIUM, CHROMIUM_ARGS, SERVERS, settle, streamlit_server
+from test_browser import CHROMIUM, CHROMIUM_ARGS, SERVERS, SHOTS, settle, streamlit_server
 
 from devtools.board_cost import board_stages
 
@@ -33,7 +33,8 @@ def test_the_board_sits_near_idle_at_every_stage(tiny_run, real_data, tmp_path):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1440, "height": 1600})
         page.set_default_timeout(90_000)
-        costs = board_stages(page, url, SERVERS[url].pid, open_store(db), runs, settle=settle)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        costs = board_stages(page, url, SERVERS[url].pid, open_store(db), runs, settle=settle, shots=SHOTS)
         browser.close()
     print("\n" + "\n".join(f"{c.stage}: {c.share:.2%} of a core over {c.seconds:.0f} s" for c in costs))
     assert [c.stage for c in costs if c.share >= MAX_SHARE] == [], [(c.stage, f"{c.share:.2%}") for c in costs]

@@ -96,9 +96,11 @@ def play_the_round(playwright, url: str, runs: Path) -> None:
         heading = student.locator("h2").filter(has_text=re.compile("fooled it|caught that|not sure"))
         heading.first.wait_for()
         results.append(heading.first.inner_text())
+        student.get_by_text("Why it said so").first.wait_for()  # the words that pushed it, after the verdict
+        settle(student, 500)
         no_exception(student)
-        if nickname == "ana":
-            student.screenshot(path=SHOTS / "challenge-phone.png", full_page=True)
+        if "fooled it" in results[-1] and not any("fooled it" in r for r in results[:-1]):
+            student.screenshot(path=SHOTS / "challenge-phone.png", full_page=True)  # the first who fooled it
         student.goto(f"{url}/train")  # a teacher page's URL leads a student nowhere
         student.get_by_text("Page not found").wait_for()
         student.get_by_text("Fool the spam filter").first.wait_for()
