@@ -1,4 +1,4 @@
-"""App start: seconds from ``streamlit run app.py`` to the first interactive page in headless Chromium.
+"""App start: seconds from ``spamcore app`` to the first interactive page in headless Chromium.
 
     python bench/app_start.py [--repeats 3]
 
@@ -33,9 +33,8 @@ def one_start(browser) -> tuple[float, float, float]:
         env = {**os.environ, "SPAMCORE_RUNS": f"{tmp}/runs", "SPAMCORE_DATA": DATA, "HF_HUB_OFFLINE": "1"}
         start = time.perf_counter()
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
-             "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [sys.executable, "-m", "spamcore", "app", "--port", str(port), "--host", "127.0.0.1"],
+            cwd=tmp, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         try:
             url = f"http://127.0.0.1:{port}"

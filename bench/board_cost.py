@@ -36,7 +36,7 @@ def main() -> None:
     from robustness import bf16_peak_gflops
 
     from devtools.board_cost import board_stages
-    from devtools.browser import CHROMIUM, CHROMIUM_ARGS, free_port, wait_healthy
+    from devtools.browser import free_port, open_page, running_server
     from spamcore.classroom.store import open_store
 
     peak = bf16_peak_gflops()
@@ -50,26 +50,18 @@ def main() -> None:
     db = f"sqlite:///{tmp / 'class.sqlite3'}"
     port = free_port()
     env = {**os.environ, "SPAMCORE_RUNS": str(runs), "SPAMCORE_DATA": DATA, "SPAMCORE_DB": db, "HF_HUB_OFFLINE": "1"}
-    with (tmp / "server.log").open("w") as log:
-        server = subprocess.Popen([sys.executable, "-m", "spamcore", "app", "--port", str(port), "--host",
-                                   "127.0.0.1"], cwd=tmp, env=env, stdout=log, stderr=subprocess.STDOUT)
+    command = [sys.executable, "-m", "spamcore", "app", "--port", str(port), "--host", "127.0.0.1"]
     url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, server)
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1440, "height": 1600})
-            page.set_default_timeout(120_000)
 
-            def settle(p, ms: int = 500) -> None:
-                p.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
-                p.wait_for_timeout(ms)
+    def settle(p, ms: int = 500) -> None:
+        p.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
+        p.wait_for_timeout(ms)
 
-            costs = board_stages(page, url, server.pid, open_store(db), runs, args.window, settle=settle)
-            browser.close()
-    finally:
-        server.terminate()
-        server.wait(30)
+    with running_server(command, url, cwd=tmp, env=env, log_path=tmp / "server.log") as server, \
+            sync_playwright() as playwright:
+        browser, page = open_page(playwright, url, height=1600, timeout_ms=120_000)
+        costs = board_stages(page, url, server.pid, open_store(db), runs, args.window, settle=settle)
+        browser.close()
     idle = max(costs[0].share, 1e-6)
     lines = [f"Measured {date.today().isoformat()} by `python bench/board_cost.py` ({args.window:.0f} s a stage); bf16 "
              f"matmul peak in the same run {peak:,.0f} GFLOP/s.", "",

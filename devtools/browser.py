@@ -3,7 +3,9 @@ neither imports the other)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -60,3 +62,37 @@ def tree_cpu_seconds(pid: int) -> float:
         except (psutil.Error, OSError):
             continue
     return total
+
+
+@contextlib.contextmanager
+def running_server(command: list[str], url: str, *, cwd, env: dict, log_path, own_session: bool = False):
+    """Start a web server ``command`` (output to ``log_path``), wait until ``url`` answers healthy, yield the process;
+    on exit terminate it — its whole session with ``own_session`` (``make``'s children too) — then kill it if need
+    be."""
+    with open(log_path, "w") as log:
+        server = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                  start_new_session=own_session)
+    try:
+        wait_healthy(url, server)
+        yield server
+    finally:
+        if own_session:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(server.pid, signal.SIGTERM)
+        else:
+            server.terminate()
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(5)
+
+
+def open_page(playwright, url: str, width: int = 1440, height: int = 1200, timeout_ms: int = 90_000):
+    """Headless Chromium on ``url``, waited until the page has its heading; returns ``(browser, page)``."""
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.set_default_timeout(timeout_ms)
+    page.goto(url)
+    page.wait_for_selector("h1")
+    return browser, page

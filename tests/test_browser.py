@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from devtools.browser import CHROMIUM, CHROMIUM_ARGS, free_port, wait_healthy
+from devtools.browser import CHROMIUM, CHROMIUM_ARGS, free_port, running_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -66,28 +66,18 @@ def streamlit_server(tmp: Path, runs: Path, data: Path, env: dict | None = None,
     environment = {**os.environ, "SPAMCORE_RUNS": str(runs), "SPAMCORE_DATA": str(data),
                    "SPAMCORE_CACHE": str(tmp / "cache"), "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1",
                    **(env or {})}
-    log = (tmp / "server.log").open("w")
     host = netns[1] if netns else "127.0.0.1"
     prefix = ["ip", "netns", "exec", netns[0]] if netns else []  # ip execs the command: the pid stays the server's
-    proc = subprocess.Popen(  # as a teacher starts it, from a folder of their own
-        [*prefix, sys.executable, "-m", "spamcore", "app", "--port", str(port), "--host", host],
-        cwd=tmp, env=environment, stdout=log, stderr=subprocess.STDOUT,
-    )
+    command = [*prefix, sys.executable, "-m", "spamcore", "app", "--port", str(port), "--host", host]
     url = f"http://{host}:{port}"
-    SERVERS[url] = proc
-    try:
-        wait_healthy(url, proc)
-        yield url
-    finally:
-        proc.terminate()
+    # As a teacher starts it, from a folder of their own.
+    with running_server(command, url, cwd=tmp, env=environment, log_path=tmp / "server.log") as proc:
+        SERVERS[url] = proc
         try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
-        log.close()
-        if kill_jobs:  # trainers outlive their server by design; a test's must not outlive the test
-            kill_trainers(runs)
+            yield url
+        finally:
+            if kill_jobs:  # trainers outlive their server by design; a test's must not outlive the test
+                kill_trainers(runs)
 
 
 @pytest.fixture(scope="module")

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
 from test_browser import go, no_exception, settle
 
-from devtools.browser import CHROMIUM, CHROMIUM_ARGS, free_port, tree_cpu_seconds, wait_healthy
+from devtools.browser import CHROMIUM, free_port, open_page, running_server, tree_cpu_seconds
 
 pytestmark = pytest.mark.browser
 
@@ -33,30 +31,19 @@ def test_make_app_sits_idle_with_a_page_open(real_data, tmp_path):
     env = {**os.environ, "SPAMCORE_RUNS": str(tmp_path / "runs"), "SPAMCORE_DATA": str(real_data),
            "SPAMCORE_CACHE": str(tmp_path / "cache"), "HF_HUB_OFFLINE": "1"}
     log_path = tmp_path / "make-app.log"
-    with log_path.open("w") as log:
-        make = subprocess.Popen(["make", "-s", "app", f"PORT={port}"], cwd=ROOT, env=env, stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://localhost:{port}"
-    try:
-        wait_healthy(url, make)
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1440, "height": 1200})
-            page.set_default_timeout(60_000)
-            page.goto(url)
-            page.wait_for_selector("h1")
-            for title in PAGES:
-                go(page, title)
-                settle(page)
-                no_exception(page)
-            page.wait_for_timeout(3000)  # the first page loads are over; a watcher would start walking now
-            before = tree_cpu_seconds(make.pid)
-            time.sleep(IDLE_SECONDS)
-            used = tree_cpu_seconds(make.pid) - before
-            browser.close()
-    finally:
-        os.killpg(make.pid, signal.SIGTERM)
-        make.wait(30)
+    with running_server(["make", "-s", "app", f"PORT={port}"], url, cwd=ROOT, env=env, log_path=log_path,
+                        own_session=True) as make, sync_playwright() as playwright:
+        browser, page = open_page(playwright, url, timeout_ms=60_000)
+        for title in PAGES:
+            go(page, title)
+            settle(page)
+            no_exception(page)
+        page.wait_for_timeout(3000)  # the first page loads are over; a watcher would start walking now
+        before = tree_cpu_seconds(make.pid)
+        time.sleep(IDLE_SECONDS)
+        used = tree_cpu_seconds(make.pid) - before
+        browser.close()
     share = used / IDLE_SECONDS
     print(f"\nserver CPU with a page open and idle: {used:.2f} s over {IDLE_SECONDS} s ({share:.1%} of a core)")
     assert share < 0.10, f"the idle server used {share:.0%} of a core"

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from test_browser import HEADINGS, go, no_exception, settle
 
-from devtools.browser import CHROMIUM, CHROMIUM_ARGS, free_port, wait_healthy
+from devtools.browser import CHROMIUM, free_port, open_page, running_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(1500)]
 
@@ -88,28 +88,16 @@ def test_spamcore_app_from_another_folder_serves_every_page(installed, tmp_path_
     home = next(p for p in tmp_path_factory.getbasetemp().glob("teacher*") if (p / "runs").is_dir())
     port = free_port()
     log_path = home / "spamcore-app.log"
-    with log_path.open("w") as log:
-        server = subprocess.Popen(
-            [str(installed / "spamcore"), "app", "--port", str(port), "--host", "127.0.0.1", "--runs", "runs"],
-            cwd=home, stdout=log, stderr=subprocess.STDOUT,
-            env=_clean_env(SPAMCORE_DATA=str(home / "messages.tsv"), SPAMCORE_CACHE=str(home / "cache")))
+    command = [str(installed / "spamcore"), "app", "--port", str(port), "--host", "127.0.0.1", "--runs", "runs"]
+    env = _clean_env(SPAMCORE_DATA=str(home / "messages.tsv"), SPAMCORE_CACHE=str(home / "cache"))
     url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, server)
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1440, "height": 1400})
-            page.set_default_timeout(90_000)
-            page.goto(url)
-            page.wait_for_selector("h1")
-            for title in TEACHER_PAGES:
-                go(page, title) if title != "Challenge" else _go_challenge(page)
-                settle(page)
-                no_exception(page)
-            browser.close()
-    finally:
-        server.terminate()
-        server.wait(30)
+    with running_server(command, url, cwd=home, env=env, log_path=log_path), sync_playwright() as playwright:
+        browser, page = open_page(playwright, url, height=1400)
+        for title in TEACHER_PAGES:
+            go(page, title) if title != "Challenge" else _go_challenge(page)
+            settle(page)
+            no_exception(page)
+        browser.close()
     log = log_path.read_text()
     assert f"open http://localhost:{port}" in log and "teacher code:" in log
     assert "Traceback" not in log, log[-3000:]
