@@ -13,7 +13,11 @@ so the model sees the same content without the shortcut:
   dropped or one doubled (spam with misspelt key words, ham as people type it);
 - ``leet``: letters of one or two words replaced by digits and signs that look like them ("fr33", "c@$h");
 - ``footers``: a quarter of the ham, with the opt-out line services end their texts with ("Reply STOP to opt
-  out"): in 2011 only spam said it, today a pharmacy or a bank does too.
+  out"): in 2011 only spam said it, today a pharmacy or a bank does too;
+- ``chat``: the message inside friendly chat ("hey you! btw ... speak soon x"), label kept: spam wrapped in a
+  friend's chatter is the first trick a class tries, and ham is chatty too (issue 27; not in the default yet);
+- ``swaps``: letter edits at the density of real smishing — most words, one or two swaps, drops or inserted
+  letters each (issue 27; not in the default yet).
 
 Tricks a reader cannot see — look-alike letters, invisible characters, spaced-out letters — are undone before the
 model reads the text (:mod:`spamcore.normalise`) and need no augmentation.
@@ -33,7 +37,7 @@ import pandas as pd
 
 from spamcore.errors import ConfigError
 
-AUGMENTATIONS: tuple[str, ...] = ("crop", "digits", "numbers", "typos", "leet", "footers")
+AUGMENTATIONS: tuple[str, ...] = ("crop", "digits", "numbers", "typos", "leet", "footers", "chat", "swaps")
 
 _DIGIT_RUN = re.compile(r"[£$€]?\d[\d,.:/-]*\d?[pP]?")
 _SPACES = re.compile(r"\s{2,}")
@@ -160,6 +164,63 @@ def add_footer(text: str, rng: np.random.Generator, share: float = 0.25) -> str:
     return body + joint + _FOOTERS[int(rng.integers(len(_FOOTERS)))]
 
 
+#: Friendly chat a message can sit in (written for training; the evasion suite's wrappers are its own).
+_CHAT_OPENERS = (
+    "hey you!", "hiya, hope your week's going ok", "omg it's been ages!", "morning! did you sleep ok?",
+    "haha that was so funny yesterday", "hi hun, how are the kids?", "yo, good game last night",
+    "thanks for the lift earlier!", "hey, long time no chat", "hope you got home safe x",
+    "lol I still can't believe it", "hi! lovely to see you at the weekend",
+)
+_CHAT_LINKS = ("btw", "oh and", "anyway,", "also,", "random but", "quick thing:", "before I forget,", "oh also")
+_CHAT_CLOSERS = ("speak soon x", "love you lots", "let me know!", "see you sunday :)", "text me back when you can",
+                 "miss you!", "ok gotta run", "haha anyway bye")
+
+
+def chat_wrap(text: str, rng: np.random.Generator) -> str:
+    """``text`` inside friendly chat — an opener and a link word before it, sometimes a closer after; the label
+    stays the message's (spam in chat is still spam, ham in chat still ham).
+
+    Example: ``chat_wrap("Your parcel fee is unpaid", rng)`` may give ``"hey you! btw Your parcel fee is unpaid
+    speak soon x"``.
+    """
+    opener = _CHAT_OPENERS[int(rng.integers(len(_CHAT_OPENERS)))]
+    link = _CHAT_LINKS[int(rng.integers(len(_CHAT_LINKS)))]
+    closer = f" {_CHAT_CLOSERS[int(rng.integers(len(_CHAT_CLOSERS)))]}" if rng.random() < 0.4 else ""
+    return f"{opener} {link} {text.strip()}{closer}"
+
+
+_NEIGHBOURS = "qwertyuiopasdfghjklzxcvbnm"
+
+
+def dense_swaps(text: str, rng: np.random.Generator, share: float = 0.7) -> str:
+    """Letter swaps at the density real smishing uses: about ``share`` of the words of three letters or more get one
+    or two edits each — a neighbouring pair swapped, a letter dropped, or a letter inserted.
+
+    Example: ``dense_swaps("your account is locked", rng)`` may give ``"yuor acocunt is lcoked"``.
+    """
+    def edit(word: str) -> str:
+        i = int(rng.integers(1, len(word) - 1))
+        kind = int(rng.integers(3))
+        if kind == 0:
+            return word[:i] + word[i + 1] + word[i] + word[i + 2:]
+        if kind == 1:
+            return word[:i] + word[i + 1:]
+        return word[:i] + _NEIGHBOURS[int(rng.integers(len(_NEIGHBOURS)))] + word[i:]
+
+    def change(match: re.Match) -> str:
+        word = match.group()
+        if rng.random() >= share:
+            return word
+        for _ in range(int(rng.integers(1, 3))):
+            word = edit(word) if len(word) >= 3 else word
+        return word
+
+    return _WORDS3.sub(change, text)
+
+
+_WORDS3 = re.compile(r"[A-Za-z]{3,}")
+
+
 def augment_frame(frame: pd.DataFrame, names: Sequence[str], seed: int) -> pd.DataFrame:
     """``frame`` followed by one transformed copy per augmentation in ``names``.
 
@@ -176,6 +237,8 @@ def augment_frame(frame: pd.DataFrame, names: Sequence[str], seed: int) -> pd.Da
         "typos": (lambda t: typos(t, rng), None),
         "leet": (lambda t: leetspeak(t, rng), None),
         "footers": (lambda t: add_footer(t, rng), 0),
+        "chat": (lambda t: chat_wrap(t, rng), None),
+        "swaps": (lambda t: dense_swaps(t, rng), None),
     }
     parts = [frame[["text", "label"]].assign(augmentation="")]
     for name in parse_augmentations(list(names)):

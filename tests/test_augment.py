@@ -10,6 +10,8 @@ from spamcore.augment import (
     AUGMENTATIONS,
     add_footer,
     augment_frame,
+    chat_wrap,
+    dense_swaps,
     insert_number,
     parse_augmentations,
     span_crop,
@@ -95,8 +97,9 @@ def test_augment_frame_with_every_augmentation_keeps_originals_first():
     frame = pd.DataFrame({"text": ["a b c d e f g h i j k l m n o p 123", "hello there friend"], "label": [1, 0]})
     out = augment_frame(frame, AUGMENTATIONS, seed=0)
     assert out.iloc[:2]["text"].tolist() == frame["text"].tolist()
-    # crop of the long one, its digit-free copy, numbers in the ham; typos, leet and a footer where they changed one
-    assert 2 + 3 <= len(out) <= 2 + 3 + 5
+    # crop of the long one, its digit-free copy, numbers in the ham, both in chat; typos, leet, a footer and dense
+    # swaps where they changed one
+    assert 2 + 5 <= len(out) <= 2 + 5 + 7
     assert set(out["label"]) == {0, 1}
     made_by = set(out["augmentation"][2:])
     assert {"crop", "digits", "numbers"} <= made_by <= set(AUGMENTATIONS)
@@ -197,3 +200,25 @@ def test_footers_end_about_a_quarter_of_the_ham_with_an_opt_out_line():
     assert added["text"].str.startswith("Your order").all()
     assert add_footer("Ready.", np.random.default_rng(0), share=1.0).startswith("Ready. ")
     assert add_footer("Ready", np.random.default_rng(0), share=1.0).startswith("Ready. ")
+
+
+def test_chat_wrap_puts_the_message_inside_friendly_chat_and_keeps_its_label():
+    rng = np.random.default_rng(0)
+    wrapped = [chat_wrap("Your parcel fee is unpaid, pay at royal-mail.info", rng) for _ in range(50)]
+    assert all("Your parcel fee is unpaid, pay at royal-mail.info" in w for w in wrapped)
+    assert all(not w.startswith("Your parcel") for w in wrapped)  # something friendly always comes first
+    assert 0.2 < np.mean([not w.endswith("royal-mail.info") for w in wrapped]) < 0.6  # a sign-off, sometimes
+    frame = pd.DataFrame({"text": ["WIN a cruise now", "see you at six"], "label": [1, 0]})
+    out = augment_frame(frame, ["chat"], seed=1)
+    assert out["label"].tolist() == [1, 0, 1, 0] and out["augmentation"].tolist() == ["", "", "chat", "chat"]
+
+
+def test_dense_swaps_edit_most_words_like_real_letter_swap_smishing():
+    text = "your account has been locked please verify your details today to avoid suspension"
+    rng = np.random.default_rng(3)
+    changed = [np.mean([a != b for a, b in zip(text.split(), dense_swaps(text, rng).split(), strict=False)])
+               for _ in range(20)]
+    assert 0.5 < np.mean(changed) < 0.95  # most words, not all
+    assert dense_swaps("a b c", np.random.default_rng(0)) == "a b c"  # too short to edit
+    same = dense_swaps(text, np.random.default_rng(7)), dense_swaps(text, np.random.default_rng(7))
+    assert same[0] == same[1]  # seeded

@@ -3,6 +3,8 @@ and nothing of either suite is ever trained on."""
 
 from __future__ import annotations
 
+from difflib import SequenceMatcher
+
 import numpy as np
 import pandas as pd
 
@@ -23,6 +25,19 @@ def test_every_spam_message_under_every_trick():
         assert (part["text"].to_numpy() != part["source"].to_numpy()).mean() > 0.9  # the trick changed them
     assert (suite["label"] == 1).all()
     assert len(suite[suite["trick"] == "paraphrase"]) >= 20
+
+
+def test_dense_swaps_and_the_friendly_wrapper_rewrite_as_people_do():
+    suite = load_evasion_suite()
+    def kept(trick: str) -> float:  # how much of the letters survive as written (1: all)
+        part = suite[suite["trick"] == trick]
+        return float(np.mean([SequenceMatcher(None, s, t).ratio() for t, s in zip(part["text"], part["source"],
+                                                                                 strict=True)]))
+
+    assert kept("dense swaps") < kept("swaps") - 0.03  # denser than the one-edit swaps (0.88 against 0.92)
+    wrapped = suite[suite["trick"] == "friendly wrapper"]
+    assert all(s.strip() in t and not t.startswith(s.strip()) for t, s in zip(wrapped["text"], wrapped["source"],
+                                                                              strict=True))
 
 
 def test_the_suite_is_the_same_every_time():

@@ -30,13 +30,14 @@ SUITE_FILE = "robustness.csv"
 
 #: Which categories answer which question; each group pairs spam categories with the ham they are confused with.
 GROUPS: dict[str, tuple[str, ...]] = {
-    "typed": ("spam_typed_short", "spam_prize_no_numbers", "ham_everyday", "ham_numbers_links_caps"),
+    "typed": ("spam_typed_short", "spam_prize_no_numbers", "spam_typed_offers", "ham_everyday",
+              "ham_numbers_links_caps"),
     "modern": (
         "smishing_parcel", "smishing_bank", "smishing_toll", "smishing_tax", "smishing_subscription",
         "scam_hi_mum", "scam_job_offer", "scam_crypto", "scam_romance", "scam_gift_card",
         "scam_new_number", "scam_job_tasks", "scam_wrong_number",
         "ham_codes", "ham_appointments", "ham_deliveries", "ham_rides_travel", "ham_school", "ham_account_notices",
-        "ham_bank_alerts", "ham_pharmacy_utility",
+        "ham_bank_alerts", "ham_pharmacy_utility", "ham_service_notices",
     ),
 }
 

@@ -2,9 +2,11 @@
 
 Salman, Ikram & Kaafar (IEEE Access 2024) fooled commercial SMS filters by spacing letters out, swapping or
 dropping characters, replacing letters with look-alikes from other scripts, leetspeak, invisible characters
-and paraphrase. Each spam message of ``robustness.csv`` is rewritten here once per trick, the same way every time
-(seeded by its position), and the paraphrases are hand-written (``evasion_paraphrase.csv``). A filter that
-holds scores the same on every trick as on the messages as written.
+and paraphrase. Their disguised originals swap densely — several edits in most words — which ``dense swaps``
+rewrites as; ``friendly wrapper`` puts the spam inside a friend's chat, the first trick a class tries. Each spam
+message of ``robustness.csv`` is rewritten here once per trick, the same way every time (seeded by its position),
+and the paraphrases are hand-written (``evasion_paraphrase.csv``). A filter that holds scores the same on every
+trick as on the messages as written.
 
 Never trained on: like ``robustness.csv``, it stays out of every training split (a test checks it). Training
 has augmentations of its own (:mod:`spamcore.augment`) with their own code and randomness; this file is the
@@ -21,7 +23,8 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-TRICKS: tuple[str, ...] = ("as written", "spacing", "swaps", "homoglyphs", "leet", "zero-width", "paraphrase")
+TRICKS: tuple[str, ...] = ("as written", "spacing", "swaps", "dense swaps", "homoglyphs", "leet", "zero-width",
+                           "friendly wrapper", "paraphrase")
 
 #: Latin letters and a look-alike each, from Cyrillic, Greek and the full-width forms (as spammers use them).
 _LOOKALIKES = {
@@ -90,7 +93,47 @@ def zero_width(text: str, rng: np.random.Generator) -> str:
     return _rewrite_words(text, _key_words(text, 3), change)
 
 
-REWRITES = {"spacing": spacing, "swaps": swaps, "homoglyphs": homoglyphs, "leet": leet, "zero-width": zero_width}
+def dense_swaps(text: str, rng: np.random.Generator) -> str:
+    """As real letter-swap smishing does it: in most words of three letters or more, one edit per four letters —
+    neighbours swapped, a letter dropped, or a letter doubled — so that few words survive as written."""
+    def edit(word: str) -> str:
+        i = int(rng.integers(1, len(word) - 1))
+        kind = int(rng.integers(3))
+        if kind == 0:
+            return word[:i] + word[i + 1] + word[i] + word[i + 2:]
+        if kind == 1:
+            return word[:i] + word[i + 1:]
+        return word[:i] + word[i] + word[i:]
+
+    def change(word: str) -> str:
+        if rng.random() < 0.15:
+            return word
+        for _ in range(1 + len(word) // 4):  # a long word takes more: "verification" → "vreifcaiton"
+            word = edit(word) if len(word) >= 3 else word
+        return word
+
+    return _rewrite_words(text, list(_WORD.finditer(text)), change)
+
+
+#: Chat around the spam, as a friend would write it (the exam's own lines: training's wrappers are others).
+_WRAPPERS = (
+    ("Hey lovely! Was great catching up on Saturday. Anyway, ", " Talk later x"),
+    ("Hi! How did the exam go?? Also ", ""),
+    ("Morning :) Hope the new flat is treating you well. Quick one: ", " See you at five"),
+    ("Haha you were right about the film. Oh by the way ", " xx"),
+    ("Heya, the kids loved the park today. PS ", " Let me know"),
+    ("Good luck at the interview tomorrow!! Random, but ", ""),
+)
+
+
+def friendly_wrapper(text: str, rng: np.random.Generator) -> str:
+    """The spam inside a friend's chat: a chatty opener and a link word before it, sometimes a sign-off after."""
+    before, after = _WRAPPERS[int(rng.integers(len(_WRAPPERS)))]
+    return f"{before}{text.strip()}{after}"
+
+
+REWRITES = {"spacing": spacing, "swaps": swaps, "dense swaps": dense_swaps, "homoglyphs": homoglyphs, "leet": leet,
+            "zero-width": zero_width, "friendly wrapper": friendly_wrapper}
 
 
 @cache

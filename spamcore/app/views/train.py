@@ -41,7 +41,7 @@ def settings_form(busy: bool):
         seed = c5.number_input("Seed", 0, 2**32 - 1, key="train_seed")
         max_rows = c6.number_input("Row limit (0 = all)", 0, 10**8, 0, key="train_max_rows", step=100,
                                    help="Train on a stratified sample of this many messages (a quick classroom run)")
-        # The six augmentation chips get a row of their own (beside other settings the first ones scrolled away).
+        # The augmentation chips get a row of their own (beside other settings the first ones scrolled away).
         augment = st.multiselect("Augment the training split", AUGMENTATIONS, key="train_augment",
                                  help="Adds a changed copy of each training message: crop = a random 3-12-word span, "
                                       "digits = numbers removed, numbers = a time/amount/code put into ham, typos = "
