@@ -285,8 +285,8 @@ def test_evaluate_shows_calibration_and_the_unsure_band(app_env, tiny_run, monke
     assert any("Expected calibration error on the test split" in m for m in texts(at.markdown))
     assert at.get("plotly_chart")  # the reliability diagram is among the charts
     tricks = next(d.value for d in at.dataframe if "trick" in d.value.columns)
-    assert tricks["trick"].tolist() == ["as written", "spacing", "swaps", "homoglyphs", "leet", "zero-width",
-                                        "paraphrase"]
+    assert tricks["trick"].tolist() == ["as written", "spacing", "swaps", "dense swaps", "homoglyphs", "leet",
+                                        "zero-width", "friendly wrapper", "paraphrase"]
 
 
 def test_quick_frozen_run_from_classify(app_env):

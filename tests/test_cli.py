@@ -238,10 +238,10 @@ def test_subprocess_usage_error(tmp_path):
 def test_evaluate_suite_prints_categories_groups_and_misses(run_dir, capsys):
     assert main(["evaluate", str(run_dir), "--suite"]) == 0
     out = capsys.readouterr().out
-    assert "robustness suite: 254 hand-written messages" in out
+    assert "robustness suite: 278 hand-written messages" in out
     assert "| spam_typed_short | spam | 30 |" in out and "**typed**" in out and "**modern**" in out
     assert "evasion suite" in out
-    for trick in ("| spacing | 147 |", "| homoglyphs | 147 |", "| paraphrase | 24 |"):
+    for trick in ("| spacing | 159 |", "| dense swaps | 159 |", "| friendly wrapper | 159 |", "| paraphrase | 24 |"):
         assert trick in out
 
 
@@ -249,9 +249,10 @@ def test_evaluate_suite_json(run_dir, capsys):
     assert main(["evaluate", str(run_dir), "--suite", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert [g["group"] for g in report["groups"]] == ["typed", "modern"]
-    assert len(report["messages"]) == 254
-    assert [t["trick"] for t in report["evasion"]["tricks"]] == ["as written", "spacing", "swaps", "homoglyphs",
-                                                                 "leet", "zero-width", "paraphrase"]
+    assert len(report["messages"]) == 278
+    assert [t["trick"] for t in report["evasion"]["tricks"]] == ["as written", "spacing", "swaps", "dense swaps",
+                                                                 "homoglyphs", "leet", "zero-width",
+                                                                 "friendly wrapper", "paraphrase"]
 
 
 def test_predict_says_unsure_inside_the_runs_band_and_counts_them(run_dir, tmp_path, capsys):
