@@ -96,6 +96,7 @@ def main() -> None:
     )
     from spamcore.classroom.store import open_store, split_for_training
     from spamcore.data import read_messages, split_dataset
+    from spamcore.evaluation.robustness import load_suite
     from spamcore.experiment import run_experiment
     from spamcore.runs.store import load_classifier, read_run
 
@@ -139,10 +140,11 @@ def main() -> None:
               statistics.mean(r[f"{HELD_ERRORS} after"] for r in rows))
     settings = retrain_config(run, round_id).replace(**{k: v for k, v in (("lr", args.lr), ("max_rows", args.replay),
                                                                           ("epochs", args.epochs)) if v is not None})
-    head = (f"Measured {date.today().isoformat()} by `python bench/class_round.py {' '.join(sys.argv[1:])}` "
+    shown = [Path(a).name if a == args.run else a for a in sys.argv[1:]]  # a run by its folder's name, not a path
+    head = (f"Measured {date.today().isoformat()} by `python bench/class_round.py {' '.join(shown)}` "
             f"(retrain: lr {settings.lr:g}, {settings.epochs} epoch(s), {settings.max_rows} replayed messages); bf16 "
             f"matmul peak in the same run {peak:,.0f} GFLOP/s. {len(held_out)} held-out class messages, the "
-            f"837-message test split and the 254-message suite, the same for both models.")
+            f"{len(test)}-message test split and the {len(load_suite())}-message suite, the same for both models.")
     verdict = (f"Held-out class errors (fooled or not sure) {errors[0]:.2f} → {errors[1]:.2f} (mean of seeds); "
                f"test-split spam F1 {'dropped' if drop > 0 else 'rose'} by {abs(drop):.3f} on average "
                f"({'within' if drop <= 0.005 else 'beyond'} the 0.005 tolerance).")

@@ -244,7 +244,7 @@ class App:
         return (self.cpu() - before) / messages
 
 
-def app_figures(tmp: Path, messages: int, skip_training: bool, pairs: int = 2) -> dict:
+def app_figures(tmp: Path, messages: int, skip_training: bool, pairs: int = 2, arms: bool = True) -> dict:
     """Idle shares, then ``pairs`` trainings from the Train page alternated with trainings in a terminal (terminal,
     app, terminal, app, terminal: each app run is compared with the mean of the terminal runs on either side, since
     the same command in a terminal alone varied 110-143 s between runs on one host), verdict costs, and the arms."""
@@ -272,7 +272,8 @@ def app_figures(tmp: Path, messages: int, skip_training: bool, pairs: int = 2) -
     if skip_training:
         return out
     out["terminal_s"] = terminal
-    for name, env in (("nice 0", {"SPAMCORE_TRAINER_NICE": "0"}), ("1 thread", {"OMP_NUM_THREADS": "1"})):
+    other_settings = (("nice 0", {"SPAMCORE_TRAINER_NICE": "0"}), ("1 thread", {"OMP_NUM_THREADS": "1"}))
+    for name, env in other_settings if arms else ():
         with App(tmp / name.replace(" ", "-"), env) as app:
             out[f"in_app, {name}"] = dict(zip(("seconds", "server_share"), app.train_from_page(), strict=True))
     return out
@@ -301,7 +302,7 @@ def table(peaks: dict, bulk_figures: dict | None, app: dict) -> str:
                     f"{' / '.join(f'{s:.0f}' for s in app['terminal_s'])} s in a terminal, before, between and after | "
                     f"median {app['ratio_median']:.2f}× ({' / '.join(f'{x:.2f}' for x in app['ratios'])}) | "
                     f"≤ 1.15× |")
-        for name in ("nice 0", "1 thread"):
+        for name in [n for n in ("nice 0", "1 thread") if f"in_app, {n}" in app]:
             arm = app[f"in_app, {name}"]
             rows.append(f"| … the same with the trainer at {name} (not shipped) | {arm['seconds']:.0f} s | "
                         f"{ref:.0f} s | {arm['seconds'] / ref:.2f}× | |")
@@ -337,6 +338,8 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=20, help="messages typed on Classify")
     parser.add_argument("--skip-training", action="store_true", help="idle figures only (no training, no verdicts)")
     parser.add_argument("--pairs", type=int, default=2, help="trainings from the app, each between two in a terminal")
+    parser.add_argument("--no-arms", dest="arms", action="store_false",
+                        help="skip the trainer settings not shipped (nice 0; 1 thread)")
     parser.add_argument("--update-docs", action="store_true")
     args = parser.parse_args()
     if not Path(CHROMIUM).is_file():
@@ -345,7 +348,7 @@ def main() -> None:
     print(json.dumps(peaks), flush=True)
     with tempfile.TemporaryDirectory(prefix="spamcore-laptop-") as folder:
         tmp = Path(folder)
-        app = app_figures(tmp, args.messages, args.skip_training, args.pairs)
+        app = app_figures(tmp, args.messages, args.skip_training, args.pairs, args.arms)
         print(json.dumps(app), flush=True)
         run = Path(args.run) if args.run else (tmp / "terminal-1" if not args.skip_training else None)
         bulk_figures = bulk(run) if run else None

@@ -14,6 +14,7 @@ from spamcore.classroom.rounds import (
     HELD_TRUE_PROBABILITY,
     HELD_UNSURE,
     REPLAY_ROWS,
+    RETRAIN_LR,
     SUITE_F1,
     TEST_F1,
     before_after,
@@ -59,7 +60,7 @@ def test_retrain_continues_from_a_finetune_run_with_the_class_and_the_supplement
 
     config = retrain_config(Run, 7)
     assert config.model == str(Run.path.resolve()) and config.extra_data == "bundled:modern+class:7"
-    assert config.max_rows == REPLAY_ROWS and config.recipe == "finetune"
+    assert config.max_rows == REPLAY_ROWS and config.recipe == "finetune" and config.lr == RETRAIN_LR
     Run.config = recipe_defaults("frozen")
     assert retrain_config(Run, 7).model == Run.config.model  # a frozen run's head is not a HF model
 
