@@ -111,17 +111,22 @@ def typos(text: str, rng: np.random.Generator, share: float = 0.35) -> str:
     """
     def change(match: re.Match) -> str:
         word = match.group()
-        if rng.random() >= share:
-            return word
-        i = int(rng.integers(1, len(word) - 1))
-        kind = int(rng.integers(3))
-        if kind == 0:
-            return word[:i] + word[i + 1] + word[i] + word[i + 2:]
-        if kind == 1:
-            return word[:i] + word[i + 1:]
-        return word[:i] + word[i] + word[i:]
+        return word if rng.random() >= share else _misspell(word, rng)
 
     return _LETTERS.sub(change, text)
+
+
+def _misspell(word: str, rng: np.random.Generator, insert: bool = False) -> str:
+    """One edit inside ``word`` (three letters or more): neighbours swapped, a letter dropped, or a letter doubled —
+    with ``insert``, a random letter put in instead. Example: "prize" may become "pirze", "prze" or "prizze"."""
+    i = int(rng.integers(1, len(word) - 1))
+    kind = int(rng.integers(3))
+    if kind == 0:
+        return word[:i] + word[i + 1] + word[i] + word[i + 2:]
+    if kind == 1:
+        return word[:i] + word[i + 1:]
+    extra = _NEIGHBOURS[int(rng.integers(len(_NEIGHBOURS)))] if insert else word[i]
+    return word[:i] + extra + word[i:]
 
 
 def leetspeak(text: str, rng: np.random.Generator) -> str:
@@ -198,21 +203,12 @@ def dense_swaps(text: str, rng: np.random.Generator, share: float = 0.7) -> str:
 
     Example: ``dense_swaps("your account is locked", rng)`` may give ``"yuor acocunt is lcoked"``.
     """
-    def edit(word: str) -> str:
-        i = int(rng.integers(1, len(word) - 1))
-        kind = int(rng.integers(3))
-        if kind == 0:
-            return word[:i] + word[i + 1] + word[i] + word[i + 2:]
-        if kind == 1:
-            return word[:i] + word[i + 1:]
-        return word[:i] + _NEIGHBOURS[int(rng.integers(len(_NEIGHBOURS)))] + word[i:]
-
     def change(match: re.Match) -> str:
         word = match.group()
         if rng.random() >= share:
             return word
         for _ in range(int(rng.integers(1, 3))):
-            word = edit(word) if len(word) >= 3 else word
+            word = _misspell(word, rng, insert=True) if len(word) >= 3 else word
         return word
 
     return _WORDS3.sub(change, text)

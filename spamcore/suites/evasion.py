@@ -95,7 +95,8 @@ def zero_width(text: str, rng: np.random.Generator) -> str:
 
 def dense_swaps(text: str, rng: np.random.Generator) -> str:
     """As real letter-swap smishing does it: in most words of three letters or more, one edit per four letters —
-    neighbours swapped, a letter dropped, or a letter doubled — so that few words survive as written."""
+    neighbours swapped, a letter dropped, or a letter doubled — so that few words survive as written. (Training's
+    ``spamcore.augment.dense_swaps`` edits alike on purpose but is its own code: the exam is written apart.)"""
     def edit(word: str) -> str:
         i = int(rng.integers(1, len(word) - 1))
         kind = int(rng.integers(3))
