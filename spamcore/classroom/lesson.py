@@ -10,6 +10,7 @@ spam). A message can use several tricks; one using none is "as written".
 
 from __future__ import annotations
 
+import functools
 import html
 import io
 import re
@@ -25,6 +26,11 @@ TRICKS = ("spaced letters", "look-alike letters", "leetspeak", "invisible charac
 _PLAIN_MIX = re.compile(r"^\d+(st|nd|rd|th|am|pm|k|m|g|gb|mb|p|s|x)$", re.IGNORECASE)
 _GREETING = re.compile(r"^\W*(hi+|hey+|hello|hiya|heyy+|omg|lol|yo|morning|good (morning|evening)|long time|"
                        r"happy birthday|so good|loved|hope|thanks|congrats|haha)\b", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=4096)  # the board redraws every few seconds over the same messages
+def _tricks(text: str, claimed: str) -> tuple[str, ...]:
+    return tuple(tricks_in(text, claimed))
 
 
 def tricks_in(text: str, claimed: str) -> list[str]:
@@ -70,7 +76,7 @@ def trick_table(frame: pd.DataFrame) -> pd.DataFrame:
     """Per trick: attempts, the share that fooled the model and the share it was not sure about; most fooling first.
     """
     rows = [(trick, bool(r.fooled), r.verdict == "unsure") for r in frame.itertuples()
-            for trick in tricks_in(r.text, r.claimed)]
+            for trick in _tricks(r.text, r.claimed)]
     used = pd.DataFrame(rows, columns=["trick", "fooled", "unsure"])
     if used.empty:
         return pd.DataFrame(columns=["trick", "attempts", "fooled", "not sure"])

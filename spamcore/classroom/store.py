@@ -287,8 +287,10 @@ def leaderboard(frame: pd.DataFrame) -> pd.DataFrame:
     """Per nickname: attempts, times the model was fooled, and (of those) accepted by the teacher."""
     if frame.empty:
         return pd.DataFrame(columns=["nickname", "attempts", "fooled", "accepted"])
-    table = frame.groupby("nickname").agg(attempts=("id", "size"), fooled=("fooled", "sum"),
-                                          accepted=("status", lambda s: int((s == "accepted").sum())))
+    marked = frame.assign(accepted=frame["status"].eq("accepted"))  # built-in sums: no Python call per group
+    table = marked.groupby("nickname").agg(attempts=("id", "size"), fooled=("fooled", "sum"),
+                                           accepted=("accepted", "sum"))
+    table = table.astype({"fooled": int, "accepted": int})
     return table.reset_index().sort_values(["fooled", "accepted", "attempts"], ascending=[False, False, True])
 
 

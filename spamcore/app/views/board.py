@@ -73,10 +73,21 @@ def live(frame: pd.DataFrame) -> None:
                      column_config={"text": st.column_config.TextColumn("message", width="large")})
     with right:
         st.markdown("**Leaderboard**")
-        st.dataframe(leaderboard(frame), hide_index=True, width="stretch", key="board_leaders")
-        over_time = fooled_over_time(frame)
-        fig = rate_figure(tuple(over_time["minute"]), tuple(over_time["fooled_rate"]), tuple(over_time["attempts"]))
+        leaders, over_time = live_tables(tuple(frame[["id", "nickname", "fooled", "status", "created_at"]]
+                                               .itertuples(index=False, name=None)))
+        st.dataframe(leaders, hide_index=True, width="stretch", key="board_leaders")
+        fig = rate_figure(*over_time)
         charts.show(fig, key="board_rate")
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def live_tables(rows: tuple) -> tuple[pd.DataFrame, tuple]:
+    """The leaderboard and the fooled rate per minute, once per distinct state of the round (a redraw with nothing
+    new reuses them); read-only."""
+    frame = pd.DataFrame(list(rows), columns=["id", "nickname", "fooled", "status", "created_at"])
+    over_time = fooled_over_time(frame)
+    return leaderboard(frame), (tuple(over_time["minute"]), tuple(over_time["fooled_rate"]),
+                                tuple(over_time["attempts"]))
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
@@ -145,9 +156,8 @@ def undo_last() -> None:
     st.session_state[TABLE_VERSION] = st.session_state.get(TABLE_VERSION, 0) + 1
 
 
-def learn(round_, frame: pd.DataFrame) -> None:
+def learn(round_, train: pd.DataFrame, held_out: pd.DataFrame) -> None:
     st.subheader("Learn from the class")
-    train, held_out = split_for_training(frame)
     st.caption(f"{len(train):,} accepted messages to learn from, {len(held_out):,} held out to test the new model "
                "(never trained on). The new model continues from the attacked run and replays a sample of the "
                "original messages so it does not forget.")
@@ -213,15 +223,16 @@ def comparison(round_, held_out: pd.DataFrame) -> None:
         st.rerun()
 
 
-def end_of_lesson(round_, frame: pd.DataFrame) -> None:
+def end_of_lesson(round_, frame: pd.DataFrame, held_out: pd.DataFrame) -> None:
     """The round in numbers, which tricks worked, and the whole of it to take away (HTML and CSV, made on click)."""
     with st.expander("End of lesson: what this round came to", icon=":material/summarize:"):
         summary = round_summary(frame)
         st.markdown(f"{summary['attempts']:,} attempts by {summary['students']:,} students: "
                     f"{summary['fooled']:.0%} fooled the model, it was not sure about {summary['not sure']:.0%}.")
-        st.dataframe(trick_table(frame), hide_index=True, width="stretch", key="board_tricks",
+        rows = tuple(frame[["text", "claimed", "fooled", "verdict"]].itertuples(index=False, name=None))
+        st.dataframe(tricks_of(rows), hide_index=True, width="stretch", key="board_tricks",
                      column_config={c: st.column_config.NumberColumn(format="%.2f") for c in ("fooled", "not sure")})
-        comparison = stored_comparison(round_, frame)
+        comparison = stored_comparison(round_, held_out)
         c1, c2 = st.columns(2)
         c1.download_button("Lesson summary (HTML)", lambda: lesson_html(round_.id, round_.run_name, frame, comparison),
                            file_name=f"class-round-{round_.id}-summary.html", mime="text/html",
@@ -231,13 +242,18 @@ def end_of_lesson(round_, frame: pd.DataFrame) -> None:
                            key="board_lesson_csv", icon=":material/download:")
 
 
-def stored_comparison(round_, frame: pd.DataFrame):
+@st.cache_resource(max_entries=16, show_spinner=False)
+def tricks_of(rows: tuple) -> pd.DataFrame:
+    """The trick table, once per distinct set of messages (the board redraws every few seconds); read-only."""
+    return trick_table(pd.DataFrame(list(rows), columns=["text", "claimed", "fooled", "verdict"]))
+
+
+def stored_comparison(round_, held_out: pd.DataFrame):
     """The round's stored before → after, when its retrain has one (never computed here)."""
     from spamcore.runs.layout import run_path
 
     if not round_.retrained_run:
         return None
-    _, held_out = split_for_training(frame)
     key = comparison_key(round_.run_name, round_.retrained_run, held_out)
     return read_comparison(run_path(state.runs_root(), round_.retrained_run), key)
 
@@ -259,8 +275,9 @@ def page() -> None:
         round_, frame = store.round(current.id), store.frame(current.id)
         live(frame)
         moderation(round_, frame)
-        learn(round_, frame)
-        end_of_lesson(round_, frame)
+        train, held_out = split_for_training(frame)
+        learn(round_, train, held_out)
+        end_of_lesson(round_, frame, held_out)
 
     board()
 
