@@ -84,7 +84,7 @@ def play_the_round(playwright, url: str, runs: Path) -> None:
 
     results = []
     for nickname, text, truth in STUDENTS:  # each on a device (browser context) of their own
-        student = browser.new_context(viewport={"width": 420, "height": 900}).new_page()
+        student = browser.new_context(viewport={"width": 420, "height": 1500}).new_page()
         student.set_default_timeout(90_000)
         student.goto(url)  # the address on the board: a student's device lands on Challenge
         student.get_by_text("Fool the spam filter").first.wait_for()
@@ -164,7 +164,7 @@ def test_ten_students_pressing_send_together_lose_nothing(tiny_run, real_data, t
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         pages = []
         for i in range(10):
-            page = browser.new_context(viewport={"width": 420, "height": 900}).new_page()
+            page = browser.new_context(viewport={"width": 420, "height": 1500}).new_page()
             page.set_default_timeout(120_000)
             page.goto(url)
             page.locator(".st-key-challenge_nickname input").fill(f"student{i}")
