@@ -58,7 +58,8 @@ def main() -> None:
         current = classroom.current_round()
         state.use_run(current.run_name if current else None)  # students classify with the run the class attacks
         roles.sign_in()
-    if page.url_path != home.url_path and not warmup.ready():
+    # By title, not URL path: a student's default page (Challenge) has the empty URL path Home has for the teacher.
+    if page.title != home.title and not warmup.ready():
         with st.spinner("Loading the model libraries (once after the app starts)…"):
             warmup.wait()
     page.run()

@@ -104,6 +104,8 @@ class Explanation:
         return largest if largest > 0 else 1.0
 
 # ---------------------------------------------------------------------------------------------- public
+_EXPLAINING = threading.Lock()
+
 
 
 def explain(
@@ -126,13 +128,16 @@ def explain(
     normalise = getattr(classifier.tokenizer, "normalise", None)
     text = normalise(text) if normalise is not None else text
     encoded = _encode(classifier, text)
-    if method == "integrated_gradients":
-        token_scores, p_x, p_base = _integrated_gradients(classifier, encoded, steps)
-        word_scores = None
-        gap = float(token_scores.sum() - (p_x - p_base))
-    else:
-        token_scores, word_scores, p_x, p_base = _occlusion(classifier, encoded)
-        gap = None
+    # One explanation at a time per process: each adds and removes a forward hook on the shared model, and a class
+    # of students asking at once would add and remove them while another thread's pass walks the hooks.
+    with _EXPLAINING:
+        if method == "integrated_gradients":
+            token_scores, p_x, p_base = _integrated_gradients(classifier, encoded, steps)
+            word_scores = None
+            gap = float(token_scores.sum() - (p_x - p_base))
+        else:
+            token_scores, word_scores, p_x, p_base = _occlusion(classifier, encoded)
+            gap = None
     words, tokens = aggregate_words(
         text, encoded.tokens, encoded.word_ids, encoded.offsets, token_scores, word_scores=word_scores
     )
