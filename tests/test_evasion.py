@@ -66,6 +66,16 @@ def test_report_per_trick_known_answer():
     assert "| leet | 1 | 0.00 |" in format_evasion_table({"model": report})
 
 
+def test_report_with_a_band_counts_not_sure_as_not_caught():
+    from spamcore.evaluation.calibration import UnsureBand
+
+    suite = pd.DataFrame({"trick": ["leet"] * 2, "category": ["a"] * 2, "label": [1] * 2,
+                          "text": ["w1n now", "win now"], "source": ["", ""]})
+    report = evasion_report(lambda texts: np.array([0.6 if "1" in t else 0.9 for t in texts]), suite=suite,
+                            band=UnsureBand(0.4, 0.7))
+    assert report["tricks"] == [{"trick": "leet", "n": 2, "caught": 1, "recall": 0.5, "share_unsure": 0.5}]
+
+
 def test_no_suite_message_reaches_training(real_data):
     """Both suites stay out of every training split: not in the bundled supplement, not in the SMS collection, and
     not in what the default recipe trains on (augmented and supplemented)."""

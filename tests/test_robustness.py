@@ -9,7 +9,16 @@ import pandas as pd
 import pytest
 
 from spamcore.corpora import load_extra
-from spamcore.evaluation.robustness import GROUPS, load_suite, misses, probe_variants, shortcut_probes, suite_report
+from spamcore.evaluation.calibration import UnsureBand
+from spamcore.evaluation.robustness import (
+    GROUPS,
+    load_suite,
+    misses,
+    probe_variants,
+    shortcut_probes,
+    suite_report,
+    verdicts,
+)
 
 
 def keyword_scorer(texts):
@@ -73,6 +82,31 @@ def test_suite_report_known_answer_on_a_small_suite():
     assert overall["ham_precision"] == 0.5 and overall["accuracy"] == 0.5
     wrong = misses(report)
     assert set(wrong["text"]) == {"free money", "prize giving at school"}
+
+
+def test_verdicts_known_answer():
+    assert verdicts([0.1, 0.5, 0.9]).tolist() == ["ham", "spam", "spam"]
+    assert verdicts([0.1, 0.45, 0.7, 0.9], band=UnsureBand(0.3, 0.7)).tolist() == ["ham", "unsure", "spam", "spam"]
+
+
+def test_suite_report_with_a_band_counts_not_sure_as_neither_caught_nor_passed():
+    suite = pd.DataFrame({
+        "category": ["a", "a", "b", "b"], "label": [1, 1, 0, 0], "group": ["typed"] * 4,
+        "text": ["win big", "free money", "see you", "prize giving"],
+    })
+
+    def scorer(texts):
+        return np.array([{"win big": 0.95, "free money": 0.6, "see you": 0.05, "prize giving": 0.4}[t] for t in texts])
+
+    report = suite_report(scorer, suite=suite, band=UnsureBand(0.3, 0.7))
+    cats = {c["category"]: c for c in report["categories"]}
+    assert (cats["a"]["correct"], cats["a"]["share_unsure"]) == (1, 0.5)
+    assert (cats["b"]["correct"], cats["b"]["share_unsure"]) == (1, 0.5)
+    overall = report["overall"]
+    assert overall["spam_precision"] == 1.0 and overall["spam_recall"] == 0.5
+    assert overall["unsure_share"] == 0.5 and overall["accuracy"] == 0.5
+    without = suite_report(scorer, suite=suite)["overall"]
+    assert without["spam_recall"] == 1.0 and without["unsure_share"] == 0.0
 
 
 def test_suite_report_on_the_real_suite_has_every_group():

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from spamcore.augment import strip_digits
-from spamcore.evaluation.metrics import binary_scores, predict_labels
+from spamcore.evaluation.calibration import UnsureBand, band_around
 
 SUITE_FILE = "robustness.csv"
 
@@ -60,37 +60,62 @@ def load_suite() -> pd.DataFrame:
     return frame
 
 
-def suite_report(score: SpamScorer, threshold: float = 0.5, suite: pd.DataFrame | None = None) -> dict:
-    """Score ``score`` (texts → spam probabilities) on the suite.
+def verdicts(spam_prob: Sequence[float], threshold: float = 0.5, band: UnsureBand | None = None) -> np.ndarray:
+    """What a user is told for each probability: "spam", "ham", or "unsure" inside ``band`` (no band: a verdict
+    at ``threshold`` for every message).
+
+    Example: ``verdicts([0.1, 0.45, 0.9], band=UnsureBand(0.3, 0.7)).tolist() == ["ham", "unsure", "spam"]``
+    """
+    p = np.asarray(spam_prob, dtype=np.float64)
+    band = band_around(threshold, 0.0) if band is None else band
+    out = np.where(p >= threshold, "spam", "ham").astype(object)
+    out[band.contains(p)] = "unsure"
+    return out
+
+
+def suite_report(score: SpamScorer, threshold: float = 0.5, suite: pd.DataFrame | None = None,
+                 band: UnsureBand | None = None) -> dict:
+    """Score ``score`` (texts → spam probabilities) on the suite, by the verdict a user sees.
 
     Returns ``{"categories": [...], "groups": [...], "overall": {...}, "messages": [...]}``: per category the
-    share caught (spam) or passed (ham); per group and overall spam precision, recall and F1 and ham precision.
+    share caught (spam) or passed (ham) and the share "not sure"; per group and overall spam precision, recall and
+    F1, ham precision and the share "not sure". With ``band``, a message inside it counts as neither caught nor
+    passed: "not sure" is right for neither label.
     """
     suite = load_suite() if suite is None else suite
     probs = np.asarray(score(list(suite["text"])), dtype=np.float64)
-    frame = suite.assign(spam_probability=probs, predicted=predict_labels(probs, threshold))
-    frame["correct"] = frame["predicted"] == frame["label"]
+    frame = suite.assign(spam_probability=probs, verdict=verdicts(probs, threshold, band))
+    frame["correct"] = frame["verdict"] == np.where(frame["label"] == 1, "spam", "ham")
+    frame["unsure"] = frame["verdict"] == "unsure"
     categories = [
         {"category": cat, "group": part["group"].iloc[0], "label": "spam" if part["label"].iloc[0] else "ham",
-         "n": len(part), "correct": int(part["correct"].sum()), "share_correct": float(part["correct"].mean())}
+         "n": len(part), "correct": int(part["correct"].sum()), "share_correct": float(part["correct"].mean()),
+         "share_unsure": float(part["unsure"].mean())}
         for cat, part in frame.groupby("category", sort=False)
     ]
-    groups = [{"group": g, **_scores(frame[frame["group"] == g], threshold)} for g in GROUPS]
+    groups = [{"group": g, **_scores(frame[frame["group"] == g])} for g in GROUPS]
     return {
         "threshold": threshold,
+        "band": None if band is None else band.to_dict(),
         "categories": categories,
         "groups": groups,
-        "overall": {"group": "overall", **_scores(frame, threshold)},
-        "messages": frame[["category", "group", "label", "text", "spam_probability", "correct"]].to_dict("records"),
+        "overall": {"group": "overall", **_scores(frame)},
+        "messages": frame[["category", "group", "label", "text", "spam_probability", "verdict",
+                           "correct"]].to_dict("records"),
     }
 
 
-def _scores(frame: pd.DataFrame, threshold: float) -> dict:
-    scores = binary_scores(frame["label"], frame["spam_probability"], threshold)
-    ham = frame[frame["predicted"] == 0]
+def _scores(frame: pd.DataFrame) -> dict:
+    spam_said, is_spam = frame["verdict"] == "spam", frame["label"] == 1
+    tp = int((spam_said & is_spam).sum())
+    precision = tp / int(spam_said.sum()) if spam_said.any() else 0.0
+    recall = tp / int(is_spam.sum()) if is_spam.any() else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    ham = frame[frame["verdict"] == "ham"]
     ham_precision = float((ham["label"] == 0).mean()) if len(ham) else 0.0
-    return {"n": len(frame), "spam_precision": scores["spam_precision"], "spam_recall": scores["spam_recall"],
-            "spam_f1": scores["spam_f1"], "ham_precision": ham_precision, "accuracy": scores["accuracy"]}
+    return {"n": len(frame), "spam_precision": precision, "spam_recall": recall, "spam_f1": f1,
+            "ham_precision": ham_precision, "accuracy": float(frame["correct"].mean()) if len(frame) else 0.0,
+            "unsure_share": float(frame["unsure"].mean()) if len(frame) else 0.0}
 
 
 def misses(report: dict) -> pd.DataFrame:

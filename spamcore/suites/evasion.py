@@ -161,17 +161,23 @@ def load_evasion_suite() -> pd.DataFrame:
     return frame[["trick", "category", "label", "text", "source"]]
 
 
-def evasion_report(score, threshold: float = 0.5, suite: pd.DataFrame | None = None) -> dict:
-    """Spam recall per trick (share of the rewritten spam still caught) and the messages that got through."""
+def evasion_report(score, threshold: float = 0.5, suite: pd.DataFrame | None = None, band=None) -> dict:
+    """Spam recall per trick (share of the rewritten spam still caught) and the messages that got through.
+
+    With ``band`` (an :class:`~spamcore.evaluation.calibration.UnsureBand`), only a "spam" verdict counts as caught:
+    "not sure" is not; the share "not sure" is reported per trick.
+    """
+    from spamcore.evaluation.robustness import verdicts
+
     suite = load_evasion_suite() if suite is None else suite
     probs = np.asarray(score(list(suite["text"])), dtype=np.float64)
-    caught = probs >= threshold
-    frame = suite.assign(spam_probability=probs, caught=caught)
+    said = verdicts(probs, threshold, band)
+    frame = suite.assign(spam_probability=probs, caught=said == "spam", unsure=said == "unsure")
     per_trick = [{"trick": trick, "n": len(part), "caught": int(part["caught"].sum()),
-                  "recall": float(part["caught"].mean())}
+                  "recall": float(part["caught"].mean()), "share_unsure": float(part["unsure"].mean())}
                  for trick, part in frame.groupby("trick", sort=False)]
     missed = frame[~frame["caught"]].sort_values("spam_probability")
-    return {"threshold": threshold, "tricks": per_trick,
+    return {"threshold": threshold, "band": None if band is None else band.to_dict(), "tricks": per_trick,
             "worst_recall": min(t["recall"] for t in per_trick),
             "missed": missed[["trick", "category", "text", "spam_probability"]].to_dict("records")}
 
