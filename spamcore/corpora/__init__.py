@@ -1,12 +1,14 @@
 """Extra training messages: the bundled modern supplement, or a user's labelled file.
 
-``modern.tsv`` is hand-written for spamcore (UCI format, ``label<TAB>text``; 359 messages): message kinds that
-did not exist, or were rare, in 2011 — parcel-fee, toll, tax and bank-lock smishing in UK and US wording, "hi mum"
-and "new number" scams, boss gift-card requests, task-job and crypto offers, romance and "wrong number" openers,
-money-from-home one-liners — and the ham they are confused with: one-time codes, delivery, appointment and
-pharmacy notices, card alerts and receipts ending in "Reply STOP", links shared between friends, a friend's real
-new number, everyday messages that use spam's words ("WINNER!! we beat the quiz team", "FREE cake in the staff
-room"). It is added to the training split only, never to validation or test, and no line shares half its
+``modern.tsv`` is hand-written for spamcore (UCI format, ``label<TAB>text``; 437 messages): message kinds that did
+not exist, or were rare, in 2011 — parcel-fee, toll, tax and bank-lock smishing in UK and US wording, "hi mum" and
+"new number" scams, boss gift-card requests, task-job and crypto offers, romance and "wrong number" openers,
+money-from-home one-liners, short typed spam as people type it (a car won with exclamation marks, a diet trick,
+money doubled in gift cards, free game currency) — and the ham they are confused with: one-time codes, delivery,
+appointment and pharmacy notices, card alerts and receipts ending in "Reply STOP", links shared between friends, a
+friend's real new number, service notices (data allowance, rewards, delivered parcels, appointment replies, a
+colleague's meeting link), everyday messages that use spam's words ("WINNER!! we beat the quiz team", "FREE cake in
+the staff room"). It is added to the training split only, never to validation or test, and no line shares half its
 words with a suite message (a test checks it).
 """
 
