@@ -31,6 +31,9 @@ DATA = os.environ.get("SPAMCORE_DATA", str(BESIDE_CHECKOUT))
 ALL, MODERN = "crop,digits,numbers", "bundled:modern"
 #: The last commit before issue 18: its supplement is what "before issue 18" trained with (the file has grown since).
 BEFORE_18 = "4137cfe"
+#: The last commit before issue 27's training changes: "before issue 27" trains with its supplement and settings.
+BEFORE_27 = "4b0bbd2"
+BEFORE_27_AUGMENT = "crop,digits,numbers,typos,leet,footers"
 
 
 def supplement_at(commit: str) -> str:
@@ -58,9 +61,13 @@ ARMS: dict[str, tuple[str, dict]] = {
         "augment": ALL, "normalise": "none", "originals_last": False, "extra_data": f"@{BEFORE_18}"}),
     "finetune (normalise v1: no spelling or leet repair)": ("finetune", {"normalise": "v1"}),
     "finetune (normalise v2: no short-word repair)": ("finetune", {"normalise": "v2"}),
+    "finetune (before issue 27)": ("finetune", {"augment": BEFORE_27_AUGMENT, "extra_data": f"@{BEFORE_27}"}),
     "finetune (default)": ("finetune", {}),
     "frozen (default)": ("frozen", {}),
 }
+#: What ``--seeds`` runs unless ``--only`` names others: the default against the one before issue 27 (the time
+#: target is "at most twice the default before it, in the same run").
+SEED_ARMS = ("finetune (before issue 27)", "finetune (default)")
 
 
 def bf16_peak_gflops() -> float:
@@ -83,11 +90,15 @@ def bf16_peak_gflops() -> float:
 
 
 def run_arm(name: str, recipe: str, overrides: dict, data, model: str | None) -> dict:
+    """Train one arm and score it as a user sees it: the run's own "not sure" band (chosen on validation) applies,
+    and only a "spam" verdict counts as caught. The probabilities are kept (validation, suites) so that other
+    bands can be scored without training again."""
     from spamcore.config import recipe_defaults
     from spamcore.data import deduplicate, split_dataset
     from spamcore.evaluation.metrics import binary_scores
     from spamcore.evaluation.robustness import suite_report
-    from spamcore.suites.evasion import evasion_report
+    from spamcore.experiment import calibrate_on
+    from spamcore.suites.evasion import evasion_report, load_evasion_suite
     from spamcore.train import train
 
     if str(overrides.get("extra_data", "")).startswith("@"):
@@ -97,15 +108,25 @@ def run_arm(name: str, recipe: str, overrides: dict, data, model: str | None) ->
     start = time.perf_counter()
     result = train(config, split)
     seconds = time.perf_counter() - start
-    probs = result.classifier.predict_proba(list(split.test["text"]))
+    clf = result.classifier
+    # The temperature and "not sure" band a saved run gets, chosen on validation the same way.
+    calibration = calibrate_on(clf, split.validation, config.unsure_width)
+    probs = clf.predict_proba(list(split.test["text"]))
     test = binary_scores(split.test["label"], probs)
     # The test messages this arm gets wrong: comparing arms and seeds shows which misses are shared.
     wrong = [(text, int(label)) for text, label, p in zip(split.test["text"], split.test["label"], probs, strict=True)
              if (p >= 0.5) != label]
-    suite = suite_report(result.classifier.predict_proba)
-    evasion = evasion_report(result.classifier.predict_proba)
+    band = clf.unsure_band
+    suite = suite_report(clf.predict_proba, clf.threshold, band=band)
+    exam = load_evasion_suite()
+    exam_probs = clf.predict_proba(list(exam["text"]))
+    evasion = evasion_report(lambda texts: exam_probs, clf.threshold, suite=exam, band=band)
+    validation = {"label": [int(x) for x in split.validation["label"]],
+                  "spam_probability": [float(x) for x in clf.predict_proba(list(split.validation["text"]))]}
     return {"name": name, "config": config.to_dict(), "seconds": seconds, "test": test, "test_wrong": wrong,
-            "suite": suite, "evasion": evasion}
+            "band": band.to_dict(), "temperature": calibration["temperature"], "validation": validation,
+            "suite": suite, "evasion": evasion,
+            "evasion_probabilities": [float(x) for x in exam_probs]}
 
 
 def run_baseline(data) -> dict:
@@ -143,35 +164,79 @@ def _group(r: dict, key: str, field: str) -> float:
     return next(g[field] for g in r["suite"]["groups"] if g["group"] == key)
 
 
+def _category(r: dict, name: str) -> float:
+    return next(c["share_correct"] for c in r["suite"]["categories"] if c["category"] == name)
+
+
 def _trick(r: dict, name: str) -> float:
     return next(t["recall"] for t in r["evasion"]["tricks"] if t["trick"] == name)
 
 
 def _worst_trick(r: dict) -> float:
-    return min(t["recall"] for t in r["evasion"]["tricks"] if t["trick"] != "paraphrase")
+    return min(t["recall"] for t in r["evasion"]["tricks"])
 
 
-def seed_means(results: list[dict]) -> str:
-    """One line per arm: the mean over its seeds of the figures the issue sets targets for."""
-    by_arm: dict[str, list[dict]] = {}
+def by_arm(results: list[dict]) -> dict[str, list[dict]]:
+    """Results grouped by arm, the seed dropped from the name."""
+    out: dict[str, list[dict]] = {}
     for r in results:
-        by_arm.setdefault(r["name"].rsplit(" seed ", 1)[0], []).append(r)
-    lines = ["| arm (mean of seeds) | seeds | test F1 | typed P / R | modern F1 | worst trick | paraphrase | time |",
-             "|---|---|---|---|---|---|---|---|"]
-    for name, runs in by_arm.items():
-        m = {key: sum(get(r) for r in runs) / len(runs) for key, get in {
-            "test": lambda r: r["test"]["spam_f1"], "p": lambda r: _group(r, "typed", "spam_precision"),
-            "r": lambda r: _group(r, "typed", "spam_recall"), "modern": lambda r: _group(r, "modern", "spam_f1"),
-            "worst": _worst_trick, "para": lambda r: _trick(r, "paraphrase"), "s": lambda r: r["seconds"]}.items()}
-        lines.append(f"| {name} | {len(runs)} | {m['test']:.3f} | {m['p']:.2f} / {m['r']:.2f} | {m['modern']:.3f} | "
-                     f"{m['worst']:.2f} | {m['para']:.2f} | {m['s']:.0f} s |")
+        out.setdefault(r["name"].rsplit(" seed ", 1)[0], []).append(r)
+    return out
+
+
+#: The figures issue 27 sets targets for, each the mean over an arm's seeds (verdicts: "not sure" is not caught).
+TARGETS = {
+    "test F1": (lambda r: r["test"]["spam_f1"], "{:.3f}", "≥ 0.96"),
+    "typed P": (lambda r: _group(r, "typed", "spam_precision"), "{:.2f}", "≥ 0.95"),
+    "typed R": (lambda r: _group(r, "typed", "spam_recall"), "{:.2f}", "≥ 0.95"),
+    "typed not sure": (lambda r: _group(r, "typed", "unsure_share"), "{:.1%}", "≤ 5 %"),
+    "service notices": (lambda r: _category(r, "ham_service_notices"), "{:.2f}", "≥ 0.95"),
+    "worst trick": (_worst_trick, "{:.2f}", "≥ 0.93"),
+    "friendly wrapper": (lambda r: _trick(r, "friendly wrapper"), "{:.2f}", "≥ 0.93"),
+    "dense swaps": (lambda r: _trick(r, "dense swaps"), "{:.2f}", "≥ 0.93"),
+    "band": (lambda r: r["band"]["high"] - r["band"]["low"], "{:.2f}", ""),
+    "time": (lambda r: r["seconds"], "{:.0f} s", ""),
+}
+
+
+def seed_means(results: list[dict], reference: str = SEED_ARMS[0]) -> str:
+    """One line per arm: the mean over its seeds of the figures the issue sets targets for, and the training time
+    against ``reference``'s in the same run."""
+    arms = by_arm(results)
+    ref = arms.get(reference)
+    ref_time = sum(r["seconds"] for r in ref) / len(ref) if ref else None
+    header = ["arm (mean of seeds)", "seeds", *TARGETS, f"time ÷ {reference}"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header),
+             "| target | | " + " | ".join(t[2] for t in TARGETS.values()) + " | ≤ 2× |"]
+    for name, runs in arms.items():
+        cells = [fmt.format(sum(get(r) for r in runs) / len(runs)) for get, fmt, _ in TARGETS.values()]
+        ratio = f"{sum(r['seconds'] for r in runs) / len(runs) / ref_time:.2f}×" if ref_time else ""
+        lines.append(f"| {name} | {len(runs)} | " + " | ".join(cells) + f" | {ratio} |")
     return "\n".join(lines)
+
+
+def mean_report(reports: list[dict]) -> dict:
+    """The mean over seeds of suite or evasion reports: every number in categories, groups, overall and tricks."""
+    first = reports[0]
+
+    def mean_rows(key: str) -> list[dict]:
+        return [{k: (sum(r[key][i][k] for r in reports) / len(reports) if isinstance(v, float) else v)
+                 for k, v in row.items()} for i, row in enumerate(first[key])]
+
+    out = {k: mean_rows(k) for k in ("categories", "groups", "tricks") if k in first}
+    if "overall" in first:
+        out["overall"] = {k: (sum(r["overall"][k] for r in reports) / len(reports) if isinstance(v, float) else v)
+                          for k, v in first["overall"].items()}
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", help="comma-separated seeds: every arm once per seed, and the mean printed")
-    parser.add_argument("--only", help="comma-separated arm names to run")
+    parser.add_argument("--only", help="';'-separated arm names to run (with --seeds, default: "
+                        + "; ".join(SEED_ARMS) + ")")
+    parser.add_argument("--arm", action="append", default=[], metavar='NAME={"key": value}',
+                        help="a finetune arm of your own: a name and JSON overrides of the recipe (repeatable)")
     parser.add_argument("--model", help="model id or folder (default: the bundled MiniLM)")
     parser.add_argument("--out", help="append each arm's result as a JSON line to this file")
     parser.add_argument("--update-docs", action="store_true")
@@ -187,9 +252,14 @@ def main() -> None:
     data = read_messages(DATA)
     peak = bf16_peak_gflops()
     print(f"bf16 matmul peak in this run: {peak:,.0f} GFLOP/s", flush=True)
-    arms = ARMS
-    if args.only:
-        arms = {k: v for k, v in arms.items() if k in args.only.split(",")}
+    arms = dict(ARMS)
+    for spec in args.arm:
+        name, overrides = spec.split("=", 1)
+        arms[name] = ("finetune", json.loads(overrides))
+    own = [spec.split("=", 1)[0] for spec in args.arm]
+    only = args.only.split(";") if args.only else (SEED_ARMS if args.seeds and not own else [])
+    if only or own:
+        arms = {k: v for k, v in arms.items() if k in only or k in own}
     if args.seeds:
         arms = {f"{name} seed {seed}": (recipe, {**overrides, "seed": int(seed)})
                 for name, (recipe, overrides) in arms.items() for seed in args.seeds.split(",")}
@@ -199,15 +269,20 @@ def main() -> None:
         r = results[-1]
         tricks = " ".join(f"{t['trick']} {t['recall']:.2f}" for t in r["evasion"]["tricks"])
         g = {x["group"]: x for x in r["suite"]["groups"]}
-        print(f"{name}: {r['seconds']:.1f} s, test F1 {r['test']['spam_f1']:.3f}, suite F1 "
-              f"{r['suite']['overall']['spam_f1']:.3f} typed P/R {g['typed']['spam_precision']:.2f}/"
-              f"{g['typed']['spam_recall']:.2f} modern F1 {g['modern']['spam_f1']:.3f} | {tricks}", flush=True)
+        print(f"{name}: {r['seconds']:.1f} s, band {r['band']['low']:.3f}-{r['band']['high']:.3f}, test F1 "
+              f"{r['test']['spam_f1']:.3f}, suite F1 {r['suite']['overall']['spam_f1']:.3f} typed P/R "
+              f"{g['typed']['spam_precision']:.2f}/{g['typed']['spam_recall']:.2f} not sure "
+              f"{g['typed']['unsure_share']:.1%}, service notices {_category(r, 'ham_service_notices'):.2f}, "
+              f"modern F1 {g['modern']['spam_f1']:.3f} | {tricks}", flush=True)
         if args.out:
             with open(args.out, "a") as fh:
                 fh.write(json.dumps({k: v for k, v in r.items()}, default=str) + "\n")
     if args.seeds:
         means = seed_means(results)
-        print(means, flush=True)
+        arms_ = by_arm(results)
+        categories = format_suite_table({n: mean_report([r["suite"] for r in rs]) for n, rs in arms_.items()})
+        tricks = format_evasion_table({n: mean_report([r["evasion"] for r in rs]) for n, rs in arms_.items()})
+        print(means, "", categories, "", tricks, sep="\n", flush=True)
         if args.update_docs:
             sys.path.insert(0, str(ROOT / "bench"))
             from docs_tables import update_docs
@@ -215,9 +290,12 @@ def main() -> None:
 
             command = " ".join(["python bench/robustness.py", *sys.argv[1:]])
             update_docs(f"Measured {date.today().isoformat()} by `{command}` on {cpu_name()}; bf16 matmul peak "
-                          f"in the same run {peak:,.0f} GFLOP/s. Means over the "
-                          f"seeds; worst trick = the lowest share caught over the six written tricks.\n\n{means}",
-                          section="seeds")
+                        f"in the same run {peak:,.0f} GFLOP/s. Means over the seeds, scored by the verdict a user "
+                        "sees: each run's own \"not sure\" band applies and counts as not caught (spam) and not "
+                        "passed (ham). Worst trick = the lowest share caught over every trick of the evasion suite, "
+                        f"paraphrase included.\n\n{means}\n\nPer category, share right (mean of seeds):\n\n"
+                        f"{categories}\n\nPer trick, share of the spam caught (mean of seeds):\n\n{tricks}",
+                        section="seeds")
         return
     results.append(run_baseline(data))
     summary = summary_table(results)

@@ -14,10 +14,11 @@ so the model sees the same content without the shortcut:
 - ``leet``: letters of one or two words replaced by digits and signs that look like them ("fr33", "c@$h");
 - ``footers``: a quarter of the ham, with the opt-out line services end their texts with ("Reply STOP to opt
   out"): in 2011 only spam said it, today a pharmacy or a bank does too;
-- ``chat``: the message inside friendly chat ("hey you! btw ... speak soon x"), label kept: spam wrapped in a
-  friend's chatter is the first trick a class tries, and ham is chatty too (issue 27; not in the default yet);
-- ``swaps``: letter edits at the density of real smishing — most words, one or two swaps, drops or inserted
-  letters each (issue 27; not in the default yet).
+- ``chat``: the message inside friendly chat ("hey you! btw ... speak soon x", or a short ham message of the
+  training split before it), label kept: spam wrapped in a friend's chatter is the first trick a class tries, and
+  ham is chatty too (issue 27);
+- ``swaps``: letter edits at the density of real smishing — most words, up to one swap, drop or inserted
+  letter per four letters each (issue 27; not in the default yet).
 
 Tricks a reader cannot see — look-alike letters, invisible characters, spaced-out letters — are undone before the
 model reads the text (:mod:`spamcore.normalise`) and need no augmentation.
@@ -181,33 +182,44 @@ _CHAT_CLOSERS = ("speak soon x", "love you lots", "let me know!", "see you sunda
                  "miss you!", "ok gotta run", "haha anyway bye")
 
 
-def chat_wrap(text: str, rng: np.random.Generator) -> str:
+def chat_wrap(text: str, rng: np.random.Generator, chatter: Sequence[str] = ()) -> str:
     """``text`` inside friendly chat — an opener and a link word before it, sometimes a closer after; the label
-    stays the message's (spam in chat is still spam, ham in chat still ham).
+    stays the message's (spam in chat is still spam, ham in chat still ham). Half the openers come from ``chatter``
+    when it is given (short ham of the training split: real friends' chat, more varied than any list).
 
     Example: ``chat_wrap("Your parcel fee is unpaid", rng)`` may give ``"hey you! btw Your parcel fee is unpaid
     speak soon x"``.
     """
-    opener = _CHAT_OPENERS[int(rng.integers(len(_CHAT_OPENERS)))]
+    if len(chatter) and rng.random() < 0.5:
+        opener = str(chatter[int(rng.integers(len(chatter)))]).strip()
+    else:
+        opener = _CHAT_OPENERS[int(rng.integers(len(_CHAT_OPENERS)))]
     link = _CHAT_LINKS[int(rng.integers(len(_CHAT_LINKS)))]
     closer = f" {_CHAT_CLOSERS[int(rng.integers(len(_CHAT_CLOSERS)))]}" if rng.random() < 0.4 else ""
     return f"{opener} {link} {text.strip()}{closer}"
 
 
+def chatter_of(frame: pd.DataFrame, max_words: int = 8) -> list[str]:
+    """The short ham of ``frame`` (at most ``max_words`` words): what :func:`chat_wrap` may open with."""
+    ham = frame.loc[frame["label"] == 0, "text"]
+    return [t for t in ham if 2 <= len(t.split()) <= max_words]
+
+
 _NEIGHBOURS = "qwertyuiopasdfghjklzxcvbnm"
 
 
-def dense_swaps(text: str, rng: np.random.Generator, share: float = 0.7) -> str:
-    """Letter swaps at the density real smishing uses: about ``share`` of the words of three letters or more get one
-    or two edits each — a neighbouring pair swapped, a letter dropped, or a letter inserted.
+def dense_swaps(text: str, rng: np.random.Generator, share: float = 0.8) -> str:
+    """Letter swaps at the density real smishing uses: about ``share`` of the words of three letters or more get
+    edits — one to one per four letters of the word, each a neighbouring pair swapped, a letter dropped, or a letter
+    inserted — so that few words survive as written.
 
-    Example: ``dense_swaps("your account is locked", rng)`` may give ``"yuor acocunt is lcoked"``.
+    Example: ``dense_swaps("your account is locked", rng)`` may give ``"yuor acocnut is lcoekd"``.
     """
     def change(match: re.Match) -> str:
         word = match.group()
         if rng.random() >= share:
             return word
-        for _ in range(int(rng.integers(1, 3))):
+        for _ in range(int(rng.integers(1, 2 + len(word) // 4))):
             word = _misspell(word, rng, insert=True) if len(word) >= 3 else word
         return word
 
@@ -226,6 +238,7 @@ def augment_frame(frame: pd.DataFrame, names: Sequence[str], seed: int) -> pd.Da
     that made each copy ("" for an original).
     """
     rng = np.random.default_rng(seed)
+    chatter = chatter_of(frame)
     transforms: dict[str, tuple[Callable[[str], str], int | None]] = {
         "crop": (lambda t: span_crop(t, rng), None),
         "digits": (strip_digits, None),
@@ -233,7 +246,7 @@ def augment_frame(frame: pd.DataFrame, names: Sequence[str], seed: int) -> pd.Da
         "typos": (lambda t: typos(t, rng), None),
         "leet": (lambda t: leetspeak(t, rng), None),
         "footers": (lambda t: add_footer(t, rng), 0),
-        "chat": (lambda t: chat_wrap(t, rng), None),
+        "chat": (lambda t: chat_wrap(t, rng, chatter), None),
         "swaps": (lambda t: dense_swaps(t, rng), None),
     }
     parts = [frame[["text", "label"]].assign(augmentation="")]

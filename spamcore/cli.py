@@ -55,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--max-rows", type=int, dest="max_rows", help="train on a stratified sample of this many messages")
     t.add_argument("--patience", type=int, help="stop after this many epochs without a better validation loss")
     t.add_argument("--augment", help=f"training-split augmentations, comma-separated from {', '.join(AUGMENTATIONS)}, "
-                   "or 'none' (finetune default: crop,digits,numbers,typos,leet,footers)")
+                   f"or 'none' (finetune default: {recipe_defaults('finetune').augment})")
     t.add_argument("--normalise", choices=SCHEMES, help="undo look-alike letters, invisible characters and spaced-out "
                    "letters before the model reads text (finetune default: v3, which also repairs leetspeak, "
                    "one-letter misspellings and short words with a dropped letter; v2 leaves short words, v1 "

@@ -160,11 +160,14 @@ _RECIPE_DEFAULTS: dict[str, dict[str, Any]] = {
     # means of three seeds (one seed moves by 0.01-0.05): a larger supplement, modern F1 0.93 -> 0.95; opt-out
     # footers on ham kept modern F1 at 0.95 (0.945 without); ending each epoch on the messages as written
     # (originals_last) helped with the smaller supplement, not with today's. Normalisation v3 (short words with a
-    # dropped letter) lifts misspelt spam caught 0.86 -> 0.95 on the same weights, test F1 unchanged.
+    # dropped letter) lifts misspelt spam caught 0.86 -> 0.95 on the same weights, test F1 unchanged. Issue 27
+    # (three seeds, docs/robustness.md): spam inside friendly chat and letter swaps at real smishing density
+    # (augment chat, swaps) lift the friendly wrapper caught 0.5-0.6 -> ~0.9 and dense swaps 0.25 -> ~0.6.
     "finetune": dict(
         max_length=64, batch_size=32, lr=1e-4, epochs=1, class_weighted=False,
         weight_decay=0.01, warmup_ratio=0.1, freeze_embeddings=True,
-        augment="crop,digits,numbers,typos,leet,footers", extra_data=BUNDLED_MODERN, normalise=DEFAULT_SCHEME,
+        augment="crop,digits,numbers,typos,leet,footers,chat,swaps", extra_data=BUNDLED_MODERN,
+        normalise=DEFAULT_SCHEME,
     ),
 }
 

@@ -125,11 +125,7 @@ def run_experiment(
     # test split (the split is shuffled, so its first rows are one), and says so.
     test = split.test.iloc[:STOPPED_TEST_LIMIT] if result.stopped else split.test
     validation = split.validation.iloc[:STOPPED_TEST_LIMIT] if result.stopped else split.validation
-    # Honest probabilities: a temperature fitted on validation (no verdict at 0.5 changes) and the "not sure" band.
-    calibration = calibrate(validation["label"].to_numpy(), result.classifier.predict_proba(list(validation["text"])),
-                            half_width=config.unsure_width)
-    result.classifier.temperature = calibration["temperature"]
-    result.classifier.unsure_half_width = calibration["unsure_half_width"]
+    calibration = calibrate_on(result.classifier, validation, config.unsure_width)
     probs = result.classifier.predict_proba(list(test["text"]))
     report = classification_report(test["label"].to_numpy(), probs)
     report["calibration"] = test_summary(test["label"].to_numpy(), probs, calibration["temperature"],
@@ -146,15 +142,28 @@ def run_experiment(
     except DataError as err:
         report["baseline"] = {"model": BASELINE_DESCRIPTION, "error": str(err)}
     # Outside the test set: the hand-written suite of messages written today (a fraction of a second).
-    report["robustness"] = suite_report(result.classifier.predict_proba)
+    # Scored by the verdict a user sees: "not sure" is neither caught nor passed.
+    band = result.classifier.unsure_band
+    report["robustness"] = suite_report(result.classifier.predict_proba, result.classifier.threshold, band=band)
     # ... and the suite's spam rewritten with the tricks used against filters (about a second).
-    report["evasion"] = evasion_report(result.classifier.predict_proba)
+    report["evasion"] = evasion_report(result.classifier.predict_proba, result.classifier.threshold, band=band)
     write_json(run_dir / METRICS_FILE, report)
     atomic_write(run_dir / PREDICTIONS_FILE, predictions.to_csv(index=False).encode("utf-8"))
     write_json(run_dir / RUN_FILE, {**meta, **_summary(result, config), "calibration": calibration,
                                     "finished": now_iso(),
                                     "status": STOPPED if result.stopped else FINISHED})
     return read_run(run_dir)
+
+
+def calibrate_on(classifier: SpamClassifier, validation: pd.DataFrame, half_width: float | None) -> dict:
+    """Honest probabilities: fit ``classifier``'s temperature on ``validation`` (no verdict at the threshold
+    changes) and choose its "not sure" band there (or take ``half_width``); set both on it and return what a run
+    saves as ``run.json``'s ``"calibration"``."""
+    calibration = calibrate(validation["label"].to_numpy(), classifier.predict_proba(list(validation["text"])),
+                            classifier.threshold, half_width=half_width)
+    classifier.temperature = calibration["temperature"]
+    classifier.unsure_half_width = calibration["unsure_half_width"]
+    return calibration
 
 
 def check_model(config: TrainConfig) -> None:

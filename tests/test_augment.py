@@ -11,6 +11,7 @@ from spamcore.augment import (
     add_footer,
     augment_frame,
     chat_wrap,
+    chatter_of,
     dense_swaps,
     insert_number,
     parse_augmentations,
@@ -211,6 +212,17 @@ def test_chat_wrap_puts_the_message_inside_friendly_chat_and_keeps_its_label():
     frame = pd.DataFrame({"text": ["WIN a cruise now", "see you at six"], "label": [1, 0]})
     out = augment_frame(frame, ["chat"], seed=1)
     assert out["label"].tolist() == [1, 0, 1, 0] and out["augmentation"].tolist() == ["", "", "chat", "chat"]
+
+
+def test_chat_wrap_opens_with_the_training_splits_own_chatter_half_the_time():
+    frame = pd.DataFrame({"text": ["ok see you at the pub later", "WIN a cruise now call", "k", "lol same"],
+                          "label": [0, 1, 0, 0]})
+    assert chatter_of(frame) == ["ok see you at the pub later", "lol same"]  # ham of 2 to 8 words
+    rng = np.random.default_rng(0)
+    wrapped = [chat_wrap("Claim your prize", rng, chatter_of(frame)) for _ in range(200)]
+    share = np.mean([w.startswith(("ok see you at the pub later ", "lol same ")) for w in wrapped])
+    assert 0.35 < share < 0.65
+    assert all("Claim your prize" in w for w in wrapped)
 
 
 def test_dense_swaps_edit_most_words_like_real_letter_swap_smishing():

@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 
 from spamcore.evaluation.calibration import (
+    MAX_HALF_WIDTH,
     NO_BAND,
+    UnsureBand,
     band_around,
     band_summary,
     calibrate,
@@ -74,6 +76,15 @@ def test_the_band_never_holds_more_than_its_share():
     y = rng.integers(0, 2, 1000)  # a coin: no band reaches the target
     band = choose_unsure_band(y, p, max_share=0.05)
     assert band.contains(p).mean() <= 0.05
+
+
+def test_confident_mistakes_do_not_widen_the_band_past_its_limit():
+    """Eight validation mistakes at 0.04 and 0.96 cannot be reached without calling right verdicts "not sure": the
+    band stops at 0.35-0.65 instead of growing to hold 5 % of the messages."""
+    p = np.concatenate([np.full(480, 0.01), np.full(480, 0.99), np.linspace(0.05, 0.95, 40), [0.04, 0.96] * 4])
+    y = np.concatenate([np.zeros(480), np.ones(480), (np.linspace(0.05, 0.95, 40) >= 0.5), [1, 0] * 4]).astype(int)
+    band = choose_unsure_band(y, p)
+    assert band == band_around(0.5, MAX_HALF_WIDTH) == UnsureBand(0.35, 0.65)
 
 
 def test_no_band_contains_nothing():

@@ -29,7 +29,7 @@ def test_finetune_defaults():
         "finetune", 64, 32, 1e-4, 1,
     )
     assert (config.augment, config.extra_data, config.dedupe) == (
-        "crop,digits,numbers,typos,leet,footers", "bundled:modern", False)
+        "crop,digits,numbers,typos,leet,footers,chat,swaps", "bundled:modern", False)
     assert not config.class_weighted and not config.originals_last  # measured, not kept (README)
     assert (config.weight_decay, config.warmup_ratio) == (0.01, 0.1)
     assert not TrainConfig().originals_last  # runs saved before it existed trained on a plain shuffle

@@ -38,6 +38,9 @@ def show(run) -> None:
                    f"recall {groups['modern']['spam_recall']:.0%}, precision "
                    f"{groups['modern']['spam_precision']:.0%}")
     m4.metric("Whole suite: spam F1", f"{report['overall']['spam_f1']:.3f}")
+    if report.get("band"):
+        st.caption(f"Scored by the verdict a user sees: {report['overall']['unsure_share']:.0%} of the suite lands in "
+                   "this run's \"not sure\" band, and counts as neither caught (spam) nor passed (ham).")
     charts.show(figures.suite_categories(pd.DataFrame(report["categories"])), key="chart_suite")
 
     wrong = resources.suite_misses(report)
@@ -80,9 +83,13 @@ def tricks(run) -> None:
         state.show_error(err)
         return
     st.markdown("**Tricks used against filters:** the suite's spam messages rewritten with spaced-out letters, "
-                "swapped or dropped letters, look-alike letters from other scripts, leetspeak, invisible characters, "
-                "and hand-written paraphrases. Share of the spam still caught (never trained on).")
-    table = pd.DataFrame(evasion["tricks"]).rename(columns={"recall": "spam caught", "n": "messages"})
-    st.dataframe(table[["trick", "messages", "spam caught"]], hide_index=True, key="eval_tricks",
+                "swapped or dropped letters (a few, or in most words as real smishing does), look-alike letters from "
+                "other scripts, leetspeak, invisible characters, inside a friend's chat, and hand-written "
+                "paraphrases. Share of the spam still caught (never trained on); \"not sure\" is not caught.")
+    table = pd.DataFrame(evasion["tricks"]).rename(columns={"recall": "spam caught", "n": "messages",
+                                                            "share_unsure": "not sure"})
+    columns = ["trick", "messages", "spam caught", *(["not sure"] if "not sure" in table else [])]
+    st.dataframe(table[columns], hide_index=True, key="eval_tricks",
                  column_config={"spam caught": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0,
-                                                                              format="%.2f")})
+                                                                              format="%.2f"),
+                                "not sure": st.column_config.NumberColumn(format="percent")})

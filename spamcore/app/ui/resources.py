@@ -62,7 +62,10 @@ def _suite_scores(path: str, stamp: float, suite: str) -> dict:
     from spamcore.evaluation.robustness import suite_report
     from spamcore.suites.evasion import evasion_report
 
-    return {"robustness": suite_report, "evasion": evasion_report}[suite](_load_classifier(path, stamp).predict_proba)
+    clf = _load_classifier(path, stamp)
+    # By the verdict a user sees: "not sure" counts as neither caught nor passed, as a new run saves it.
+    return {"robustness": suite_report, "evasion": evasion_report}[suite](clf.predict_proba, clf.threshold,
+                                                                            band=clf.unsure_band)
 
 
 def _saved_or_scored(run, suite: str) -> dict:
