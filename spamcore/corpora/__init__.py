@@ -1,6 +1,6 @@
 """Extra training messages: the bundled modern supplement, or a user's labelled file.
 
-``modern.tsv`` is hand-written for spamcore (UCI format, ``label<TAB>text``; 437 messages): message kinds that did
+``modern.tsv`` is hand-written for spamcore (UCI format, ``label<TAB>text``; 445 messages): message kinds that did
 not exist, or were rare, in 2011 — parcel-fee, toll, tax and bank-lock smishing in UK and US wording, "hi mum" and
 "new number" scams, boss gift-card requests, task-job and crypto offers, romance and "wrong number" openers,
 money-from-home one-liners, short typed spam as people type it (a car won with exclamation marks, a diet trick,

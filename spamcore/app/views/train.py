@@ -46,9 +46,10 @@ def settings_form(busy: bool):
                                  help="Adds a changed copy of each training message: crop = a random 3-12-word span, "
                                       "digits = numbers removed, numbers = a time/amount/code put into ham, typos = "
                                       "misspelt words, leet = letters written as digits (fr33), footers = 'Reply "
-                                      "STOP to opt out' on a quarter of the ham. Breaks the 2011 corpus's shortcuts "
-                                      "(spam is long, has digits and opt-out lines) and the tricks used against "
-                                      "filters.")
+                                      "STOP to opt out' on a quarter of the ham, chat = the message inside friendly "
+                                      "chat ('hey you! btw ...'), swaps = letters swapped, dropped or added in most "
+                                      "words. Breaks the 2011 corpus's shortcuts (spam is long, has digits and "
+                                      "opt-out lines) and the tricks used against filters.")
         c1, c2, c3 = st.columns([2, 1, 1])
         extra_data = c1.selectbox("Extra training data", list(EXTRA_CHOICES), key="train_extra_data",
                                   format_func=EXTRA_CHOICES.get,
