@@ -288,7 +288,8 @@ def main() -> None:
             from docs_tables import update_docs
             from train_speed import cpu_name
 
-            command = " ".join(["python bench/robustness.py", *sys.argv[1:]])
+            shown = [a for i, a in enumerate(sys.argv[1:]) if a != "--out" and sys.argv[i] != "--out"]
+            command = " ".join(["python bench/robustness.py", *shown])
             update_docs(f"Measured {date.today().isoformat()} by `{command}` on {cpu_name()}; bf16 matmul peak "
                         f"in the same run {peak:,.0f} GFLOP/s. Means over the seeds, scored by the verdict a user "
                         "sees: each run's own \"not sure\" band applies and counts as not caught (spam) and not "
