@@ -324,7 +324,8 @@ def probe_table(at: AppTest):
 def test_train_page_offers_the_robustness_settings_with_recipe_defaults(app_env):
     at = open_page("views/train.py")
     at.radio(key="train_recipe").set_value("finetune").run()
-    assert at.multiselect(key="train_augment").value == ["crop", "digits", "numbers", "typos", "leet", "footers"]
+    assert at.multiselect(key="train_augment").value == ["crop", "digits", "numbers", "typos", "leet", "footers",
+                                                         "chat", "swaps"]
     assert at.checkbox(key="train_normalise").value is True
     assert at.selectbox(key="train_extra_data").value == "bundled:modern"
     assert at.checkbox(key="train_dedupe").value is False

@@ -47,10 +47,12 @@ def show(run) -> None:
     if wrong.empty:
         st.success("Every suite message classified right.", icon=":material/check_circle:")
     else:
-        st.markdown(f"**Misses: {len(wrong)} of {len(report['messages'])}**, most confident first")
+        st.markdown(f"**Misses: {len(wrong)} of {len(report['messages'])}**, most confident first (a \"not sure\" "
+                    "is a miss too)")
         st.dataframe(wrong.assign(label=wrong["label"].map({0: "ham", 1: "spam"})).rename(
             columns={"label": "true label", "text": "message", "spam_probability": "spam probability"}
-        )[["true label", "spam probability", "category", "message"]], hide_index=True, width="stretch",
+        )[["true label", *(["verdict"] if "verdict" in wrong else []), "spam probability", "category", "message"]],
+            hide_index=True, width="stretch",
             key="eval_suite_misses", column_config={
                 "spam probability": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="%.3f"),
                 "message": st.column_config.TextColumn(width="large")})
