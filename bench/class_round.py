@@ -1,7 +1,8 @@
 """A class round, simulated from a hand-written class: does retraining on the class's messages make the model harder
 to fool without making it forget?
 
-    python bench/class_round.py [--seeds 3] [--run RUN_DIR] [--lr 1e-4] [--replay 1500] [--update-docs]
+    python bench/class_round.py [--seeds 3] [--run RUN_DIR] [--lr 1e-4] [--replay 1500] [--augment LIST]
+                                [--update-docs]
 
 The class (``bench/class_round_messages.tsv``, written for this bench): 12 students, 5 or 6 messages each — spam
 wrapped in friendly chat, leetspeak, spaced-out letters, "wrong number" and romance openers, everyday ham that uses
@@ -76,6 +77,7 @@ def main() -> None:
     parser.add_argument("--lr", type=float, help="the retrain's learning rate (default: the app's)")
     parser.add_argument("--replay", type=int, help="original messages replayed (default: the app's)")
     parser.add_argument("--epochs", type=int, help="the retrain's epochs (default: the app's)")
+    parser.add_argument("--augment", help="the retrain's augmentations, comma-separated (default: the app's)")
     parser.add_argument("--update-docs", action="store_true")
     args = parser.parse_args()
     import transformers
@@ -117,7 +119,8 @@ def main() -> None:
     rows = []
     for seed in range(42, 42 + args.seeds):
         overrides = {"seed": seed, **{k: v for k, v in (("lr", args.lr), ("max_rows", args.replay),
-                                                         ("epochs", args.epochs)) if v is not None}}
+                                                         ("epochs", args.epochs), ("augment", args.augment))
+                                   if v is not None}}
         config = retrain_config(run, round_id).replace(**overrides)
         start = time.perf_counter()
         run_experiment(config, replay, work / "runs" / f"retrained-{seed}", data_name="replay")
