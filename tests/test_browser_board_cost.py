@@ -1,7 +1,8 @@
 """The Class board costs the server almost nothing while it stays open, at every stage of a round: no round yet,
-attempts arriving, a retrain running (the server's own share) and after the retrain, when the before → after is
-read from the retrained run's folder instead of scoring two models on every redraw (it once used 1.5 cores for as
-long as the board stayed open). Each stage is measured over 30 s."""
+attempts arriving, a retrain running (the server's own share, for as long as the retrain runs: the one scoring of
+before and after when it ends is not a redraw) and after the retrain, when the before → after is read from the
+retrained run's folder instead of scoring two models on every redraw (it once used 1.5 cores for as long as the
+board stayed open). Each stage is measured over 30 s (the retrain's until it ends, if sooner)."""
 
 from __future__ import annotations
 
