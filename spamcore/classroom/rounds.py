@@ -105,7 +105,9 @@ def before_after(held_out: pd.DataFrame, test: pd.DataFrame, before, after) -> p
             values.update(held_out_scores(clf.predict(list(held_out["text"])), held_out["label"]))
         probs = clf.predict_proba(list(test["text"]))
         values[TEST_F1] = binary_scores(test["label"].to_numpy(), probs, clf.threshold)["spam_f1"]
-        values[SUITE_F1] = suite_report(clf.predict_proba, clf.threshold)["overall"]["spam_f1"]
+        # By the verdict a user sees, as saved runs and Evaluate score the suite: "not sure" is not caught.
+        values[SUITE_F1] = suite_report(clf.predict_proba, clf.threshold,
+                                        band=clf.unsure_band)["overall"]["spam_f1"]
         columns[name] = values
     table = pd.DataFrame(columns)
     table.index.name = "measure"
