@@ -312,3 +312,30 @@ def test_a_second_stop_aborts_as_a_stop_not_as_nothing_trained(tiny_model_dir, s
     assert str(raised.value) == ""  # the CLI says "error: interrupted"
     progress = ProgressReader(tmp_path / "run").read()
     assert (progress.status, progress.error) == ("stopped", ABORTED)
+
+
+def test_one_stop_seen_first_by_the_marker_watcher_is_a_stop_not_an_abort(tiny_model_dir, small_frame, tmp_path):
+    """Stop writes the marker, then signals. When the trainer's watcher sees the marker before the signal handler
+    runs (it waits for the main thread to leave a torch call), that one press still stops after the step and keeps
+    the run: a CI run once lost a stopped run's run.json to this race."""
+    import signal
+    import time
+
+    from spamcore.runs.layout import STOP_FILE
+    from spamcore.runs.store import read_run
+    from spamcore.runs.trainer import train_run
+    from spamcore.train import StepProgress
+
+    run = tmp_path / "run"
+
+    def stop_as_the_train_page_does(event) -> None:
+        if isinstance(event, StepProgress) and not (run / STOP_FILE).exists():
+            (run / STOP_FILE).write_text("1\n")
+            time.sleep(1.5)  # the watcher polls once a second: it has seen the marker and set the stop
+            signal.getsignal(signal.SIGINT)(signal.SIGINT, None)  # then the signal arrives
+
+    config = recipe_defaults("finetune", model=str(tiny_model_dir), epochs=3, max_length=16, augment="",
+                             extra_data="", precision="fp32", device="cpu")
+    run.mkdir()
+    train_run(config, small_frame, run, data_name="small", on_event=stop_as_the_train_page_does)
+    assert read_run(run).status == "stopped"

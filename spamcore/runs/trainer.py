@@ -54,9 +54,15 @@ def train_run(
         if on_event is not None:
             on_event(event)
 
+    signalled: list[int] = []
+
     def on_signal(signum, frame) -> None:
-        if stop.is_set():
+        # A second *signal* aborts (Ctrl-C twice). Not a signal after the stop marker: Stop writes the marker, then
+        # signals, and the watcher thread may see the marker before this handler runs (it waits for the main thread
+        # to leave a long torch call), which must not turn one Stop into an abort that keeps nothing.
+        if signalled:
             raise KeyboardInterrupt
+        signalled.append(signum)
         stop.set()
         if on_stop_request is not None:
             on_stop_request()
