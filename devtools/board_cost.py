@@ -47,14 +47,15 @@ def measure(server_pid: int, seconds: float, during: Callable[[float], None] | N
 
 
 def run_ended(run_dir) -> bool:
-    """True once the run in ``run_dir`` has a final status."""
-    import json
+    """True once the run in ``run_dir`` has a final status (its ``run.json``, read as the app reads it)."""
+    from spamcore.errors import SpamcoreError
+    from spamcore.runs.layout import FINAL_STATUSES
+    from spamcore.runs.store import read_run
 
-    meta = run_dir / "run.json"
     try:
-        return meta.is_file() and json.loads(meta.read_text()).get("status") in ("finished", "stopped", "failed")
-    except (OSError, ValueError):
-        return False  # written at this moment: read it again on the next tick
+        return read_run(run_dir).status in FINAL_STATUSES
+    except SpamcoreError:
+        return False  # not written yet, or being written: read it again on the next tick
 
 
 def board_stages(page, url: str, server_pid: int, store, runs, window: float = 30.0,

