@@ -1,8 +1,8 @@
 """A class round, simulated from a hand-written class: does retraining on the class's messages make the model harder
 to fool without making it forget?
 
-    python bench/class_round.py [--seeds 3] [--run RUN_DIR] [--lr 1e-4] [--replay 1500] [--augment LIST]
-                                [--update-docs]
+    python bench/class_round.py [--seeds 3] [--run RUN_DIR] [--reference] [--keep 1.0] [--lr 1e-4] [--replay 1500]
+                                [--augment LIST] [--copies] [--update-docs]
 
 The class (``bench/class_round_messages.tsv``, written for this bench): 12 students, 5 or 6 messages each — spam
 wrapped in friendly chat, leetspeak, spaced-out letters, "wrong number" and romance openers, everyday ham that uses
@@ -78,6 +78,12 @@ def main() -> None:
     parser.add_argument("--replay", type=int, help="original messages replayed (default: the app's)")
     parser.add_argument("--epochs", type=int, help="the retrain's epochs (default: the app's)")
     parser.add_argument("--augment", help="the retrain's augmentations, comma-separated (default: the app's)")
+    parser.add_argument("--keep", type=float, help="weight of keeping the attacked run's predictions (distil_weight; "
+                        "0 = plain retrain, as before issue 33; default: the app's)")
+    parser.add_argument("--copies", action="store_true", help="augment with fixed copies, one pass (the retrain "
+                        "before issue 31), not perturbations drawn per read")
+    parser.add_argument("--reference", action="store_true", help="also retrain once (seed 42) as before issues 31/33 "
+                        "(fixed copies, one pass, no keeping) and give the time ratio")
     parser.add_argument("--update-docs", action="store_true")
     args = parser.parse_args()
     import transformers
@@ -93,11 +99,12 @@ def main() -> None:
         SUITE_F1,
         TEST_F1,
         before_after,
+        class_file_name,
         replay_data,
         retrain_config,
     )
     from spamcore.classroom.store import open_store, split_for_training
-    from spamcore.data import read_messages, split_dataset
+    from spamcore.data import read_messages, split_dataset, write_messages
     from spamcore.evaluation.robustness import load_suite
     from spamcore.experiment import run_experiment
     from spamcore.runs.store import load_classifier, read_run
@@ -105,23 +112,37 @@ def main() -> None:
     peak = bf16_peak_gflops()
     print(f"bf16 matmul peak in this run: {peak:,.0f} GFLOP/s", flush=True)
     work = Path(tempfile.mkdtemp(prefix="class-round-"))
-    os.environ["SPAMCORE_DB"] = f"sqlite:///{work / 'class.sqlite3'}"  # the retrain reads class:N from here
-    store = open_store()
+    store = open_store(f"sqlite:///{work / 'class.sqlite3'}")
     run = read_run(attacked_run(work / "runs", args.run))
     round_id = play_round(store, run)
     frame = store.frame(round_id)
     train_part, held_out = split_for_training(frame)
     print(f"{len(train_part)} accepted messages to learn from, {len(held_out)} held out", flush=True)
+    class_file = write_messages(train_part, work / class_file_name(round_id))  # as the board hands it to training
     data = read_messages(DATA)
     test = split_dataset(data).test
     replay = replay_data(data)
     before = load_classifier(run.path)
     rows = []
+    reference_seconds = None
+    if args.reference:  # the retrain as it was before issues 31 and 33, timed in this run: fixed copies, no keeping
+        config = retrain_config(run).replace(perturb_share=None, epochs=1, distil_weight=0.0)
+        config = config.replace(extra_data=f"{config.extra_data}+{class_file}")
+        start = time.perf_counter()
+        run_experiment(config, replay, work / "runs" / "reference", data_name="replay")
+        reference_seconds = time.perf_counter() - start
+        table = before_after(held_out, test, before, load_classifier(work / "runs" / "reference"))
+        print(f"reference (before issues 31/33: copies, no keeping), seed 42: retrain {reference_seconds:.0f} s\n"
+              f"{table.round(3).to_string()}\n", flush=True)
+        reference_row = {f"{m} {w}": table.loc[m, w] for m in table.index for w in ("before", "after")}
     for seed in range(42, 42 + args.seeds):
         overrides = {"seed": seed, **{k: v for k, v in (("lr", args.lr), ("max_rows", args.replay),
-                                                         ("epochs", args.epochs), ("augment", args.augment))
-                                   if v is not None}}
-        config = retrain_config(run, round_id).replace(**overrides)
+                                                         ("epochs", args.epochs), ("augment", args.augment),
+                                                         ("distil_weight", args.keep)) if v is not None}}
+        if args.copies:
+            overrides.update(perturb_share=None, epochs=args.epochs or 1)
+        base = retrain_config(run)
+        config = base.replace(extra_data=f"{base.extra_data}+{class_file}", **overrides)
         start = time.perf_counter()
         run_experiment(config, replay, work / "runs" / f"retrained-{seed}", data_name="replay")
         seconds = time.perf_counter() - start
@@ -132,7 +153,9 @@ def main() -> None:
     results = pd.DataFrame(rows)
     lines = ["| seed | held-out fooled | held-out not sure | held-out fooled or not sure | test spam F1 | suite "
              "spam F1 | retrain |", "|---|---|---|---|---|---|---|"]
-    for r in [*rows, {"seed": "mean", **results.drop(columns="seed").mean().to_dict()}]:
+    reference = [{"seed": "42, before issues 31/33", "seconds": reference_seconds, **reference_row}] if (
+        reference_seconds) else []
+    for r in [*reference, *rows, {"seed": "mean", **results.drop(columns="seed").mean().to_dict()}]:
         lines.append(f"| {r['seed']} | {r[f'{HELD_FOOLED} before']:.2f} → {r[f'{HELD_FOOLED} after']:.2f} | "
                      f"{r[f'{HELD_UNSURE} before']:.2f} → {r[f'{HELD_UNSURE} after']:.2f} | "
                      f"{r[f'{HELD_ERRORS} before']:.2f} → {r[f'{HELD_ERRORS} after']:.2f} | "
@@ -141,16 +164,20 @@ def main() -> None:
     drop = statistics.mean(r[f"{TEST_F1} before"] - r[f"{TEST_F1} after"] for r in rows)
     errors = (statistics.mean(r[f"{HELD_ERRORS} before"] for r in rows),
               statistics.mean(r[f"{HELD_ERRORS} after"] for r in rows))
-    settings = retrain_config(run, round_id).replace(**{k: v for k, v in (("lr", args.lr), ("max_rows", args.replay),
-                                                                          ("epochs", args.epochs)) if v is not None})
+    asked = (("lr", args.lr), ("max_rows", args.replay), ("epochs", args.epochs), ("distil_weight", args.keep))
+    settings = retrain_config(run).replace(**{k: v for k, v in asked if v is not None})
     shown = [Path(a).name if a == args.run else a for a in sys.argv[1:]]  # a run by its folder's name, not a path
     head = (f"Measured {date.today().isoformat()} by `python bench/class_round.py {' '.join(shown)}` "
-            f"(retrain: lr {settings.lr:g}, {settings.epochs} epoch(s), {settings.max_rows} replayed messages); bf16 "
+            f"(retrain: lr {settings.lr:g}, {settings.epochs} epoch(s), {settings.max_rows} replayed messages, keeping "
+            f"the attacked run's predictions at weight {settings.distil_weight:g}); bf16 "
             f"matmul peak in the same run {peak:,.0f} GFLOP/s. {len(held_out)} held-out class messages, the "
             f"{len(test)}-message test split and the {len(load_suite())}-message suite, the same for both models.")
+    mean_seconds = statistics.mean(r["seconds"] for r in rows)
     verdict = (f"Held-out class errors (fooled or not sure) {errors[0]:.2f} → {errors[1]:.2f} (mean of seeds); "
                f"test-split spam F1 {'dropped' if drop > 0 else 'rose'} by {abs(drop):.3f} on average "
-               f"({'within' if drop <= 0.005 else 'beyond'} the 0.005 tolerance).")
+               f"({'within' if drop <= 0.005 else 'beyond'} the 0.005 tolerance)."
+               + (f" A retrain takes {mean_seconds:.0f} s, {mean_seconds / reference_seconds:.2f}× the retrain before "
+                  f"issues 31/33 in the same run ({reference_seconds:.0f} s)." if reference_seconds else ""))
     text = "\n".join([head, "", *lines, "", verdict])
     print(text)
     if args.update_docs:

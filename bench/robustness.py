@@ -31,6 +31,8 @@ DATA = os.environ.get("SPAMCORE_DATA", str(BESIDE_CHECKOUT))
 ALL, MODERN = "crop,digits,numbers", "bundled:modern"
 #: The last commit before issue 18: its supplement is what "before issue 18" trained with (the file has grown since).
 BEFORE_18 = "4137cfe"
+#: Issue 31 draws perturbations afresh per read (spamcore.sampler); "before issue 31" reads a fixed copy per
+#: augmentation, one pass, as the default did before.
 #: The last commit before issue 27's training changes: "before issue 27" trains with its supplement and settings.
 BEFORE_27 = "4b0bbd2"
 BEFORE_27_AUGMENT = "crop,digits,numbers,typos,leet,footers"
@@ -62,6 +64,7 @@ ARMS: dict[str, tuple[str, dict]] = {
     "finetune (normalise v1: no spelling or leet repair)": ("finetune", {"normalise": "v1"}),
     "finetune (normalise v2: no short-word repair)": ("finetune", {"normalise": "v2"}),
     "finetune (before issue 27)": ("finetune", {"augment": BEFORE_27_AUGMENT, "extra_data": f"@{BEFORE_27}"}),
+    "finetune (before issue 31)": ("finetune", {"perturb_share": None, "epochs": 1}),
     "finetune (default)": ("finetune", {}),
     "frozen (default)": ("frozen", {}),
 }
@@ -71,28 +74,36 @@ SEED_ARMS = ("finetune (before issue 27)", "finetune (default)")
 
 
 def bf16_peak_gflops() -> float:
-    """Best of a few bf16 matmuls on this device (the in-run peak reported beside the times)."""
+    """Best of a few bf16 matmuls on this device (the in-run peak reported beside the times). The shape is the
+    precision probe's: a host without bf16 instructions emulates it at ~1 GFLOP/s, where 2048-cubed matmuls took
+    minutes."""
     import torch
 
-    device = "cuda" if torch.cuda.is_available() else "cpu"
-    a = torch.randn(2048, 2048, device=device, dtype=torch.bfloat16)
-    best = 0.0
-    for _ in range(5):
-        if device == "cuda":
-            torch.cuda.synchronize()
-        start = time.perf_counter()
-        for _ in range(4):
-            a @ a
-        if device == "cuda":
-            torch.cuda.synchronize()
-        best = max(best, 4 * 2 * 2048**3 / (time.perf_counter() - start) / 1e9)
-    return best
+    from spamcore.precision import matmul_gflops
+
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return matmul_gflops(torch.bfloat16, device, seconds=1.0)
 
 
 def run_arm(name: str, recipe: str, overrides: dict, data, model: str | None) -> dict:
     """Train one arm and score it as a user sees it: the run's own "not sure" band (chosen on validation) applies,
     and only a "spam" verdict counts as caught. The probabilities are kept (validation, suites) so that other
-    bands can be scored without training again."""
+    bands can be scored without training again. ``overrides`` may hold ``draw_weights``: the sampler's weights for
+    this arm (spamcore.sampler.DRAW_WEIGHTS, the rest as they are)."""
+    import spamcore.sampler
+
+    overrides = dict(overrides)
+    weights = overrides.pop("draw_weights", None)  # an arm's own sampler weights (spamcore.sampler.DRAW_WEIGHTS)
+    default_weights = spamcore.sampler.DRAW_WEIGHTS
+    if weights is not None:
+        spamcore.sampler.DRAW_WEIGHTS = {**default_weights, **weights}
+    try:
+        return _run_arm(name, recipe, overrides, data, model)
+    finally:
+        spamcore.sampler.DRAW_WEIGHTS = default_weights
+
+
+def _run_arm(name: str, recipe: str, overrides: dict, data, model: str | None) -> dict:
     from spamcore.config import recipe_defaults
     from spamcore.data import deduplicate, split_dataset
     from spamcore.evaluation.metrics import binary_scores

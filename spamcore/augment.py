@@ -229,8 +229,31 @@ def dense_swaps(text: str, rng: np.random.Generator, share: float = 0.8) -> str:
 _WORDS3 = re.compile(r"[A-Za-z]{3,}")
 
 
+#: Augmentations that make ham only: ham with numbers, ham with the opt-out footer services end texts with.
+HAM_ONLY = frozenset({"numbers", "footers"})
+
+
+def transforms(rng: np.random.Generator, chatter: Sequence[str] = (),
+               footer_share: float = 0.25) -> dict[str, Callable[[str], str]]:
+    """Each augmentation as a function of one text, drawing from ``rng`` (one generator, so a seed fixes them all).
+
+    ``footer_share`` is the share of calls ``footers`` changes: a quarter for a fixed copy of the ham, every call when
+    a sampler has already drawn ``footers`` for the message (:mod:`spamcore.sampler`)."""
+    return {
+        "crop": lambda t: span_crop(t, rng),
+        "digits": strip_digits,
+        "numbers": lambda t: insert_number(t, rng),
+        "typos": lambda t: typos(t, rng),
+        "leet": lambda t: leetspeak(t, rng),
+        "footers": lambda t: add_footer(t, rng, footer_share),
+        "chat": lambda t: chat_wrap(t, rng, chatter),
+        "swaps": lambda t: dense_swaps(t, rng),
+    }
+
+
 def augment_frame(frame: pd.DataFrame, names: Sequence[str], seed: int) -> pd.DataFrame:
-    """``frame`` followed by one transformed copy per augmentation in ``names``.
+    """``frame`` followed by one transformed copy per augmentation in ``names`` (the recipe before issue 31, which
+    draws perturbations fresh at each read instead: :mod:`spamcore.sampler`).
 
     A copy identical to its source, or emptied by the transformation, is left out: it would only weight that
     message twice. The result has a fresh index; originals come first, in order; the column ``augmented`` tells
@@ -238,22 +261,11 @@ def augment_frame(frame: pd.DataFrame, names: Sequence[str], seed: int) -> pd.Da
     that made each copy ("" for an original).
     """
     rng = np.random.default_rng(seed)
-    chatter = chatter_of(frame)
-    transforms: dict[str, tuple[Callable[[str], str], int | None]] = {
-        "crop": (lambda t: span_crop(t, rng), None),
-        "digits": (strip_digits, None),
-        "numbers": (lambda t: insert_number(t, rng), 0),
-        "typos": (lambda t: typos(t, rng), None),
-        "leet": (lambda t: leetspeak(t, rng), None),
-        "footers": (lambda t: add_footer(t, rng), 0),
-        "chat": (lambda t: chat_wrap(t, rng, chatter), None),
-        "swaps": (lambda t: dense_swaps(t, rng), None),
-    }
+    made = transforms(rng, chatter_of(frame))
     parts = [frame[["text", "label"]].assign(augmentation="")]
     for name in parse_augmentations(list(names)):
-        transform, only_label = transforms[name]
-        source = frame if only_label is None else frame[frame["label"] == only_label]
-        texts = [transform(t) for t in source["text"]]
+        source = frame[frame["label"] == 0] if name in HAM_ONLY else frame
+        texts = [made[name](t) for t in source["text"]]
         copy = pd.DataFrame({"text": texts, "label": source["label"].to_numpy(), "augmentation": name})
         keep = (copy["text"].str.strip() != "") & (copy["text"].to_numpy() != source["text"].to_numpy())
         parts.append(copy[keep])

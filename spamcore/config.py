@@ -36,8 +36,8 @@ def model_description(model: str, extra_data: str | None = None) -> str:
     """How a run's model reads to a person, never as a path: the bundled model by name, a Hugging Face id as it is,
     a local folder by its name, and a run retrained on a class round as that run and the round.
 
-    Example: ``model_description("/home/t/runs/finetune-1", "bundled:modern+class:3")`` is
-    ``"finetune-1, retrained on round 3"``.
+    Example: ``model_description("/home/t/runs/finetune-1", "bundled:modern+/home/t/runs/r/class-round-3.tsv")`` is
+    ``"finetune-1, retrained on round 3"`` (``class:3``, as runs before issue 33 name it, too).
     """
     import re
     from pathlib import PurePath, PurePosixPath, PureWindowsPath
@@ -50,8 +50,8 @@ def model_description(model: str, extra_data: str | None = None) -> str:
         ("./", "../", "~", ".\\", "..\\"))
     name = PureWindowsPath(model).name if "\\" in model else PurePath(model).name
     label = name if looks_local and name else model
-    round_id = re.search(r"(?:^|\+)class:(\d+)", extra_data or "")
-    return f"{label}, retrained on round {round_id.group(1)}" if round_id else label
+    round_id = re.search(r"(?:^|\+)class:(\d+)|class-round-(\d+)\.tsv(?:$|\+)", extra_data or "")
+    return f"{label}, retrained on round {round_id.group(1) or round_id.group(2)}" if round_id else label
 
 
 #: BERT's position embeddings stop at 512; a model may allow fewer (checked again when it is loaded).
@@ -92,6 +92,13 @@ class TrainConfig:
     # every run saved before normalisation existed; the finetune recipe reads with DEFAULT_SCHEME)
     originals_last: bool = False  # with augment: each epoch steps through the augmented copies first and ends on
     # the messages as written (their steps get the decayed, smallest learning rates)
+    extra_reads: int = 1  # times each extra_data message is read per pass (the supplement is small: 445 messages)
+    perturb_share: float | None = None  # with augment: the share of reads that draw one perturbation afresh
+    # (spamcore.sampler, issue 31); None = one fixed copy of the split per augmentation, as runs before issue 31 did
+    distil_from: str = ""  # a run folder whose predictions on the training split's messages (as written) the model
+    # keeps while it learns the extra data (Learning without Forgetting, Li & Hoiem 2016; a class retrain)
+    distil_weight: float = 1.0  # with distil_from: the weight of that soft-label loss beside the labels' loss
+    distil_temperature: float = 2.0  # with distil_from: the temperature both models' probabilities are softened by
     unsure_width: float | None = None  # half-width of the "not sure" band around the threshold; None = chosen on
     # the validation split (spamcore.evaluation.calibration), 0 = no band
 
@@ -117,6 +124,13 @@ class TrainConfig:
             _check_float("encoder_dropout", self.encoder_dropout, 0.0, 1.0, high_open=True)
         if self.unsure_width is not None:
             _check_float("unsure_width", self.unsure_width, 0.0, 0.5)
+        _check_float("distil_weight", self.distil_weight, 0.0, 100.0)
+        _check_float("distil_temperature", self.distil_temperature, 0.0, 100.0, low_open=True)
+        if not isinstance(self.distil_from, str):
+            raise ConfigError(f"distil_from must be a run folder or empty; got {self.distil_from!r}")
+        _check_int("extra_reads", self.extra_reads, 1, 100)
+        if self.perturb_share is not None:
+            _check_float("perturb_share", self.perturb_share, 0.0, 1.0)
         if self.max_rows is not None:
             _check_int("max_rows", self.max_rows, 20, 10**8)
         if self.patience is not None:
@@ -150,6 +164,11 @@ class TrainConfig:
         return dataclasses.replace(self, **changes)
 
 
+#: The finetune default reads the split ``FRESH_EPOCHS`` times, each read perturbed with probability ``PERTURB_SHARE``
+#: (issue 31, bench/robustness.py): a fixed copy per augmentation read over six times the split per pass.
+PERTURB_SHARE = 0.5
+FRESH_EPOCHS = 2
+
 _RECIPE_DEFAULTS: dict[str, dict[str, Any]] = {
     # The reference notebook's recipe, kept faithful to it: no augmentation, no extra data.
     "frozen": dict(max_length=25, batch_size=16, lr=1e-5, epochs=10, class_weighted=True),
@@ -169,10 +188,10 @@ _RECIPE_DEFAULTS: dict[str, dict[str, Any]] = {
     # (three seeds, docs/robustness.md): spam inside friendly chat and letter swaps at real smishing density
     # (augment chat, swaps) lift the friendly wrapper caught 0.5-0.6 -> ~0.9 and dense swaps 0.25 -> ~0.6.
     "finetune": dict(
-        max_length=64, batch_size=32, lr=1e-4, epochs=1, class_weighted=False,
+        max_length=64, batch_size=32, lr=1e-4, class_weighted=False,
         weight_decay=0.01, warmup_ratio=0.1, freeze_embeddings=True,
         augment="crop,digits,numbers,typos,leet,footers,chat,swaps", extra_data=BUNDLED_MODERN,
-        normalise=DEFAULT_SCHEME,
+        normalise=DEFAULT_SCHEME, perturb_share=PERTURB_SHARE, epochs=FRESH_EPOCHS,
     ),
 }
 

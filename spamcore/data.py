@@ -76,10 +76,13 @@ class Split:
 # ---------------------------------------------------------------------------------------------- reading
 
 
-def read_messages(source: str | os.PathLike[str] | bytes, name: str | None = None) -> pd.DataFrame:
+def read_messages(source: str | os.PathLike[str] | bytes, name: str | None = None, *,
+                  both_labels: bool = True) -> pd.DataFrame:
     """Read a labelled message file (path or raw bytes) into a ``text``/``label`` DataFrame.
 
-    ``name`` is used in error messages (defaults to the path; pass the upload's file name for bytes).
+    ``name`` is used in error messages (defaults to the path; pass the upload's file name for bytes). With
+    ``both_labels`` (the default) a file of one label only is refused: a classifier needs both; extra training data
+    may hold one (a class whose accepted messages are all spam).
 
     Example: ``read_messages(b"ham\\tOk lar\\nspam\\tWIN now\\n", "x.txt").label.tolist() == [0, 1]``
     """
@@ -97,8 +100,18 @@ def read_messages(source: str | os.PathLike[str] | bytes, name: str | None = Non
         raise DataError(f"{name}: the file is empty; expected labelled messages (label and text)")
     first = _first_line(text)
     frame = _parse_uci(text.splitlines(), name) if _looks_like_uci(first) else _parse_table(text, first, name)
-    _check_classes(frame, name)
+    if both_labels:
+        _check_classes(frame, name)
     return frame
+
+
+def write_messages(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write ``text``/``label`` messages as a TSV with a header (``label`` as ham/spam) that :func:`read_messages`
+    reads back; the path."""
+    path = Path(path)
+    frame[["label", "text"]].assign(label=frame["label"].map({0: "ham", 1: "spam"})).to_csv(path, sep="\t",
+                                                                                          index=False)
+    return path
 
 
 def max_file_bytes() -> int:

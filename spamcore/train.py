@@ -37,6 +37,7 @@ from spamcore.normalise import normalising
 from spamcore.predict import SpamClassifier
 from spamcore.recipes import recipe
 from spamcore.recipes.context import TaskContext
+from spamcore.sampler import PerturbationSampler
 
 #: Validation messages scored when a stop lands in the first epoch (the checkpoint then needs a loss fast).
 STOP_VALIDATION_LIMIT = 1000
@@ -129,8 +130,11 @@ def train(
 
     emit(StageProgress("loading", 0, 1, time.perf_counter() - start))
     tokenizer = normalising(load_tokenizer(config.model), config.normalise)
+    own_rows = len(split.train)  # the training split's messages come first; extra data follows them
     if config.augment or config.extra_data:  # the training split only: validation and test stay comparable
         split = dataclasses.replace(split, train=training_frame(split.train, config, tokenizer.normalise))
+    sampler = fresh_sampler(split.train, config)
+    soft = soft_targets(config, split.train["text"].iloc[:own_rows], len(split.train))
     weights = torch.tensor(class_weights(split.train["label"]), dtype=torch.float32) if config.class_weighted else None
 
     def encoding(done: int, total: int) -> None:
@@ -152,11 +156,14 @@ def train(
     best = _Best()
     stopped = early_stopped = False
     steps = _Steps(task, runtime, loss_fn, optimizer, scheduler, params, config, bf16, emit, start,
-                   torch.tensor(split.train["label"].to_numpy(), dtype=torch.long), steps_per_epoch, total_steps)
+                   torch.tensor(split.train["label"].to_numpy(), dtype=torch.long), steps_per_epoch, total_steps,
+                   soft)
     runtime.init_trackers({**config.to_dict(), "processes": runtime.world_size})
 
     for epoch in range(1, config.epochs + 1):
         epoch_start = time.perf_counter()
+        if sampler is not None:  # this pass's perturbations, drawn afresh (spamcore.sampler)
+            task.read(list(sampler.epoch(epoch)["text"]))
         batches = _epoch_batches(task.train_lengths, split.train, config, rng)
         train_loss, stopped = steps.run_epoch(epoch, batches, stop)
         if train_loss is None:  # stopped before this epoch took a step: nothing new to validate
@@ -227,6 +234,7 @@ class _Steps:
     labels: torch.Tensor
     steps_per_epoch: int
     total_steps: int
+    soft: torch.Tensor | None = None  # (rows, 2) softened probabilities to keep; NaN on rows that have none
     global_step: int = 0
 
     def run_epoch(self, epoch: int, batches: list[np.ndarray], stop: threading.Event) -> tuple[float | None, bool]:
@@ -249,6 +257,9 @@ class _Steps:
         with autocast(self.bf16, device), self.runtime.autocast():
             logits = self.task.forward_train(local)
         loss = self.loss_fn(logits.float(), self.labels[local].to(device))
+        if self.soft is not None:
+            loss = loss + self.config.distil_weight * kept_loss(logits.float(), self.soft[local].to(device),
+                                                                self.config.distil_temperature)
         self.optimizer.zero_grad(set_to_none=True)
         self.runtime.backward(loss)
         if self.config.grad_clip > 0:
@@ -259,6 +270,39 @@ class _Steps:
         self.global_step += 1
         self.runtime.log({"train/loss": value, "train/lr": self.scheduler.get_last_lr()[0]}, self.global_step)
         return value
+
+
+def soft_targets(config: TrainConfig, own_texts: pd.Series, rows: int) -> torch.Tensor | None:
+    """What the model keeps while it learns (``config.distil_from``): that run's probabilities on the training split's
+    messages as written, softened by ``config.distil_temperature``, one row per training row (NaN on the extra data's
+    rows, which are the new things to learn). None without ``distil_from``.
+
+    The run reads the messages as written while the model in training may read them perturbed (spamcore.sampler):
+    the prediction on the clean text is what the perturbed one should keep (Zhuang & Zuccon's self-teaching)."""
+    if not config.distil_from or config.distil_weight == 0:
+        return None
+    from spamcore.runs.store import load_classifier
+
+    teacher = load_classifier(config.distil_from)
+    teacher.temperature = 1.0  # its raw probabilities: the calibration of a saved run is for verdicts, not targets
+    p = np.clip(teacher.predict_proba(list(own_texts)), 1e-6, 1 - 1e-6)
+    logits = torch.tensor(np.stack([np.zeros_like(p), np.log(p / (1 - p))], axis=1), dtype=torch.float32)
+    out = torch.full((rows, 2), float("nan"))
+    out[: len(p)] = torch.softmax(logits / config.distil_temperature, dim=-1)
+    return out
+
+
+def kept_loss(logits: torch.Tensor, soft: torch.Tensor, temperature: float) -> torch.Tensor:
+    """Cross-entropy of the softened predictions against ``soft`` on the rows that have targets, scaled by T² so its
+    gradients keep their size as T changes (Hinton et al. 2015); 0 when no row of the batch has one.
+
+    Example: logits equal to the teacher's give the teacher's own entropy, the smallest value the loss can take.
+    """
+    has = ~torch.isnan(soft[:, 0])
+    if not bool(has.any()):
+        return logits.sum() * 0.0
+    log_q = torch.log_softmax(logits[has] / temperature, dim=-1)
+    return -(soft[has] * log_q).sum(-1).mean() * temperature**2
 
 
 def _epoch_batches(lengths: np.ndarray, train: pd.DataFrame, config: TrainConfig,
@@ -273,17 +317,26 @@ def _epoch_batches(lengths: np.ndarray, train: pd.DataFrame, config: TrainConfig
 
 def training_frame(train: pd.DataFrame, config: TrainConfig,
                    read: Callable[[str], str] | None = None) -> pd.DataFrame:
-    """The messages the optimiser sees: the training split, plus ``config.extra_data``, plus augmented copies.
+    """The messages the optimiser sees: the training split, plus ``config.extra_data`` (``config.extra_reads`` times),
+    plus augmented copies when augmentations are fixed copies (``perturb_share`` None).
 
     ``read`` is how the model reads a text (its normalisation; default: as written). A copy it would read exactly
     as a message already there is left out: most leetspeak copies read as their source once ``v2``/``v3`` have
     spelled them back, and would only cost steps (measured in bench/robustness.py)."""
-    if config.extra_data:
-        train = pd.concat([train[["text", "label"]], load_extra(config.extra_data)], ignore_index=True)
-    if not config.augment:
+    if config.extra_data:  # read ``extra_reads`` times a pass (each read perturbed afresh by the sampler)
+        extra = load_extra(config.extra_data)
+        train = pd.concat([train[["text", "label"]], *[extra] * config.extra_reads], ignore_index=True)
+    if not config.augment or config.perturb_share is not None:  # perturbations drawn per read: no copies
         return train
     frame = augment_frame(train, config.augment.split(","), config.seed)
     return drop_copies_read_alike(frame, read or (lambda text: text))
+
+
+def fresh_sampler(train: pd.DataFrame, config: TrainConfig) -> PerturbationSampler | None:
+    """The sampler that perturbs ``train`` afresh at each read, when ``config`` asks for one (else None)."""
+    if not config.augment or config.perturb_share is None:
+        return None
+    return PerturbationSampler(train, config.augment, config.perturb_share, config.seed)
 
 
 def drop_copies_read_alike(frame: pd.DataFrame, read: Callable[[str], str]) -> pd.DataFrame:

@@ -138,7 +138,7 @@ def test_training_frame_adds_extra_data_then_augments(tmp_path):
     train = pd.DataFrame({"text": ["see you soon", "WIN 100 now"], "label": [0, 1]})
     extra = tmp_path / "extra.csv"
     extra.write_text("label,text\nspam,Your parcel fee is unpaid\nham,Your code is 1234\n")
-    plain = recipe_defaults("finetune", augment="", extra_data="")
+    plain = recipe_defaults("finetune", augment="", extra_data="").replace(perturb_share=None)  # copies
     assert training_frame(train, plain).equals(train)
     with_extra = training_frame(train, plain.replace(extra_data=str(extra)))
     assert with_extra["text"].tolist()[-2:] == ["Your parcel fee is unpaid", "Your code is 1234"]
@@ -160,7 +160,7 @@ def test_the_default_training_frame_holds_few_leet_copies_that_v2_reads_as_their
     from spamcore.model import load_tokenizer
     from spamcore.normalise import normalising
 
-    config = recipe_defaults("finetune")
+    config = recipe_defaults("finetune", perturb_share=None).replace(perturb_share=None)  # copies, as before issue 31
     train = split_dataset(read_messages(real_data)).train
     read = normalising(load_tokenizer(config.model), config.normalise).normalise
     everything = training_frame(train, config)

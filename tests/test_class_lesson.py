@@ -21,9 +21,25 @@ from spamcore.classroom.lesson import lesson_csv, lesson_html, round_summary, tr
     ("hey! see you at 6pm on the 2nd floor", "ham", ["as written"]),  # a greeting in ham is no trick
     ("mail me at bob@example.com", "ham", ["link"]),  # its domain reads as a link; it is not leetspeak
     ("WINNER! call 09061234567 now", "spam", ["as written"]),
+    # Most words misspelt on purpose (the trick table filed this "as written" before issue 33).
+    ("Yo ur Fortnite acct will be dleted unles u verfy", "spam", ["letter swaps", "friendly wrapper"]),
+    ("Cnogrtaulations! Yuo hvae wno a fere cruies, rpely YSE", "spam", ["letter swaps"]),
+    ("Ok lar... Joking wif u oni...", "ham", ["as written"]),  # SMS shorthand is no trick
 ])
 def test_tricks_are_found_with_the_checks_normalisation_makes(text, claimed, expected):
     assert tricks_in(text, claimed) == expected
+
+
+def test_letter_swaps_are_named_on_the_evasion_suite_and_rarely_on_real_ham(real_data):
+    from spamcore.classroom.lesson import has_letter_swaps
+    from spamcore.data import read_messages
+    from spamcore.suites.evasion import load_evasion_suite
+
+    exam = load_evasion_suite()
+    share = {trick: group["text"].map(has_letter_swaps).mean() for trick, group in exam.groupby("trick")}
+    assert share["swaps"] > 0.9 and share["dense swaps"] > 0.75 and share["as written"] < 0.02
+    ham = read_messages(real_data).query("label == 0")["text"]
+    assert ham.map(has_letter_swaps).mean() < 0.05  # names and slang: 2.6 % of the 2011 ham
 
 
 def _frame() -> pd.DataFrame:

@@ -13,11 +13,13 @@ from spamcore.classroom.rounds import (
     HELD_FOOLED,
     HELD_TRUE_PROBABILITY,
     HELD_UNSURE,
+    KEEP_WEIGHT,
     REPLAY_ROWS,
     RETRAIN_LR,
     SUITE_F1,
     TEST_F1,
     before_after,
+    class_file_name,
     comparison_key,
     distance_to_fooling,
     forgetting,
@@ -58,11 +60,30 @@ def test_retrain_continues_from_a_finetune_run_with_the_class_and_the_supplement
         path = tmp_path / "attacked"
         config = recipe_defaults("finetune")
 
-    config = retrain_config(Run, 7)
-    assert config.model == str(Run.path.resolve()) and config.extra_data == "bundled:modern+class:7"
+    config = retrain_config(Run)
+    assert config.model == str(Run.path.resolve()) and config.extra_data == "bundled:modern"
     assert config.max_rows == REPLAY_ROWS and config.recipe == "finetune" and config.lr == RETRAIN_LR
+    # It keeps the attacked run's own predictions on the replayed messages (Learning without Forgetting).
+    assert config.distil_from == str(Run.path.resolve()) and config.distil_weight == KEEP_WEIGHT > 0
     Run.config = recipe_defaults("frozen")
-    assert retrain_config(Run, 7).model == Run.config.model  # a frozen run's head is not a HF model
+    frozen = retrain_config(Run)
+    assert frozen.model == Run.config.model and not frozen.distil_from  # a frozen run's head is not a HF model
+    assert class_file_name(7) == "class-round-7.tsv"
+
+
+def test_training_reads_class_messages_from_a_file_never_the_class_store(tmp_path):
+    from spamcore.config import model_description
+    from spamcore.corpora import load_extra
+    from spamcore.data import write_messages
+    from spamcore.errors import DataError
+
+    accepted = pd.DataFrame({"text": ["hey btw WIN a prize txt WIN", "see you at 6"], "label": [1, 0]})
+    path = write_messages(accepted, tmp_path / class_file_name(3))
+    read = load_extra(f"bundled:modern+{path}")
+    assert read.tail(2)[["text", "label"]].values.tolist() == accepted.values.tolist()
+    with pytest.raises(DataError, match="training reads files only"):
+        load_extra("bundled:modern+class:3")
+    assert model_description(str(tmp_path / "attacked"), f"bundled:modern+{path}") == "attacked, retrained on round 3"
 
 
 def test_replay_is_the_training_split_only():

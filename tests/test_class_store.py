@@ -145,6 +145,36 @@ def test_moderation_and_the_training_split(store):
     assert set(train["label"]) <= {0, 1}
 
 
+def test_fooled_counts_are_verified_by_the_teachers_label(store):
+    """A scripted round with a known answer: a lie the teacher rejected fooled nobody, a flipped message counts by its
+    corrected label, a deleted one is gone, a pending one counts but is unverified."""
+    from spamcore.classroom.lesson import round_summary
+
+    r = store.start_round("run")
+    honest = store.submit(r.id, "s1", "ana", "hey btw WIN a cruise txt YES", "spam", "ham", 0.2)  # fooled it
+    lie = store.submit(r.id, "s2", "liar", "good luck on your test tomorrow!", "spam", "ham", 0.1)  # a lie
+    lie2 = store.submit(r.id, "s2", "liar", "win £1000, txt BLUE", "ham", "spam", 0.9)  # a lie
+    wrong = store.submit(r.id, "s3", "cat", "your parcel fee is unpaid, pay here", "ham", "spam", 0.95)  # mislabelled
+    gone = store.submit(r.id, "s3", "cat", "free prize now", "ham", "spam", 0.9)
+    waiting = store.submit(r.id, "s4", "dan", "hiya, call me about the free tickets", "ham", "spam", 0.8)
+    before = store.frame(r.id)
+    assert before["fooled"].sum() == 6 and not before["verified"].any()  # all counted by the students' word
+    store.moderate_many([honest], "accepted")
+    store.moderate_many([lie, lie2], "rejected")
+    store.flip_labels([wrong])  # truly spam: the model said spam, so it fooled nobody
+    store.moderate_many([wrong], "accepted")
+    store.delete_many([gone])
+    frame = store.frame(r.id).set_index("id")
+    fooled = set(frame.index[frame["fooled"]])
+    assert fooled == {honest, waiting}  # counted by hand
+    assert frame.loc[waiting, "verified"] == False and frame.loc[honest, "verified"] == True  # noqa: E712
+    board = leaderboard(frame.reset_index()).set_index("nickname")
+    assert board.loc["liar", "fooled"] == 0 and board.loc["ana", "fooled"] == 1 and board.loc["cat", "fooled"] == 0
+    assert fooled_over_time(frame.reset_index())["fooled_rate"].sum() == pytest.approx(2 / 5)
+    summary = round_summary(frame.reset_index())
+    assert summary["attempts"] == 5 and summary["fooled"] == pytest.approx(2 / 5)
+
+
 def test_many_rows_are_moderated_at_once_and_each_action_can_be_undone(store):
     r = store.start_round("run")
     a = store.submit(r.id, "s1", "ana", "WIN cash now", "spam", "ham", 0.2)  # fooled it

@@ -8,7 +8,7 @@ import math
 
 import pytest
 
-from spamcore.config import BUNDLED_MODEL, TrainConfig, recipe_defaults
+from spamcore.config import BUNDLED_MODEL, FRESH_EPOCHS, PERTURB_SHARE, TrainConfig, recipe_defaults
 from spamcore.errors import ConfigError
 
 
@@ -26,13 +26,21 @@ def test_frozen_defaults_are_the_reference_recipe():
 def test_finetune_defaults():
     config = recipe_defaults("finetune")
     assert (config.recipe, config.max_length, config.batch_size, config.lr, config.epochs) == (
-        "finetune", 64, 32, 1e-4, 1,
+        "finetune", 64, 32, 1e-4, FRESH_EPOCHS,
     )
+    assert config.perturb_share == PERTURB_SHARE  # perturbations drawn per read (issue 31), no fixed copies
+    assert TrainConfig().perturb_share is None  # runs saved before issue 31 trained on fixed copies
     assert (config.augment, config.extra_data, config.dedupe) == (
         "crop,digits,numbers,typos,leet,footers,chat,swaps", "bundled:modern", False)
     assert not config.class_weighted and not config.originals_last  # measured, not kept (README)
     assert (config.weight_decay, config.warmup_ratio) == (0.01, 0.1)
     assert not TrainConfig().originals_last  # runs saved before it existed trained on a plain shuffle
+
+
+def test_perturb_share_is_a_share():
+    with pytest.raises(ConfigError, match="perturb_share"):
+        TrainConfig(perturb_share=1.5)
+    assert TrainConfig.from_dict({"perturb_share": 0.3}).perturb_share == 0.3
 
 
 def test_originals_last_must_be_a_bool():

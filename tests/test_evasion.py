@@ -80,12 +80,16 @@ def test_no_suite_message_reaches_training(real_data):
     """Both suites stay out of every training split: not in the bundled supplement, not in the SMS collection, and
     not in what the default recipe trains on (augmented and supplemented)."""
     from spamcore.data import read_messages, split_dataset
-    from spamcore.train import training_frame
+    from spamcore.train import fresh_sampler, training_frame
 
     suites = set(load_suite()["text"].str.lower().str.strip()) | set(
         load_evasion_suite()["text"].str.lower().str.strip())
     assert not suites & set(load_extra("bundled:modern")["text"].str.lower().str.strip())
     data = read_messages(real_data)
     assert not suites & set(data["text"].str.lower().str.strip())
-    trained_on = training_frame(split_dataset(data).train, recipe_defaults("finetune"))
+    config = recipe_defaults("finetune")
+    trained_on = training_frame(split_dataset(data).train, config)
     assert not suites & set(trained_on["text"].str.lower().str.strip())
+    sampler = fresh_sampler(trained_on, config)
+    for epoch in range(1, config.epochs + 1):  # what the sampler makes of it, pass by pass
+        assert not suites & set(sampler.epoch(epoch)["text"].str.lower().str.strip())

@@ -4,8 +4,10 @@ CSV.
 
 Tricks are detected with the checks normalisation already makes (the same code reads the text the model sees): letters
 spaced out or dotted, look-alike letters from other scripts or full-width forms, leetspeak, invisible characters;
-links from the careful-reader patterns; and spam wrapped in friendly chat (a greeting or chat opener before the
-spam). A message can use several tricks; one using none is "as written".
+letter swaps (most words of four letters or more misspelt on purpose: each outside an English word list yet one
+swap of neighbours, dropped, inserted or changed letter — or a reordering of its letters — from a word in it, as the
+evasion suite's "dense swaps" are); links from the careful-reader patterns; and spam wrapped in friendly chat (a
+greeting or chat opener before the spam). A message can use several tricks; one using none is "as written".
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import pandas as pd
 from spamcore.normalise import fold_confusables, join_spaced, remove_invisible
 from spamcore.teaching.indicators import find_indicators
 
-TRICKS = ("spaced letters", "look-alike letters", "leetspeak", "invisible characters", "link",
+TRICKS = ("spaced letters", "look-alike letters", "leetspeak", "invisible characters", "letter swaps", "link",
           "friendly wrapper", "as written")
 #: Ordinary words that mix digits and letters: 6pm, 2nd, 10k, 4G, 500GB.
 _PLAIN_MIX = re.compile(r"^\d+(st|nd|rd|th|am|pm|k|m|g|gb|mb|p|s|x)$", re.IGNORECASE)
@@ -48,11 +50,59 @@ def tricks_in(text: str, claimed: str) -> list[str]:
         found.append("leetspeak")
     if remove_invisible(text) != text:
         found.append("invisible characters")
+    if has_letter_swaps(remove_invisible(text)):
+        found.append("letter swaps")
     if any(i.kind in ("link", "shortened link") for i in find_indicators(text)):
         found.append("link")
     if claimed == "spam" and _GREETING.search(text):
         found.append("friendly wrapper")
     return found or ["as written"]
+
+
+_WORD4 = re.compile(r"[A-Za-z]{4,}")
+
+
+def has_letter_swaps(text: str, share: float = 0.5) -> bool:
+    """Whether at least ``share`` of the words of four letters or more (and at least two) are misspelt on purpose.
+
+    Example: ``has_letter_swaps("Yo ur Fortnite acct will be dleted unles u verfy")`` is True ("dleted", "unles",
+    "verfy"); ``has_letter_swaps("see you at the station at six")`` is False.
+    """
+    words = [w.lower() for w in _WORD4.findall(text)]
+    if len(words) < 2:
+        return False
+    tables = _swap_tables()
+    swapped = sum(_near_a_word(w, *tables) for w in words)
+    return swapped >= 2 and swapped >= share * len(words)
+
+
+def _near_a_word(word: str, vocab: frozenset[str], anagrams: frozenset[str], deletions: frozenset[str],
+                 anagram_drops: frozenset[str]) -> bool:
+    """An unknown word one edit from a known one, or its letters reordered with at most one dropped or added."""
+    if word in vocab:
+        return False
+    letters = "".join(sorted(word))
+    if letters in anagrams or letters in anagram_drops or word in deletions:  # reordered (one dropped), one dropped
+        return True
+    shorter = {word[:i] + word[i + 1:] for i in range(len(word))}
+    if shorter & vocab or shorter & deletions:  # one inserted, or one changed
+        return True
+    return any("".join(sorted(w)) in anagrams for w in shorter)  # reordered, one added
+
+
+@functools.cache
+def _swap_tables() -> tuple[frozenset[str], ...]:
+    """English words of four letters or more (symspellpy's frequency dictionary, MIT: 82,765 words, a maintained list
+    rather than one of ours), their sorted letters, every one-letter drop, and the sorted letters of every drop (built
+    once per process: about 2 s)."""
+    from importlib import resources
+
+    text = resources.files("symspellpy").joinpath("frequency_dictionary_en_82_765.txt").read_text(encoding="utf-8")
+    words = (line.split(" ", 1)[0] for line in text.splitlines())
+    vocab = frozenset(w for w in words if len(w) >= 4 and w.isalpha() and w.isascii())
+    anagrams = frozenset("".join(sorted(w)) for w in vocab)
+    deletions = frozenset(w[:i] + w[i + 1:] for w in vocab for i in range(len(w)))
+    return vocab, anagrams, deletions, frozenset("".join(sorted(w)) for w in deletions)
 
 
 def _is_leet(word: str) -> bool:

@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 
 from spamcore.config import BUNDLED_MODERN, TrainConfig, recipe_defaults
-from spamcore.corpora import CLASS_PREFIX
 
 #: Original messages replayed when retraining (a stratified sample of the training split), and the retrain's
 #: learning rate: chosen with bench/class_round.py over three seeds. The finetune default (1e-4, 1,500 replayed)
@@ -24,6 +23,8 @@ from spamcore.corpora import CLASS_PREFIX
 #: with 3,000 kept it (+0.003) and lowered held-out class errors 0.40 → 0.30, in about 1.5 minutes on 2 CPU cores.
 REPLAY_ROWS = 3000
 RETRAIN_LR = 5e-5
+#: The weight of keeping the attacked run's own predictions on the replayed messages (issue 33, bench/class_round.py).
+KEEP_WEIGHT = 1.0
 
 
 @dataclass(frozen=True)
@@ -46,12 +47,23 @@ def distance_to_fooling(spam_probability: float, claimed: str, band) -> float:
     return max(0.0, spam_probability - band.low) if claimed == "spam" else max(0.0, band.high - spam_probability)
 
 
-def retrain_config(run, round_id: int) -> TrainConfig:
-    """A finetune that continues from ``run`` (a finetune run) or starts from its base model (a frozen run), with
-    round ``round_id``'s accepted messages and the supplement added, on a replayed sample of the original data."""
-    model = str(run.path.resolve()) if run.config.recipe == "finetune" else run.config.model
-    return recipe_defaults("finetune", model=model, extra_data=f"{BUNDLED_MODERN}+{CLASS_PREFIX}{round_id}",
-                           max_rows=REPLAY_ROWS, lr=RETRAIN_LR)
+def class_file_name(round_id: int) -> str:
+    """The file in the retrained run's folder that holds the class messages it learns from (the trainer reads files,
+    never the class store); :func:`spamcore.config.model_description` names the round from it."""
+    return f"class-round-{int(round_id)}.tsv"
+
+
+def retrain_config(run) -> TrainConfig:
+    """A finetune that continues from ``run`` (a finetune run) or starts from its base model (a frozen run), with the
+    supplement added, on a replayed sample of the original data; the class's accepted messages join ``extra_data`` as
+    a file (:func:`class_file_name`; the Class board hands it to :meth:`spamcore.runs.jobs.JobManager.start`). A
+    finetune run also keeps its own predictions on the replayed messages while it learns the class's
+    (``distil_from``: Learning without Forgetting, Li & Hoiem 2016)."""
+    finetuned = run.config.recipe == "finetune"
+    model = str(run.path.resolve()) if finetuned else run.config.model
+    return recipe_defaults("finetune", model=model, extra_data=BUNDLED_MODERN,
+                           max_rows=REPLAY_ROWS, lr=RETRAIN_LR, distil_from=model if finetuned else "",
+                           distil_weight=KEEP_WEIGHT)
 
 
 def replay_data(frame: pd.DataFrame) -> pd.DataFrame:

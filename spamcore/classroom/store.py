@@ -263,14 +263,20 @@ class ClassStore:
                 conn.execute(sa.insert(submissions), [dict(r) for r in rows])
 
     def frame(self, round_id: int | None = None) -> pd.DataFrame:
-        """Submissions (one round, or all), newest first."""
+        """Submissions (one round, or all), newest first, ``fooled`` counted by the checked label.
+
+        A person's checked label is the truth (verified model error, as ANLI and Dynabench report it): a message the
+        teacher rejected fooled nobody, a flipped one is scored against its corrected label (:meth:`flip_labels`),
+        and a pending one counts until it is checked, with ``verified`` False so that the board can say so. Every
+        figure of the round (board, leaderboard, fooled-rate curve, lesson report) reads this frame."""
         query = sa.select(submissions).order_by(submissions.c.created_at.desc(), submissions.c.id.desc())
         if round_id is not None:
             query = query.where(submissions.c.round_id == round_id)
         with self.engine.connect() as conn:
             rows = conn.execute(query).mappings().all()
         frame = pd.DataFrame(rows, columns=[c.name for c in submissions.columns])
-        frame["fooled"] = frame["fooled"].astype(bool)
+        frame["fooled"] = frame["fooled"].astype(bool) & frame["status"].ne("rejected")
+        frame["verified"] = frame["status"].ne("pending")
         return frame
 
     def count(self) -> int:

@@ -29,32 +29,22 @@ def _bundled_modern() -> bytes:
     return resources.files("spamcore.corpora").joinpath("modern.tsv").read_bytes()
 
 
-#: ``class:N``: the accepted messages of class round N, less those held out to score the retrained model.
+#: ``class:N`` named a class round's messages before issue 33; training reads files only now (the Class board writes
+#: the round's accepted messages into the retrained run's folder).
 CLASS_PREFIX = "class:"
 
 
 def load_extra(spec: str) -> pd.DataFrame:
-    """The messages named by ``spec``: :data:`~spamcore.config.BUNDLED_MODERN`, ``class:N`` (a class round's
-    accepted messages, training part), a labelled file's path, or several of these joined by ``+``."""
+    """The messages named by ``spec``: :data:`~spamcore.config.BUNDLED_MODERN`, a labelled file's path, or several of
+    these joined by ``+``."""
     if "+" in spec:
         return pd.concat([load_extra(part) for part in spec.split("+") if part], ignore_index=True)
     if spec == BUNDLED_MODERN:
         return read_messages(_bundled_modern(), "bundled modern supplement")
     if spec.startswith(CLASS_PREFIX):
-        return _class_messages(spec[len(CLASS_PREFIX):])
+        raise DataError(f"extra training data: {spec} names a class round; training reads files only — export the "
+                        "round's accepted messages on the Class board (Export as CSV) and pass that file")
     try:
-        return read_messages(spec)
+        return read_messages(spec, both_labels=False)
     except DataError as err:
         raise DataError(f"extra training data: {err}") from None
-
-
-def _class_messages(round_id: str) -> pd.DataFrame:
-    from spamcore.classroom.store import open_store, split_for_training
-
-    if not round_id.strip().isdigit():
-        raise DataError(f"extra training data: {CLASS_PREFIX}{round_id} is not a class round (class:1, class:2, ...)")
-    store = open_store()
-    train, _held_out = split_for_training(store.frame(int(round_id)))
-    if train.empty:
-        raise DataError(f"extra training data: class round {round_id} has no accepted messages to train on yet")
-    return train[["text", "label"]]

@@ -42,10 +42,14 @@ class Task:
         self.module = FinetuneClassifier(hf_model).to(self.device)
         self.train_module = self.module  # DDP-wrapped under accelerate launch
         self.pad_id = tokenizer.pad_token_id or 0
-        self.train_ids = tokenize(tokenizer, list(split.train["text"]), config.max_length)
-        self.train_lengths = np.array([len(s) for s in self.train_ids])
+        self.read(list(split.train["text"]))
         self.val_ids = tokenize(tokenizer, list(split.validation["text"]), config.max_length)
         self.val_labels = torch.tensor(split.validation["label"].to_numpy(), dtype=torch.long)
+
+    def read(self, texts: list[str]) -> None:
+        """The training texts of the next pass (row for row the split's: a sampler may have perturbed them)."""
+        self.train_ids = tokenize(self.tokenizer, texts, self.config.max_length)
+        self.train_lengths = np.array([len(s) for s in self.train_ids])
 
     def forward_train(self, batch: np.ndarray) -> torch.Tensor:
         input_ids, mask = pad_batch([self.train_ids[i] for i in batch], self.pad_id)

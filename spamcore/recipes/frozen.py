@@ -36,14 +36,9 @@ class Task:
         self.encoder = load_encoder(config.model).to(self.device)
         check_max_length(config.max_length, self.encoder.config)
         self.encoder.requires_grad_(False)
-        fingerprint = feature_cache.model_fingerprint(resolve_model_path(config.model))
-        texts = list(split.train["text"]) + list(split.validation["text"])
-
-        feats = feature_cache.cached_features(
-            self.encoder, tokenizer, texts, fingerprint=fingerprint, max_length=config.max_length,
-            pooling=config.pooling, device=self.device, bf16=context.bf16, cache_dir=context.cache_dir,
-            progress=context.encoding,
-        )
+        self.fingerprint = feature_cache.model_fingerprint(resolve_model_path(config.model))
+        self.context = context
+        feats = self.features(list(split.train["text"]) + list(split.validation["text"]))
         self.train_feats = feats[: len(split.train)].to(self.device)
         self.val_feats = feats[len(split.train) :].to(self.device)
         self.val_labels = torch.tensor(split.validation["label"].to_numpy(), dtype=torch.long).to(self.device)
@@ -52,6 +47,19 @@ class Task:
         torch.manual_seed(config.seed)  # head init does not depend on how features were obtained
         self.module = MLPHead(self.encoder.config.hidden_size, config.hidden_units, config.dropout).to(self.device)
         self.train_module = self.module  # DDP-wrapped under accelerate launch
+
+    def features(self, texts: list[str]) -> torch.Tensor:
+        """The frozen encoder's features of ``texts`` (cached across runs by text and model)."""
+        return feature_cache.cached_features(
+            self.encoder, self.tokenizer, texts, fingerprint=self.fingerprint, max_length=self.config.max_length,
+            pooling=self.config.pooling, device=self.device, bf16=self.context.bf16, cache_dir=self.context.cache_dir,
+            progress=self.context.encoding,
+        )
+
+    def read(self, texts: list[str]) -> None:
+        """The training texts of the next pass (a sampler's perturbations): their features, from the cache where
+        a pass read them before."""
+        self.train_feats = self.features(texts).to(self.device)
 
     def forward_train(self, batch: np.ndarray) -> torch.Tensor:
         return self.train_module(self.train_feats[torch.as_tensor(batch)])

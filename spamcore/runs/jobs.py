@@ -26,6 +26,7 @@ import json
 import os
 import subprocess
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -217,20 +218,26 @@ class JobManager:
 
     def start(
         self, config: TrainConfig, data: pd.DataFrame, data_name: str, run_name: str | None = None,
-        data_path: str | os.PathLike[str] | None = None,
+        data_path: str | os.PathLike[str] | None = None, extra: Mapping[str, pd.DataFrame] | None = None,
     ) -> Job:
         """Launch ``spamcore train`` for ``config`` into ``runs_root/run_name``.
 
         ``data_path`` is a file the trainer can read (the built-in collection); without one, ``data`` is written
-        into the run folder. Raises :class:`JobBusyError` when every slot is taken, and a
-        :class:`SpamcoreError` for a bad run name, an existing run or unusable data — before anything starts.
+        into the run folder. ``extra`` maps file names to messages written into the run folder and added to
+        ``config.extra_data`` (a class round's accepted messages: the trainer reads files, never the class store).
+        Raises :class:`JobBusyError` when every slot is taken, and a :class:`SpamcoreError` for a bad run name, an
+        existing run or unusable data — before anything starts.
         """
-        from spamcore.data import split_dataset, subsample
+        from spamcore.data import split_dataset, subsample, write_messages
         from spamcore.experiment import check_model
         from spamcore.runs.layout import new_run_name, run_path
 
         run_name = run_name or new_run_name(config.recipe)
         run_dir = run_path(self.runs_root, run_name)
+        extra = dict(extra or {})
+        if extra:
+            files = [str((run_dir / name).resolve()) for name in extra]
+            config = config.replace(extra_data="+".join([p for p in config.extra_data.split("+") if p] + files))
         split_dataset(subsample(data, config.max_rows))  # refuse unusable data and models now, not in the trainer
         check_model(config)
         if run_dir.exists() and any(run_dir.iterdir()):
@@ -239,9 +246,9 @@ class JobManager:
             self._refuse_when_busy()
             run_dir.mkdir(parents=True, exist_ok=True)
             if data_path is None:
-                data_path = run_dir / UPLOAD_FILE
-                data[["label", "text"]].assign(label=data["label"].map({0: "ham", 1: "spam"})).to_csv(
-                    data_path, sep="\t", index=False)
+                data_path = write_messages(data, run_dir / UPLOAD_FILE)
+            for name, messages in extra.items():
+                write_messages(messages, run_dir / name)
             command = [*launcher_prefix(), "train", "--config", str(run_dir / JOB_FILE), "--data", str(data_path),
                        "--out", str(run_dir), "--data-name", data_name]
             meta = {"config": config.to_dict(), "data_name": data_name, "data_rows": len(data),

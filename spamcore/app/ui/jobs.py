@@ -51,9 +51,11 @@ def adopt_finished_job() -> None:
         st.session_state[RUN_SELECT] = job.run_name
 
 
-def start_job(config, dataset: data_choice.Dataset, run_name: str | None = None):
-    """Start ``spamcore train`` on ``dataset`` as a process and remember it for this session."""
+def start_job(config, dataset: data_choice.Dataset, run_name: str | None = None, extra=None):
+    """Start ``spamcore train`` on ``dataset`` as a process and remember it for this session (``extra``: messages
+    written into the run folder for the trainer, see :meth:`spamcore.runs.jobs.JobManager.start`)."""
     path = data_choice.builtin_path() if dataset.kind == data_choice.BUILTIN else None
-    job = job_manager().start(config, dataset.frame, dataset.name, run_name=run_name or None, data_path=path)
+    job = job_manager().start(config, dataset.frame, dataset.name, run_name=run_name or None, data_path=path,
+                              extra=extra)
     st.session_state[JOB_RUN] = job.run_name
     return job

@@ -10,6 +10,7 @@ from spamcore.classroom.lesson import lesson_csv, lesson_html, round_summary, tr
 from spamcore.classroom.rounds import (
     FORGETTING_TOLERANCE,
     TEST_F1,
+    class_file_name,
     comparison_key,
     forgetting,
     read_comparison,
@@ -57,11 +58,16 @@ def where_to_go() -> None:
 def live(frame: pd.DataFrame) -> None:
     """Attempts so far, the messages that fooled it, the leaderboard and the fooled rate per minute."""
     fooled = frame[frame["fooled"]]
+    unverified = int((~fooled["verified"]).sum())
     m1, m2, m3, m4 = st.columns(4)
     m1.metric("Attempts", f"{len(frame):,}")
-    m2.metric("Fooled the model", f"{len(fooled):,}")
-    m3.metric("Fooled rate", f"{fooled_share(frame):.0%}")
+    m2.metric("Fooled the model", f"{len(fooled):,}" + (f" ({unverified:,} unverified)" if unverified else ""))
+    m3.metric("Fooled rate", f"{fooled_share(frame):.0%}" + (" (unverified)" if unverified else ""))
     m4.metric("Students", f"{frame['session_id'].nunique():,}")
+    if unverified:
+        st.caption(f"{unverified:,} of the messages that fooled it are unverified: they count by the student's label "
+                   "until you check it below. A rejected message fooled nobody; a flipped one counts by its "
+                   "corrected label.")
     if frame.empty:
         st.info("No attempts yet.", icon=":material/hourglass_top:")
         return
@@ -130,7 +136,7 @@ def moderation(round_, frame: pd.DataFrame) -> None:
                        icon=":material/download:")
 
 
-TABLE_VERSION, UNDO = "board_table_version", "board_undo"
+TABLE_VERSION, UNDO = "board_table_version", "board_undo_rows"  # never a widget key: a callback writes them
 #: Seconds between the board's redraws: live enough for a class, cheap enough for a laptop (under 2 % of a core in
 #: every stage of a round, tests/test_browser_board_cost.py; at 5 s a fresh-clone CI run measured 2-3 %).
 REDRAW_SECONDS = 10
@@ -169,8 +175,9 @@ def learn(round_, train: pd.DataFrame, held_out: pd.DataFrame) -> None:
             builtin = data_choice.builtin_dataset()
             replay = data_choice.Dataset(replay_data(builtin.frame), "SMS collection, training split (replay)",
                                          data_choice.UPLOAD)
-            job = jobs.start_job(retrain_config(run, round_.id), replay,
-                                 f"class-round-{round_.id}-{pd.Timestamp.now():%H%M%S}")
+            class_file = class_file_name(round_.id)
+            job = jobs.start_job(retrain_config(run), replay,
+                                 f"class-round-{round_.id}-{pd.Timestamp.now():%H%M%S}", extra={class_file: train})
             classroom.store().set_retrained(round_.id, job.run_name)
         except (SpamcoreError, ClassError) as err:
             state.show_error(err)
