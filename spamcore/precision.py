@@ -10,15 +10,14 @@ A CUDA GPU that supports bf16 gets it without measuring (its tensor cores are ma
 
 from __future__ import annotations
 
-import json
-import os
-import platform
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
+
+from spamcore.host_cache import cache_path, host_key, read_entry, write_entry
 
 #: bf16 must be at least this many times as fast as fp32 to be chosen: noise and the casts around each
 #: matmul eat a small lead.
@@ -64,16 +63,6 @@ def matmul_gflops(dtype: torch.dtype, device: torch.device, seconds: float = 0.1
     return 2 * m * k * n / best / 1e9
 
 
-def _host_key(device: torch.device) -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as fh:
-            cpu = next((line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")), cpu)
-    except OSError:
-        pass
-    return f"{cpu} | {device.type} | torch {torch.__version__} | {torch.get_num_threads()} threads"
-
-
 _CHOICES: dict[str, PrecisionChoice] = {}
 
 
@@ -88,7 +77,7 @@ def choose(setting: str, device: torch.device, *, cache_dir: Path | None = None,
         supported = torch.cuda.is_bf16_supported()
         return PrecisionChoice(supported, setting, device.type,
                                reason="GPU supports bf16" if supported else "GPU lacks bf16")
-    key = _host_key(device)
+    key = host_key(device)
     if measure is matmul_gflops and key in _CHOICES:
         return _CHOICES[key]
     cached = _read_cache(cache_dir, key) if measure is matmul_gflops else None
@@ -114,33 +103,13 @@ def _measured(setting: str, device: torch.device, measure) -> PrecisionChoice:
                            f"matmul fp32 {fp32:,.0f} GFLOP/s, bf16 {bf16:,.0f} GFLOP/s: {verdict}")
 
 
-def _cache_file(cache_dir: Path | None) -> Path:
-    from spamcore.data import cache_dir as default_cache_dir
-
-    return (cache_dir or default_cache_dir()) / CACHE_NAME
-
-
 def _read_cache(cache_dir: Path | None, key: str) -> PrecisionChoice | None:
+    entry = read_entry(cache_path(CACHE_NAME, cache_dir), key)
     try:
-        entry = json.loads(_cache_file(cache_dir).read_text(encoding="utf-8"))[key]
-        return PrecisionChoice(**entry)
-    except (OSError, ValueError, KeyError, TypeError):
-        return None  # no cache, another host's, or damaged: measure again
+        return PrecisionChoice(**entry) if entry is not None else None
+    except TypeError:
+        return None  # another version's entry: measure again
 
 
 def _write_cache(cache_dir: Path | None, key: str, choice: PrecisionChoice) -> None:
-    path = _cache_file(cache_dir)
-    try:
-        known = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(known, dict):
-            known = {}
-    except (OSError, ValueError):
-        known = {}
-    known[key] = asdict(choice)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(known, indent=2), encoding="utf-8")
-        os.replace(tmp, path)  # readers see the old file or the new one, never half of one
-    except OSError:
-        pass  # a read-only cache: the choice still holds for this process
+    write_entry(cache_path(CACHE_NAME, cache_dir), key, asdict(choice))

@@ -10,6 +10,11 @@ Why each one:
   transformers loaded that walks millions of objects: measured 78 % of the server's CPU per typed verdict.
 - ``server.maxUploadSize = 20`` (MB): the SMS collection is 0.5 MB and every session keeps its upload in memory
   (``ui.state.check_upload`` says so clearly above it); the CLI reads files up to 200 MB.
+- ``logger.hideWelcomeMessage = true``: nothing leaves the laptop. Streamlit's welcome lines look the machine's
+  address up on a public service (checkip.amazonaws.com) when it runs headless on every address; with no route out
+  the terminal then said "Did not auto detect external IP". ``spamcore app`` prints its own lines instead: the URL,
+  the runs folder and the teacher code (tests/test_app_offline.py runs it with no network at all); and
+  ``logger.level = "warning"`` keeps Streamlit's start-up notes ("Uvicorn server started on :::8501") out of it too.
 - ``theme.baseFontSize = 17``: readable on a classroom projector; ``client.toolbarMode = "minimal"``; no usage
   statistics.
 """
@@ -25,6 +30,8 @@ STREAMLIT_OPTIONS: dict[str, object] = {
     "server.fileWatcherType": "none",
     "server.runOnSave": False,
     "runner.postScriptGC": False,
+    "logger.hideWelcomeMessage": True,
+    "logger.level": "warning",
 }
 
 

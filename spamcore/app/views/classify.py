@@ -4,7 +4,6 @@ messages → table and CSV download."""
 import pandas as pd
 import streamlit as st
 
-from spamcore import figures
 from spamcore.app import paths
 from spamcore.app.ui import charts, classroom, data_choice, highlight, jobs, resources, roles, state
 from spamcore.config import recipe_defaults
@@ -59,8 +58,7 @@ def one_message(run, classifier) -> None:
                    f"often wrong; it leans {prediction.label}.", icon=":material/help:")
     else:
         st.markdown(f"## Verdict: {charts.verdict_markdown(prediction.label)}")
-    charts.show(figures.spam_probability_bar(prediction.spam_probability, classifier.threshold),
-                key="chart_probability")
+    charts.show(charts.probability_bar(prediction.spam_probability, classifier.threshold), key="chart_probability")
     if prediction.truncated:
         cut = "; longer pastes are cut to 20,000" if len(text) >= 20_000 else ""
         st.caption(f"The message ({len(text):,} characters{cut}) is longer than max length "

@@ -46,7 +46,8 @@ def settings_form(busy: bool):
                                    help="Train on a stratified sample of this many messages (a quick classroom run)")
         # The augmentation chips get a row of their own (beside other settings the first ones scrolled away).
         augment = st.multiselect("Augment the training split", AUGMENTATIONS, key="train_augment",
-                                 help="Adds a changed copy of each training message: crop = a random 3-12-word span, "
+                                 help="Each time a message is read (finetune), at most one of these is drawn for it "
+                                      "(half the reads): crop = a random 3-12-word span, "
                                       "digits = numbers removed, numbers = a time/amount/code put into ham, typos = "
                                       "misspelt words, leet = letters written as digits (fr33), footers = 'Reply "
                                       "STOP to opt out' on a quarter of the ham, chat = the message inside friendly "
@@ -80,13 +81,31 @@ def settings_form(busy: bool):
         if busy:
             st.caption("Start is off while a training runs (one at a time on this runs folder): its progress is below.")
 
-    if not start:
-        return None
-    return lambda: recipe_defaults(recipe, model=model.strip(), epochs=int(epochs), max_length=int(max_length),
+        def build():
+            return recipe_defaults(recipe, model=model.strip(), epochs=int(epochs), max_length=int(max_length),
                                    batch_size=int(batch_size), lr=float(lr), seed=int(seed),
                                    max_rows=int(max_rows) or None, patience=int(patience) or None,
                                    augment=",".join(augment), extra_data=extra_data, dedupe=bool(dedupe),
-                                   normalise=DEFAULT_SCHEME if normalise else "none"), run_name
+                                   normalise=DEFAULT_SCHEME if normalise else "none")
+
+        if not busy and not start:
+            time_estimate(build)
+    return (build, run_name) if start else None
+
+
+def time_estimate(build) -> None:
+    """How long these settings will take here, before the click (the rate is measured once per computer)."""
+    from spamcore.runs.estimate import estimate
+
+    try:
+        config, rows = build(), len(data_choice.current_dataset().frame)
+        with st.spinner("Timing this computer (once)…", show_time=True):
+            line = estimate(config, rows).describe()
+    except SpamcoreError:
+        return  # settings or data the Start button would refuse: it says why then
+    st.caption(f"This training will take {line}: the rate of a few steps measured here, scaled by the steps and "
+               "messages these settings read.", help="Laptops differ tenfold (two cores without bf16, or many with "
+               "bf16). The estimate leaves out anything else the computer is doing.")
 
 
 def start_training(build_config, run_name: str) -> None:
