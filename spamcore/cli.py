@@ -43,6 +43,21 @@ def build_parser() -> argparse.ArgumentParser:
                    "reach it; 127.0.0.1 for this machine only)")
     a.add_argument("--runs", help="folder of training runs (default: $SPAMCORE_RUNS, else ./runs)")
 
+    v = sub.add_parser("serve", help="serve a run's verdicts over HTTP (needs the serve extra: pip install "
+                       "\"spamcore[serve]\")")
+    v.add_argument("run_dir", help="the run folder to serve")
+    v.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this machine only; "
+                   "any other address needs a token)")
+    v.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    v.add_argument("--token", help="Bearer token clients must send (default: $SPAMCORE_API_TOKEN; at least 16 "
+                   "characters)")
+    v.add_argument("--max-batch", type=int, default=64, help="messages per forward pass (default 64; 1 = no batching)")
+    v.add_argument("--wait-ms", type=float, default=5.0, help="how long a request waits for others to share its pass "
+                   "(default 5 ms)")
+    v.add_argument("--queue", type=int, default=1024, help="messages that may wait; more get 429 (default 1024)")
+    v.add_argument("--max-messages", type=int, default=256, help="messages in one request (default 256)")
+    v.add_argument("--log-text", action="store_true", help="log each message's text (off: text is never logged)")
+
     t = sub.add_parser("train", help="train a classifier and write a run folder")
     t.add_argument("--data", help="labelled messages (UCI, CSV or TSV); default: $SPAMCORE_DATA, cache, download")
     t.add_argument("--recipe", choices=RECIPES, help="frozen encoder + MLP head (default), or full fine-tuning")
@@ -121,8 +136,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command != "app":  # the app's server does this in the background (spamcore.app.warmup)
         _quiet_transformers()
     try:
-        commands = {"app": _app, "train": _train, "evaluate": _evaluate, "predict": _predict, "report": _report,
-                    "mlm-head": _mlm_head}
+        commands = {"app": _app, "serve": _serve, "train": _train, "evaluate": _evaluate, "predict": _predict,
+                    "report": _report, "mlm-head": _mlm_head}
         return commands[args.command](args)
     except SpamcoreError as err:
         print(f"error: {err}", file=sys.stderr)
@@ -143,6 +158,15 @@ def _app(args: argparse.Namespace) -> int:
     from spamcore.app.server import serve
 
     return serve(port=args.port, host=args.host, runs=args.runs)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from spamcore.serving.server import serve
+    from spamcore.serving.settings import ServeSettings
+
+    settings = ServeSettings(max_batch=args.max_batch, wait_ms=args.wait_ms, max_queue=args.queue,
+                             max_messages=args.max_messages, log_text=args.log_text)
+    return serve(args.run_dir, host=args.host, port=args.port, token=args.token, settings=settings)
 
 
 def _train(args: argparse.Namespace) -> int:
