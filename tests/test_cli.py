@@ -292,6 +292,20 @@ def test_train_robustness_flags_reach_the_saved_config(tiny_model_dir, data_csv,
     assert "temperature" in info.meta["calibration"]
 
 
+def test_perturb_share_reaches_the_config_and_copies_is_the_recipe_before_issue_31(tmp_path, capsys):
+    from spamcore.cli import _train_config, build_parser
+
+    def config(*flags):
+        return _train_config(build_parser().parse_args(["train", "--data", "x", "--out", "y", "--recipe", "finetune",
+                                                         *flags]))
+
+    assert config().perturb_share == 0.6
+    assert config("--perturb-share", "0.3").perturb_share == 0.3
+    assert config("--perturb-share", "copies").perturb_share is None
+    assert main(["train", "--data", "x", "--out", str(tmp_path / "z"), "--perturb-share", "lots"]) == 2
+    assert "--perturb-share must be" in _error_line(capsys.readouterr().err)
+
+
 def test_train_refuses_an_unknown_augmentation_in_one_line(tiny_model_dir, data_csv, tmp_path, capsys):
     assert main(_train_args(data_csv, tmp_path / "x", tiny_model_dir, "--augment", "shout")) == 2
     assert "unknown augmentation(s) 'shout'" in _error_line(capsys.readouterr().err)

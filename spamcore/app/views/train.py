@@ -47,10 +47,10 @@ def settings_form(busy: bool):
         # The augmentation chips get a row of their own (beside other settings the first ones scrolled away).
         augment = st.multiselect("Augment the training split", AUGMENTATIONS, key="train_augment",
                                  help="Each time a message is read (finetune), at most one of these is drawn for it "
-                                      "(half the reads): crop = a random 3-12-word span, "
+                                      "(six reads in ten): crop = a random 3-12-word span, "
                                       "digits = numbers removed, numbers = a time/amount/code put into ham, typos = "
                                       "misspelt words, leet = letters written as digits (fr33), footers = 'Reply "
-                                      "STOP to opt out' on a quarter of the ham, chat = the message inside friendly "
+                                      "STOP to opt out' on ham, chat = the message inside friendly "
                                       "chat ('hey you! btw ...'), swaps = letters swapped, dropped or added in most "
                                       "words. Breaks the 2011 corpus's shortcuts (spam is long, has digits and "
                                       "opt-out lines) and the tricks used against filters.")
