@@ -29,12 +29,12 @@ from spamcore.runs.layout import (
     FINISHED,
     FORMAT_VERSION,
     HISTORY_FILE,
-    JOB_FILES,
     METRICS_FILE,
     PREDICTIONS_FILE,
     RUN_FILE,
     STOPPED,
     check_new_run_dir,
+    is_job_file,
     now_iso,
 )
 from spamcore.runs.store import RunInfo, atomic_write, read_run, save_classifier, write_json
@@ -184,7 +184,7 @@ def _remove_run(run_dir: Path, created: bool) -> None:
         shutil.rmtree(run_dir, ignore_errors=True)
         return
     for child in run_dir.iterdir():
-        if child.name in JOB_FILES:
+        if is_job_file(child.name):
             continue
         if child.is_dir() and not child.is_symlink():
             shutil.rmtree(child, ignore_errors=True)

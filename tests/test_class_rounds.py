@@ -140,3 +140,18 @@ def test_a_comparison_is_stored_beside_the_run_and_read_back_only_for_its_key(tm
     assert read_comparison(tmp_path, key).equals(table)
     more = comparison_key("attacked", "retrained", pd.concat([held_out, held_out.assign(id=[12, 15])]))
     assert read_comparison(tmp_path, more) is None  # more messages held out: computed again
+
+
+def test_a_run_folder_holding_the_class_file_the_board_hands_it_still_counts_as_new(tmp_path):
+    """The board writes the class's messages into the retrain's folder before the trainer starts: the trainer must
+    accept that folder (it once refused it: "already exists and is not empty")."""
+    from spamcore.runs.layout import check_new_run_dir
+
+    folder = tmp_path / "class-round-3-120000"
+    folder.mkdir()
+    (folder / class_file_name(3)).write_text("label\ttext\nspam\tWIN now\n")
+    (folder / "training-data.tsv").write_text("label\ttext\n")
+    assert check_new_run_dir(folder) == folder
+    (folder / "notes.txt").write_text("mine")
+    with pytest.raises(Exception, match="already exists and is not empty"):
+        check_new_run_dir(folder)

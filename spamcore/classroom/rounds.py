@@ -51,7 +51,8 @@ def distance_to_fooling(spam_probability: float, claimed: str, band) -> float:
 
 def class_file_name(round_id: int) -> str:
     """The file in the retrained run's folder that holds the class messages it learns from (the trainer reads files,
-    never the class store); :func:`spamcore.config.model_description` names the round from it."""
+    never the class store; a folder holding it still counts as new, :data:`spamcore.runs.layout.CLASS_FILE`);
+    :func:`spamcore.config.model_description` names the round from it."""
     return f"class-round-{int(round_id)}.tsv"
 
 

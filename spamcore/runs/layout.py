@@ -16,6 +16,7 @@ A run folder holds the run (written by :mod:`spamcore.runs.store`) and, while it
     job.lock               flock'd by the trainer for its whole life
     stop-requested         written by Stop
     training-data.tsv      messages the app hands the trainer (an upload)
+    class-round-N.tsv      a class round's accepted messages the Class board hands a retrain (extra data)
 
 One word names each state everywhere, run and job alike: ``finished``, ``stopped``, ``failed`` (final), and
 ``queued``, ``running``, ``stopping`` (a job's active states). Runs written before this word was chosen say
@@ -49,6 +50,13 @@ STOP_FILE = "stop-requested"  # written by Stop
 UPLOAD_FILE = "training-data.tsv"  # messages the app hands the trainer (an upload)
 #: A run folder holding only these still counts as new (run_experiment accepts it).
 JOB_FILES: frozenset[str] = frozenset({PROGRESS_FILE, JOB_FILE, LOG_FILE, LOCK_FILE, STOP_FILE, UPLOAD_FILE})
+#: A class round's accepted messages, handed to a retrain in its run folder (spamcore.classroom.rounds names it).
+CLASS_FILE = re.compile(r"^class-round-\d+\.tsv$")
+
+
+def is_job_file(name: str) -> bool:
+    """Whether a file of this name is one a job puts into its run folder before the trainer starts."""
+    return name in JOB_FILES or bool(CLASS_FILE.match(name))
 
 
 
@@ -99,7 +107,7 @@ def check_new_run_dir(run_dir: str | os.PathLike[str]) -> Path:
         if parent.exists() and not parent.is_dir():
             where = "is a file" if parent == path else f"lies under {str(parent)!r}, which is a file"
             raise ConfigError(f"run folder {str(path)!r} {where}; choose a folder name for --out")
-    if path.is_dir() and any(p.name not in JOB_FILES for p in path.iterdir()):
+    if path.is_dir() and any(not is_job_file(p.name) for p in path.iterdir()):
         raise ConfigError(f"run folder {str(path)!r} already exists and is not empty; choose another name")
     existing = next(p for p in (path, *path.parents) if p.exists())
     if not os.access(existing, os.W_OK | os.X_OK):
