@@ -59,6 +59,11 @@ def _import_everything() -> None:
         transformers.utils.logging.set_verbosity_error()  # the server's log stays quiet, as the CLI's does
         transformers.utils.logging.disable_progress_bar()
         _done.set()
+    # After the pages may go on: the trick table's word list, indexed once per process (under a second, but inside
+    # the Class board's first redraw with messages it showed as a 6 % spike in tests/test_browser_board_cost.py).
+    from spamcore.classroom.lesson import warm_up
+
+    warm_up()
 
 
 def start() -> None:

@@ -76,6 +76,11 @@ def has_letter_swaps(text: str, share: float = 0.5) -> bool:
     return swapped >= 2 and swapped >= share * len(words)
 
 
+def warm_up() -> None:
+    """Index the word list now (the app's warm-up calls this in the background), not in a board's redraw."""
+    _swap_tables()
+
+
 def _near_a_word(word: str, vocab: frozenset[str], anagrams: frozenset[str], deletions: frozenset[str],
                  anagram_drops: frozenset[str]) -> bool:
     """An unknown word one edit from a known one, or its letters reordered with at most one dropped or added."""
@@ -90,15 +95,20 @@ def _near_a_word(word: str, vocab: frozenset[str], anagrams: frozenset[str], del
     return any("".join(sorted(w)) in anagrams for w in shorter)  # reordered, one added
 
 
+#: The most frequent words of the list that a misspelt word is checked against: the words spam disguises are common
+#: ones, and the whole list (82,765) took 150 MB and seconds of CPU to index, in a server that redraws a board.
+SWAP_VOCABULARY = 30_000
+
+
 @functools.cache
 def _swap_tables() -> tuple[frozenset[str], ...]:
-    """English words of four letters or more (symspellpy's frequency dictionary, MIT: 82,765 words, a maintained list
-    rather than one of ours), their sorted letters, every one-letter drop, and the sorted letters of every drop (built
-    once per process: about 2 s)."""
+    """English words of four letters or more (the most frequent of symspellpy's frequency dictionary, MIT: a maintained
+    list rather than one of ours), their sorted letters, every one-letter drop, and the sorted letters of every drop
+    (built once per process, in the app's warm-up: well under a second)."""
     from importlib import resources
 
     text = resources.files("symspellpy").joinpath("frequency_dictionary_en_82_765.txt").read_text(encoding="utf-8")
-    words = (line.split(" ", 1)[0] for line in text.splitlines())
+    words = (line.split(" ", 1)[0] for line in text.splitlines()[:SWAP_VOCABULARY])  # most frequent first
     vocab = frozenset(w for w in words if len(w) >= 4 and w.isalpha() and w.isascii())
     anagrams = frozenset("".join(sorted(w)) for w in vocab)
     deletions = frozenset(w[:i] + w[i + 1:] for w in vocab for i in range(len(w)))
