@@ -18,7 +18,6 @@ import contextlib
 import os
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -68,26 +67,19 @@ def bulk_rate(run: Path, texts: list[str], seconds: float = 10.0) -> float:
 
 @contextlib.contextmanager
 def server(run: Path, *flags: str):
-    import httpx
     import psutil
+
+    from devtools.browser import running_server
 
     with contextlib.closing(socket.socket()) as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "spamcore", "serve", str(run), "--port", str(port), "--token",
-                             TOKEN, *flags], stderr=subprocess.DEVNULL, env={**os.environ, "HF_HUB_OFFLINE": "1"})
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{url}/v2/health/ready", timeout=2).status_code == 200:
-                    break
-            time.sleep(0.3)
+    command = [sys.executable, "-m", "spamcore", "serve", str(run), "--port", str(port), "--token", TOKEN, *flags]
+    with tempfile.TemporaryDirectory() as folder, running_server(
+            command, url, cwd=folder, env={**os.environ, "HF_HUB_OFFLINE": "1"}, log_path=Path(folder) / "serve.log",
+            health="/v2/health/ready") as proc:
         yield url, psutil.Process(proc.pid)
-    finally:
-        proc.terminate()
-        proc.wait(30)
 
 
 def load(url: str, texts: list[str], clients: int, seconds: float) -> dict:

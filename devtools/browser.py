@@ -24,19 +24,21 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_healthy(url: str, server: subprocess.Popen, timeout: float = 90.0) -> None:
+def wait_healthy(url: str, server: subprocess.Popen, timeout: float = 90.0, health: str = "/_stcore/health") -> None:
+    """Wait until ``url + health`` answers 200 (Streamlit's health check by default; ``spamcore serve`` has
+    ``/v2/health/ready``)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {server.returncode}")
+            raise RuntimeError(f"the server exited with {server.returncode}")
         try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.read().strip() == b"ok":
+            with urllib.request.urlopen(f"{url}{health}", timeout=2) as response:
+                if response.status == 200:
                     return
-        except OSError:
+        except OSError:  # not listening yet, or 503 while it loads
             pass
         time.sleep(0.3)
-    raise RuntimeError(f"streamlit did not become healthy within {timeout} s")
+    raise RuntimeError(f"the server did not become healthy within {timeout} s")
 
 
 def tree_cpu_seconds(pid: int) -> float:
@@ -65,7 +67,8 @@ def tree_cpu_seconds(pid: int) -> float:
 
 
 @contextlib.contextmanager
-def running_server(command: list[str], url: str, *, cwd, env: dict, log_path, own_session: bool = False):
+def running_server(command: list[str], url: str, *, cwd, env: dict, log_path, own_session: bool = False,
+                   health: str = "/_stcore/health"):
     """Start a web server ``command`` (output to ``log_path``), wait until ``url`` answers healthy, yield the process;
     on exit terminate it — its whole session with ``own_session`` (``make``'s children too) — then kill it if need
     be."""
@@ -73,7 +76,7 @@ def running_server(command: list[str], url: str, *, cwd, env: dict, log_path, ow
         server = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
                                   start_new_session=own_session)
     try:
-        wait_healthy(url, server)
+        wait_healthy(url, server, health=health)
         yield server
     finally:
         if own_session:

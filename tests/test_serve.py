@@ -8,9 +8,7 @@ import concurrent.futures
 import contextlib
 import os
 import socket
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -32,6 +30,8 @@ def free_port() -> int:
 @contextlib.contextmanager
 def server(run: Path, tmp: Path, *args: str, token: str | None = TOKEN):
     """``spamcore serve RUN`` in its own process; yields (base URL, log path); always stopped."""
+    from devtools.browser import running_server
+
     port = free_port()
     log = tmp / f"serve-{port}.log"
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"}
@@ -39,26 +39,9 @@ def server(run: Path, tmp: Path, *args: str, token: str | None = TOKEN):
     command = [sys.executable, "-m", "spamcore", "serve", str(run), "--port", str(port), *args]
     if token:
         command += ["--token", token]
-    with open(log, "w") as out:
-        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            assert proc.poll() is None, log.read_text()
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{url}/v2/health/ready", timeout=2).status_code == 200:
-                    break
-            time.sleep(0.3)
-        else:
-            raise AssertionError(f"not ready in 90 s:\n{log.read_text()}")
+    with running_server(command, url, cwd=tmp, env=env, log_path=log, health="/v2/health/ready"):
         yield url, log
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.fixture(scope="module")
