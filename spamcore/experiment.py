@@ -120,6 +120,10 @@ def run_experiment(
         raise
     history = {"epochs": [asdict(r) for r in result.history], "steps": steps}
     write_json(run_dir / HISTORY_FILE, history)
+    if steps and not result.stopped:  # the next estimate on Train reads this run's own pace, not only a probe's
+        from spamcore.runs.estimate import record_pace
+
+        record_pace(config, result.seconds / len(steps))
 
     # A stopped run must reach its final state in seconds, also on a large upload: it is scored on a sample of the
     # test split (the split is shuffled, so its first rows are one), and says so.

@@ -46,3 +46,17 @@ def test_the_rate_is_measured_once_and_cached(tiny_model_dir, tmp_path, monkeypa
     monkeypatch.setattr(module, "_RATES", {})
     monkeypatch.setattr(module, "_measure", lambda _config: Rate(1.0, 0.1))
     assert measured_rate(config, cache_dir=tmp_path) == Rate(1.0, 0.1)  # a damaged cache is only a miss
+
+
+def test_a_finished_trainings_pace_replaces_a_probe_measured_under_load(tmp_path, monkeypatch):
+    import spamcore.runs.estimate as module
+    from spamcore.runs.estimate import record_pace
+
+    config = recipe_defaults("finetune")
+    monkeypatch.setattr(module, "_RATES", {})
+    monkeypatch.setattr(module, "_measure", lambda _config: Rate(3.0, 0.01))  # a probe while something else ran
+    assert measured_rate(config, cache_dir=tmp_path).step_seconds == 3.0
+    record_pace(config, 0.55, cache_dir=tmp_path)
+    monkeypatch.setattr(module, "_RATES", {})  # another process reads the file
+    assert measured_rate(config, cache_dir=tmp_path) == Rate(0.55, 0.01)
+    record_pace(recipe_defaults("frozen"), 0.01, cache_dir=tmp_path)  # the frozen recipe's steps are not its cost
