@@ -33,7 +33,7 @@ def _run(recipe_config, real_data, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def finetune_run(real_data, tmp_path_factory):
-    return _run(recipe_defaults("finetune", epochs=1), real_data, tmp_path_factory)
+    return _run(recipe_defaults("finetune"), real_data, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

@@ -99,7 +99,7 @@ def time_estimate(build) -> None:
 
     try:
         config, rows = build(), len(data_choice.current_dataset().frame)
-        with st.spinner("Timing this computer (once)…", show_time=True):
+        with st.spinner("Timing this computer (once)…"):
             line = estimate(config, rows).describe()
     except SpamcoreError:
         return  # settings or data the Start button would refuse: it says why then
