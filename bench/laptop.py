@@ -60,7 +60,7 @@ TYPED = [
 def precision_peaks() -> dict:
     import torch
 
-    from spamcore.precision import MARGIN, matmul_gflops
+    from spamcore.model.precision import MARGIN, matmul_gflops
 
     cpu = torch.device("cpu")
     fp32, bf16 = matmul_gflops(torch.float32, cpu, 0.5), matmul_gflops(torch.bfloat16, cpu, 0.5)
@@ -106,7 +106,7 @@ def bulk(run_dir: Path) -> dict:
         probs = work()
         return len(texts) / (time.perf_counter() - started), probs
 
-    from spamcore.model import cpu_supports_bf16
+    from spamcore.model.precision import cpu_supports_bf16
 
     rows = {}
     naive_rate, reference = timed(naive)

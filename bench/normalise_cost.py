@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 def main() -> None:
     from spamcore.config import recipe_defaults
     from spamcore.data import BESIDE_CHECKOUT, read_messages
-    from spamcore.model import load_tokenizer
+    from spamcore.model.loading import load_tokenizer
     from spamcore.normalise import SCHEMES, NormalisingTokenizer, normalise
 
     texts = list(read_messages(os.environ.get("SPAMCORE_DATA", str(BESIDE_CHECKOUT)))["text"])

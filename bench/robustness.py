@@ -81,7 +81,7 @@ def bf16_peak_gflops() -> float:
     minutes."""
     import torch
 
-    from spamcore.precision import matmul_gflops
+    from spamcore.model.precision import matmul_gflops
 
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return matmul_gflops(torch.bfloat16, device, seconds=1.0)
@@ -108,10 +108,6 @@ def run_arm(name: str, recipe: str, overrides: dict, data, model: str | None) ->
 def _run_arm(name: str, recipe: str, overrides: dict, data, model: str | None) -> dict:
     from spamcore.config import recipe_defaults
     from spamcore.data import deduplicate, split_dataset
-    from spamcore.evaluation.metrics import binary_scores
-    from spamcore.evaluation.robustness import suite_report
-    from spamcore.experiment import calibrate_on
-    from spamcore.suites.evasion import evasion_report, load_evasion_suite
     from spamcore.train import train
 
     if str(overrides.get("extra_data", "")).startswith("@"):
@@ -121,7 +117,17 @@ def _run_arm(name: str, recipe: str, overrides: dict, data, model: str | None) -
     start = time.perf_counter()
     result = train(config, split)
     seconds = time.perf_counter() - start
-    clf = result.classifier
+    return score_classifier(name, result.classifier, split, seconds)
+
+
+def score_classifier(name: str, clf, split, seconds: float) -> dict:
+    """An arm's figures for a trained classifier (its band and temperature chosen on ``split.validation``)."""
+    from spamcore.evaluation.metrics import binary_scores
+    from spamcore.evaluation.robustness import repair_effect, suite_report
+    from spamcore.experiment import calibrate_on
+    from spamcore.suites.evasion import evasion_report, load_evasion_suite
+
+    config = clf.config
     # The temperature and "not sure" band a saved run gets, chosen on validation the same way.
     calibration = calibrate_on(clf, split.validation, config.unsure_width)
     probs = clf.predict_proba(list(split.test["text"]))
@@ -136,7 +142,9 @@ def _run_arm(name: str, recipe: str, overrides: dict, data, model: str | None) -
     evasion = evasion_report(lambda texts: exam_probs, clf.threshold, suite=exam, band=band)
     validation = {"label": [int(x) for x in split.validation["label"]],
                   "spam_probability": [float(x) for x in clf.predict_proba(list(split.validation["text"]))]}
+    repair = repair_effect(clf, split.test) if config.normalise == "v4" else None
     return {"name": name, "config": config.to_dict(), "seconds": seconds, "test": test, "test_wrong": wrong,
+            "repair": repair,
             "band": band.to_dict(), "temperature": calibration["temperature"], "validation": validation,
             "suite": suite, "evasion": evasion,
             "evasion_probabilities": [float(x) for x in exam_probs]}

@@ -49,7 +49,7 @@ def _median_seconds(work, repeats: int = 3) -> float:
 
 def map_costs(run_dir: Path, cache: Path) -> dict:
     from spamcore.evaluation.scores import test_scores
-    from spamcore.model import load_encoder
+    from spamcore.model.loading import load_encoder
     from spamcore.runs.store import load_classifier
     from spamcore.teaching.embedding import cached_map, place
 
@@ -77,7 +77,8 @@ def map_costs(run_dir: Path, cache: Path) -> dict:
 def mlm_costs() -> dict:
     from spamcore.config import BUNDLED_MODEL
     from spamcore.data import read_messages, split_dataset
-    from spamcore.model import cpu_supports_bf16, load_tokenizer
+    from spamcore.model.loading import load_tokenizer
+    from spamcore.model.precision import cpu_supports_bf16
     from spamcore.teaching.masked import fit_and_score, guesses, load_mlm
 
     split = split_dataset(read_messages(DATA))

@@ -55,7 +55,7 @@ def arm_naive_finetune(quick: bool) -> dict:
 
     from spamcore.config import recipe_defaults
     from spamcore.evaluation.metrics import binary_scores
-    from spamcore.model import load_sequence_classifier, load_tokenizer
+    from spamcore.model.loading import load_sequence_classifier, load_tokenizer
 
     split = _setup()
     cfg = recipe_defaults("finetune")
@@ -158,7 +158,7 @@ def arm_naive_frozen(quick: bool) -> dict:
     from spamcore.config import recipe_defaults
     from spamcore.data import class_weights
     from spamcore.evaluation.metrics import binary_scores
-    from spamcore.model import MLPHead, load_encoder, load_tokenizer
+    from spamcore.model.loading import MLPHead, load_encoder, load_tokenizer
 
     split = _setup()
     cfg = recipe_defaults("frozen")

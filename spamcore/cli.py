@@ -15,7 +15,6 @@ from pathlib import Path
 
 from spamcore import __version__
 from spamcore.augment import AUGMENTATIONS
-from spamcore.bundled import INSTALL_HINT
 from spamcore.config import (
     BUNDLED_LARGE,
     BUNDLED_MODEL,
@@ -27,6 +26,8 @@ from spamcore.config import (
     recipe_defaults,
 )
 from spamcore.errors import ConfigError, SpamcoreError
+from spamcore.model.bundled import INSTALL_HINT
+from spamcore.model.ready import READY_MODEL
 from spamcore.normalise import SCHEMES
 
 EXIT_USAGE = 2
@@ -45,7 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     v = sub.add_parser("serve", help="serve a run's verdicts over HTTP (needs the serve extra: pip install "
                        "\"spamcore[serve]\")")
-    v.add_argument("run_dir", help="the run folder to serve")
+    v.add_argument("run_dir", nargs="?", default=READY_MODEL,
+                   help=f"the run folder to serve (default: {READY_MODEL}, the ready model in the package)")
     v.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this machine only; "
                    "any other address needs a token)")
     v.add_argument("--port", type=int, default=8000, help="port (default 8000)")
@@ -109,9 +111,12 @@ def build_parser() -> argparse.ArgumentParser:
                    "(default: the run's chosen threshold, else 0.5)")
     e.add_argument("--json", action="store_true", help="print the report as JSON")
 
-    p = sub.add_parser("predict", help="spam probability of messages (arguments, or one per line on stdin)")
-    p.add_argument("run_dir")
-    p.add_argument("texts", nargs="*", metavar="TEXT")
+    p = sub.add_parser("predict", help="spam probability of messages (arguments, or one per line on stdin), by a "
+                       "run or, without one, the ready model shipped with spamcore")
+    p.add_argument("texts", nargs="*", metavar="[RUN] TEXT",
+                   help="messages; a run folder (or bundled:spamcore-ready) first picks the model, as --run does")
+    p.add_argument("--run", dest="run_dir", help=f"the run folder whose model answers (default: {READY_MODEL}, "
+                   "the ready model in the package)")
     p.add_argument("--json", action="store_true", help="print one JSON list")
     p.add_argument("--timing", action="store_true", help="print model loading and classification times (and "
                    "messages per second) to stderr")
@@ -208,15 +213,15 @@ def _train(args: argparse.Namespace) -> int:
 
 def _precision_line(config) -> str:
     """How the run's precision is chosen on this host (measured once per host for ``auto``)."""
-    from spamcore.model import resolve_device
-    from spamcore.precision import choose
+    from spamcore.model.loading import resolve_device
+    from spamcore.model.precision import choose
 
     return choose(config.precision, resolve_device(config.device)).describe()
 
 
 def _train_config(args: argparse.Namespace):
     """The run's settings: ``--config`` (if given) with the flags given on top, else the recipe's defaults."""
-    base = _config_file(args.config) if args.config else None
+    base = _config_file(args.config, args.recipe) if args.config else None
     overrides = dict(
         model=args.model, epochs=args.epochs, max_length=args.max_length,
         batch_size=args.batch_size, lr=args.lr, seed=args.seed, device=args.device, pooling=args.pooling,
@@ -292,7 +297,7 @@ def _report_to(name: str | None) -> str | None:
     return name
 
 
-def _config_file(path: str):
+def _config_file(path: str, recipe: str | None = None):
     """A TrainConfig from a JSON file: the settings themselves, or a file with a ``config`` section."""
     from spamcore.config import TrainConfig
     from spamcore.errors import ConfigError
@@ -303,12 +308,18 @@ def _config_file(path: str):
         raise ConfigError(f"--config {path}: cannot be read ({err.strerror})") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         raise ConfigError(f"--config {path}: not valid JSON ({err})") from None
-    if isinstance(values, dict) and isinstance(values.get("config"), dict):
+    saved = isinstance(values, dict) and isinstance(values.get("config"), dict)  # a run's run.json or job.json
+    if saved:
         values = values["config"]
     if not isinstance(values, dict):
         raise ConfigError(f"--config {path}: expected a JSON object of training settings")
     try:
-        return TrainConfig.from_dict(values)
+        if saved:  # as that run was trained (a key it predates keeps the value it had then)
+            return TrainConfig.from_dict(values)
+        # A file of some settings fills the rest from its recipe's defaults (the file's recipe, else --recipe), as
+        # the flags do: bare dataclass defaults would silently train without the recipe's augmentations.
+        return TrainConfig.from_dict({**recipe_defaults(values.get("recipe") or recipe or "frozen").to_dict(),
+                                      **values})
     except TypeError as err:
         raise ConfigError(f"--config {path}: {err}") from None
 
@@ -360,6 +371,11 @@ def _predict(args: argparse.Namespace) -> int:
     from spamcore.runs.store import load_classifier
 
     texts = list(args.texts)
+    run = args.run_dir
+    if run is None:  # "predict RUN TEXT ...", as before the ready model: a first argument that names a run picks it
+        run = READY_MODEL
+        if texts and _names_a_run(texts[0]):
+            run = texts.pop(0)
     if not texts:
         if sys.stdin is None or sys.stdin.isatty():
             raise SpamcoreError("give messages as arguments, or pipe one message per line on stdin")
@@ -367,16 +383,18 @@ def _predict(args: argparse.Namespace) -> int:
         if not texts:
             raise SpamcoreError("stdin held no messages (one message per line expected)")
     started = time.perf_counter()
-    classifier = load_classifier(args.run_dir)
+    classifier = load_classifier(run)
     loaded = time.perf_counter()
     predictions = classifier.predict(texts)
+    print(f"verdicts by {classifier.name}", file=sys.stderr)
     if args.timing:  # loading is printed apart: it is paid once per process, classification per message
         seconds = time.perf_counter() - loaded
         print(f"model loaded in {loaded - started:.2f} s; {len(texts):,} messages classified in {seconds:.2f} s "
               f"({len(texts) / max(seconds, 1e-9):,.0f} messages/s, {'bf16' if classifier.bf16 else 'fp32'})",
               file=sys.stderr)
     if args.json:
-        print(json.dumps([{**p.__dict__, "verdict": p.verdict} for p in predictions], ensure_ascii=False, indent=2))
+        print(json.dumps([{**p.__dict__, "verdict": p.verdict, "model": classifier.name} for p in predictions],
+                         ensure_ascii=False, indent=2))
     else:
         for p in predictions:
             one_line = " ".join(p.text.split())
@@ -389,6 +407,17 @@ def _predict(args: argparse.Namespace) -> int:
               f"[{band.low:.2f}, {band.high:.2f}), where this run's verdicts are often wrong): check them by hand",
               file=sys.stderr)
     return 0
+
+
+def _names_a_run(arg: str) -> bool:
+    """Whether a command-line argument names a run rather than a message: a bundled name, a folder, or something
+    written as a local path (so that a mistyped run folder is an error, not a message about a path)."""
+    if arg.startswith(("bundled:", "/", "./", "../", "~", ".\\", "..\\")) and "\n" not in arg:
+        return True
+    try:
+        return Path(arg).is_dir()
+    except (OSError, ValueError):  # a message too long or odd to be a path
+        return False
 
 
 def _report(args: argparse.Namespace) -> int:

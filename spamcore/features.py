@@ -20,7 +20,8 @@ from pathlib import Path
 import torch
 
 from spamcore.batching import pad_batch, sorted_batches, tokenize
-from spamcore.model import autocast, pool
+from spamcore.model.loading import pool
+from spamcore.model.precision import autocast
 
 _MEMORY: OrderedDict[str, torch.Tensor] = OrderedDict()
 _MEMORY_LOCK = threading.Lock()

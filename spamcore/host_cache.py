@@ -1,8 +1,8 @@
 """Measurements of this computer cached across processes: one JSON file per kind in the cache folder, one entry per
 host (its CPU, device, torch version and threads: another laptop, or a changed setting, measures again).
 
-The precision probe (:mod:`spamcore.precision`) and the training-time estimate (:mod:`spamcore.runs.estimate`) keep
-their figures here, so a measurement that costs seconds is made once per computer, not once per process.
+The precision probe (:mod:`spamcore.model.precision`) and the training-time estimate (:mod:`spamcore.runs.estimate`)
+keep their figures here, so a measurement that costs seconds is made once per computer, not once per process.
 """
 
 from __future__ import annotations

@@ -32,6 +32,12 @@ Scheme ``v3`` is ``v2``, then:
    end would turn SMS shorthand into other words ("lol" → "lola", "lor" → "lord"), and common shorthand that an
    inner letter would change ("pls" → "plus", "hrs" → "hers": :data:`SHORTHAND`) stays as written.
 
+Scheme ``v4`` is ``v1``, then the repair view of :mod:`spamcore.repair` (issue 32): only words that no vocabulary
+knows — an English frequency dictionary, the model's whole words and every word of the run's training data — are
+mapped to a known word (letters reordered, then one letter dropped, changed or added, the most frequent word first),
+so slang, names and brands stay as written. It needs the run's training words (:class:`~spamcore.repair.KnownWords`,
+saved beside the tokenizer).
+
 The scheme is part of a run (``TrainConfig.normalise``, saved in ``run.json``): training, prediction, the
 explanation and the CLI all read text through :class:`NormalisingTokenizer`, so they see the same text. Runs
 saved before normalisation existed load with ``"none"`` and read text as they were trained to. A change to what
@@ -46,10 +52,13 @@ import unicodedata
 from collections.abc import Sequence
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from spamcore.repair import KnownWords, Repair
 
 #: Schemes a run can name; "none" reads text as written.
-SCHEMES: tuple[str, ...] = ("none", "v1", "v2", "v3")
+SCHEMES: tuple[str, ...] = ("none", "v1", "v2", "v3", "v4")
 DEFAULT_SCHEME = "v3"
 
 _WORD = re.compile(r"\S+")
@@ -202,9 +211,10 @@ def repair_words(text: str, vocab: dict[str, int]) -> str:
     return _LETTER_WORD.sub(respell, _LEET_WORD.sub(unleet, text))
 
 
-def normalise(text: str, scheme: str = DEFAULT_SCHEME, vocab: dict[str, int] | None = None) -> str:
+def normalise(text: str, scheme: str = DEFAULT_SCHEME, vocab: dict[str, int] | None = None,
+              repair: Repair | None = None) -> str:
     """``text`` as the classifier reads it under ``scheme`` (``"none"``: unchanged). ``v2`` and ``v3`` need the
-    model's ``vocab`` (word -> id); without one they are ``v1``."""
+    model's ``vocab`` (word -> id), ``v4`` a :class:`~spamcore.repair.Repair`; without them they are ``v1``."""
     if scheme == "none":
         return text
     if scheme not in SCHEMES:
@@ -218,6 +228,8 @@ def normalise(text: str, scheme: str = DEFAULT_SCHEME, vocab: dict[str, int] | N
         text = repair_words(text, vocab)
     if scheme == "v3" and vocab is not None:
         text = repair_short_words(text, vocab)
+    if scheme == "v4" and repair is not None:
+        text = repair.text(text)
     return text
 
 
@@ -232,11 +244,18 @@ class NormalisingTokenizer:
     by them normalise it first with :meth:`normalise`.
     """
 
-    def __init__(self, tokenizer: Any, scheme: str) -> None:
+    def __init__(self, tokenizer: Any, scheme: str, known: KnownWords | None = None) -> None:
         if scheme not in SCHEMES:
             raise ValueError(f"unknown normalisation scheme {scheme!r}; choose from {', '.join(SCHEMES)}")
         self.inner = tokenizer
         self.scheme = scheme
+        self.known = known
+        self.repair = None
+        if scheme == "v4":
+            from spamcore.repair import Repair
+
+            words = tokenizer.get_vocab() if hasattr(tokenizer, "get_vocab") else {}
+            self.repair = Repair(known, words)
         # Whole words of the vocabulary (no "##" pieces), for v2's repairs; uncased vocabularies only, where a
         # word's case does not change what the model reads.
         vocab = tokenizer.get_vocab() if scheme in ("v2", "v3") and hasattr(tokenizer, "get_vocab") else {}
@@ -249,8 +268,15 @@ class NormalisingTokenizer:
         if read is None:
             if len(self._read) >= READ_CACHE_SIZE:
                 self._read.clear()
-            read = self._read[text] = normalise(text, self.scheme, self.vocab)
+            read = self._read[text] = normalise(text, self.scheme, self.vocab, self.repair)
         return read
+
+    def save_pretrained(self, folder, *args: Any, **kwargs: Any):
+        """The wrapped tokenizer's files, and the run's known words when the scheme reads with them."""
+        saved = self.inner.save_pretrained(folder, *args, **kwargs)
+        if self.known is not None:
+            self.known.save(folder)
+        return saved
 
     def __call__(self, text: str | Sequence[str], text_pair: str | Sequence[str] | None = None, **kwargs: Any):
         return self.inner(self._apply(text), self._apply(text_pair), **kwargs)
@@ -266,6 +292,8 @@ class NormalisingTokenizer:
         return getattr(self.inner, name)
 
 
-def normalising(tokenizer: Any, scheme: str) -> NormalisingTokenizer:
-    """``tokenizer`` reading text under ``scheme`` (an already wrapped one is unwrapped first)."""
-    return NormalisingTokenizer(getattr(tokenizer, "inner", tokenizer), scheme)
+def normalising(tokenizer: Any, scheme: str, known: KnownWords | None = None) -> NormalisingTokenizer:
+    """``tokenizer`` reading text under ``scheme`` (an already wrapped one is unwrapped first, keeping its known
+    words unless others are given)."""
+    return NormalisingTokenizer(getattr(tokenizer, "inner", tokenizer), scheme,
+                                known if known is not None else getattr(tokenizer, "known", None))

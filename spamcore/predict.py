@@ -16,7 +16,7 @@ from spamcore.data import LABEL_NAMES
 from spamcore.errors import SpamcoreError
 from spamcore.evaluation.calibration import UnsureBand, band_around
 from spamcore.evaluation.metrics import predict_labels
-from spamcore.model import autocast, use_bf16
+from spamcore.model.precision import autocast, use_bf16
 
 #: Messages longer than this many characters are cut before tokenising (max length cuts far earlier).
 MAX_MESSAGE_CHARS = 20_000
@@ -52,7 +52,7 @@ class SpamClassifier:
 
     def __init__(
         self, module: torch.nn.Module, tokenizer, config: TrainConfig, device: torch.device,
-        threshold: float = 0.5, temperature: float = 1.0, unsure_half_width: float = 0.0,
+        threshold: float = 0.5, temperature: float = 1.0, unsure_half_width: float = 0.0, name: str = "",
     ) -> None:
         self.module = module.eval()
         self.tokenizer = tokenizer
@@ -61,6 +61,7 @@ class SpamClassifier:
         self.threshold = threshold
         self.temperature = temperature  # fitted on validation (spamcore.evaluation.calibration); 1 = raw
         self.unsure_half_width = unsure_half_width
+        self.name = name or config.model  # how the model reads to a person (a saved run: its run and model)
         self.bf16 = use_bf16(config.precision, device)
         self._fast_module: torch.nn.Module | None = None
         self._fast_lock = threading.Lock()

@@ -28,15 +28,17 @@ from torch import nn
 from spamcore.augment import augment_frame
 from spamcore.batching import staged_batches, training_batches
 from spamcore.config import TrainConfig
-from spamcore.corpora import load_extra
+from spamcore.corpora import load_extra, load_transfer
 from spamcore.data import Split, class_weights
 from spamcore.distributed import Runtime
 from spamcore.evaluation.metrics import binary_scores
-from spamcore.model import autocast, load_tokenizer, resolve_device, use_bf16
+from spamcore.model.loading import load_tokenizer, resolve_device
+from spamcore.model.precision import autocast, use_bf16
 from spamcore.normalise import normalising
 from spamcore.predict import SpamClassifier
 from spamcore.recipes import recipe
 from spamcore.recipes.context import TaskContext
+from spamcore.repair import KnownWords
 from spamcore.sampler import PerturbationSampler
 
 #: Validation messages scored when a stop lands in the first epoch (the checkpoint then needs a loss fast).
@@ -129,12 +131,16 @@ def train(
     rng = np.random.default_rng(config.seed)
 
     emit(StageProgress("loading", 0, 1, time.perf_counter() - start))
-    tokenizer = normalising(load_tokenizer(config.model), config.normalise)
+    transfer = load_transfer(config.transfer_data) if config.transfer_data else []
+    tokenizer = normalising(load_tokenizer(config.model), config.normalise, known_words(config, split.train, transfer))
     own_rows = len(split.train)  # the training split's messages come first; extra data follows them
     if config.augment or config.extra_data:  # the training split only: validation and test stay comparable
         split = dataclasses.replace(split, train=training_frame(split.train, config, tokenizer.normalise))
+    if transfer:  # unlabeled: labelled by the teacher's verdict, learnt from its probabilities (soft_targets)
+        split = dataclasses.replace(split, train=with_transfer(split.train, transfer, config))
     sampler = fresh_sampler(split.train, config)
-    soft = soft_targets(config, split.train["text"].iloc[:own_rows], len(split.train))
+    rows = own_rows if config.distil_rows == "own" else len(split.train)
+    soft = soft_targets(config, split.train["text"].iloc[:rows], len(split.train))
     weights = torch.tensor(class_weights(split.train["label"]), dtype=torch.float32) if config.class_weighted else None
 
     def encoding(done: int, total: int) -> None:
@@ -273,23 +279,68 @@ class _Steps:
 
 
 def soft_targets(config: TrainConfig, own_texts: pd.Series, rows: int) -> torch.Tensor | None:
-    """What the model keeps while it learns (``config.distil_from``): that run's probabilities on the training split's
-    messages as written, softened by ``config.distil_temperature``, one row per training row (NaN on the extra data's
-    rows, which are the new things to learn). None without ``distil_from``.
+    """What the model learns from ``config.distil_from``: that run's probabilities on ``own_texts`` as written (the
+    first rows of the training frame: the training split's for a class retrain, every row for a teacher's
+    distillation, ``distil_rows``), softened by ``config.distil_temperature``; NaN on the rows after them (a retrain's
+    extra data, the new things to learn). None without ``distil_from``.
 
     The run reads the messages as written while the model in training may read them perturbed (spamcore.sampler):
     the prediction on the clean text is what the perturbed one should keep (Zhuang & Zuccon's self-teaching)."""
     if not config.distil_from or config.distil_weight == 0:
         return None
-    from spamcore.runs.store import load_classifier
-
-    teacher = load_classifier(config.distil_from)
-    teacher.temperature = 1.0  # its raw probabilities: the calibration of a saved run is for verdicts, not targets
-    p = np.clip(teacher.predict_proba(list(own_texts)), 1e-6, 1 - 1e-6)
+    p = np.clip(teacher_probabilities(config.distil_from, list(own_texts)), 1e-6, 1 - 1e-6)
     logits = torch.tensor(np.stack([np.zeros_like(p), np.log(p / (1 - p))], axis=1), dtype=torch.float32)
     out = torch.full((rows, 2), float("nan"))
     out[: len(p)] = torch.softmax(logits / config.distil_temperature, dim=-1)
     return out
+
+
+def teacher_probabilities(run_dir: str, texts: list[str]) -> np.ndarray:
+    """The run's raw spam probabilities (before its calibration, which is for verdicts, not targets) on ``texts``,
+    each distinct text read once and remembered in the cache folder: a teacher as large as MPNet takes minutes over a
+    transfer set on a laptop, and every seed of a student reads the same texts."""
+    import hashlib
+
+    from spamcore.data import cache_dir
+    from spamcore.runs.layout import RUN_FILE
+
+    unique = sorted(set(texts))
+    run = Path(run_dir).resolve()
+    stamp = [str(run), *(f"{f.name}:{f.stat().st_size}:{f.stat().st_mtime_ns}" for f in sorted(run.glob("*"))
+                         if f.is_file() and (f.suffix == ".safetensors" or f.name == RUN_FILE))]
+    key = hashlib.sha256("\n".join([*stamp, *unique]).encode("utf-8")).hexdigest()[:24]
+    cached = cache_dir() / "teacher" / f"{key}.npy"
+    if cached.is_file():
+        p = np.load(cached, allow_pickle=False)
+    else:
+        from spamcore.runs.store import load_classifier
+
+        teacher = load_classifier(run_dir)
+        teacher.temperature = 1.0
+        p = np.asarray(teacher.predict_proba(unique), dtype=np.float64)
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        np.save(cached, p, allow_pickle=False)
+    index = {t: i for i, t in enumerate(unique)}
+    return p[[index[t] for t in texts]]
+
+
+def with_transfer(train: pd.DataFrame, transfer: list[str], config: TrainConfig) -> pd.DataFrame:
+    """``train`` with the unlabeled ``transfer`` messages after it, labelled by the teacher's verdict (its
+    probability ≥ 0.5): the hard loss then agrees with the soft one on them."""
+    p = teacher_probabilities(config.distil_from, transfer)
+    rows = pd.DataFrame({"text": transfer, "label": (p >= 0.5).astype(int)})
+    return pd.concat([train[["text", "label"]], rows], ignore_index=True)
+
+
+def known_words(config: TrainConfig, train: pd.DataFrame, transfer: list[str]) -> KnownWords | None:
+    """Every word of the training data as written (the split, the extra and the transfer data), which the repair
+    view (scheme ``v4``, spamcore.repair) leaves alone; None for the other schemes."""
+    if config.normalise != "v4":
+        return None
+    texts = [*train["text"], *transfer]
+    if config.extra_data:
+        texts += list(load_extra(config.extra_data)["text"])
+    return KnownWords.of(texts)
 
 
 def kept_loss(logits: torch.Tensor, soft: torch.Tensor, temperature: float) -> torch.Tensor:

@@ -157,7 +157,7 @@ def test_a_copy_the_model_reads_like_a_message_already_there_is_left_out():
 
 def test_the_default_training_frame_holds_few_leet_copies_that_v2_reads_as_their_source(real_data):
     from spamcore.data import read_messages, split_dataset
-    from spamcore.model import load_tokenizer
+    from spamcore.model.loading import load_tokenizer
     from spamcore.normalise import normalising
 
     config = recipe_defaults("finetune", perturb_share=None).replace(perturb_share=None)  # copies, as before issue 31

@@ -21,13 +21,13 @@ import pytest
 from conftest import messages_frame
 
 from spamcore import data as data_module
-from spamcore import model as model_module
 from spamcore.cli import main
 from spamcore.config import TrainConfig, recipe_defaults
 from spamcore.data import read_messages
 from spamcore.errors import ConfigError, DataError, ModelLoadError, RunError, SpamcoreError
 from spamcore.experiment import run_experiment
 from spamcore.message_io import predictions_frame, read_texts, to_csv_bytes
+from spamcore.model import loading as model_module
 from spamcore.runs.layout import HEAD_FILE, MODEL_FILE, RUN_FILE, run_path
 from spamcore.runs.store import list_runs, load_classifier
 from spamcore.teaching.token_view import explain_tokens

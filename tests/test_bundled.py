@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from spamcore import bundled
 from spamcore.errors import ModelLoadError
+from spamcore.model import bundled
 
 
 def split_zip(model_dir: Path, into: Path, pieces: int = 5) -> list[Path]:
@@ -39,7 +39,7 @@ def split_zip(model_dir: Path, into: Path, pieces: int = 5) -> list[Path]:
 def test_the_parts_join_into_a_model_folder_that_loads(tiny_model_dir, tmp_path):
     from transformers import AutoModel
 
-    from spamcore.model import load_tokenizer
+    from spamcore.model.loading import load_tokenizer
 
     parts = split_zip(tiny_model_dir, tmp_path / "parts")
     target = tmp_path / "cache" / "models" / "all-mpnet-base-v2"
@@ -90,7 +90,7 @@ def test_the_real_parts_give_mpnet(tmp_path, monkeypatch):
     from transformers import AutoConfig
 
     from spamcore.config import BUNDLED_LARGE
-    from spamcore.model import from_pretrained, resolve_model_path
+    from spamcore.model.loading import from_pretrained, resolve_model_path
 
     monkeypatch.setenv("SPAMCORE_CACHE", str(tmp_path))
     folder = Path(resolve_model_path(BUNDLED_LARGE))

@@ -31,7 +31,7 @@ from spamcore.classroom.rounds import (
     write_comparison,
 )
 from spamcore.config import recipe_defaults
-from spamcore.model import FinetuneClassifier, load_sequence_classifier, load_tokenizer
+from spamcore.model.loading import FinetuneClassifier, load_sequence_classifier, load_tokenizer
 from spamcore.predict import SpamClassifier
 
 

@@ -146,7 +146,7 @@ def test_predict_json(run_dir, capsys):
     assert main(["predict", str(run_dir), "--json", "Free entry now", "ok"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert [r["text"] for r in rows] == ["Free entry now", "ok"]
-    assert all(set(r) == {"text", "label", "spam_probability", "truncated", "unsure", "verdict"} for r in rows)
+    assert all(set(r) == {"text", "label", "spam_probability", "truncated", "unsure", "verdict", "model"} for r in rows)
     assert all((r["label"] == "spam") == (r["spam_probability"] >= 0.5) for r in rows)
 
 
@@ -196,6 +196,8 @@ def test_predict_matches_the_library(run_dir, capsys):
         (["evaluate", "{run}", "--data", "{missing}"], "file not found"),
         (["predict", "{missing}", "hello"], "does not exist"),
         (["predict", "{run}", "  "], "message 1 is empty"),
+        (["predict", "hello"], "this install has no ready model"),  # (the tests hide the shipped one)
+        (["predict", "--run", "{missing}", "hello"], "does not exist"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(run_dir, data_csv, tmp_path, capsys, args, expected):

@@ -9,7 +9,7 @@ import torch
 from conftest import messages_frame
 
 from spamcore.config import recipe_defaults
-from spamcore.model import (
+from spamcore.model.loading import (
     FinetuneClassifier,
     FrozenEncoderClassifier,
     MLPHead,

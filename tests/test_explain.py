@@ -15,7 +15,7 @@ from torch import nn
 from spamcore.batching import pad_batch, tokenize
 from spamcore.config import recipe_defaults
 from spamcore.errors import ConfigError
-from spamcore.model import (
+from spamcore.model.loading import (
     FinetuneClassifier,
     FrozenEncoderClassifier,
     load_encoder,
@@ -365,7 +365,7 @@ def test_the_embedding_hook_is_removed_and_ignores_other_threads(classifiers):
 def test_bundled_minilm_timing_on_a_40_token_message():
     """Measured, not asserted: prints the time per method for the bundled MiniLM (max length 64)."""
     from spamcore.config import BUNDLED_MODEL
-    from spamcore.model import MLPHead
+    from spamcore.model.loading import MLPHead
 
     message = ("URGENT! You have won a guaranteed £1000 cash prize. To claim, call 09061234567 before 5pm today "
                "or reply STOP now to opt out of all future messages")

@@ -7,7 +7,7 @@ import torch
 
 from spamcore import features
 from spamcore.batching import pad_batch, tokenize
-from spamcore.model import load_encoder, load_tokenizer, pool
+from spamcore.model.loading import load_encoder, load_tokenizer, pool
 
 TEXTS = ["ok lar", "see you at the cinema at seven", "WINNER! Call now", "home", "free entry to win a new phone"]
 CPU = torch.device("cpu")

@@ -8,7 +8,7 @@ import torch
 from conftest import HAM, SPAM, messages_frame
 
 from spamcore.cli import main
-from spamcore.model import load_tokenizer
+from spamcore.model.loading import load_tokenizer
 from spamcore.teaching.masked import (
     HeadScore,
     fit_and_score,

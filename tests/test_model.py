@@ -9,10 +9,10 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from spamcore import model as model_module
 from spamcore.config import BUNDLED_MODEL
 from spamcore.errors import ConfigError, ModelLoadError
-from spamcore.model import (
+from spamcore.model import loading as model_module
+from spamcore.model.loading import (
     FinetuneClassifier,
     FrozenEncoderClassifier,
     MLPHead,
@@ -23,8 +23,8 @@ from spamcore.model import (
     pool,
     resolve_device,
     resolve_model_path,
-    use_bf16,
 )
+from spamcore.model.precision import cpu_supports_bf16, use_bf16
 
 UNKNOWN_HUB_ID = "spamcore-tests/no-such-model-xyz"
 
@@ -200,7 +200,7 @@ def test_precision_settings():
     cpu = torch.device("cpu")
     assert use_bf16("fp32", cpu) is False
     assert use_bf16("bf16", cpu) is True
-    assert use_bf16("auto", cpu) == model_module.cpu_supports_bf16()
+    assert use_bf16("auto", cpu) == cpu_supports_bf16()
 
 
 def test_loading_prints_no_load_report_or_bar_and_restores_transformers_logging(tiny_model_dir, capfd):
@@ -208,7 +208,7 @@ def test_loading_prints_no_load_report_or_bar_and_restores_transformers_logging(
     from transformers import AutoModelForMaskedLM
     from transformers.utils import logging
 
-    from spamcore.model import from_pretrained
+    from spamcore.model.loading import from_pretrained
 
     logging.set_verbosity_warning()
     logging.enable_progress_bar()

@@ -77,7 +77,7 @@ def test_none_reads_text_as_written():
 
 
 def test_the_tokenizer_wrapper_normalises_and_delegates(tiny_model_dir):
-    from spamcore.model import load_tokenizer
+    from spamcore.model.loading import load_tokenizer
 
     inner = load_tokenizer(str(tiny_model_dir))
     wrapped = normalising(inner, "v1")
@@ -134,7 +134,7 @@ def test_v2_leaves_codes_unknown_words_and_known_words_alone(text):
 
 
 def test_v2_without_a_vocabulary_is_v1_and_the_tokenizer_gives_it_one(tiny_model_dir):
-    from spamcore.model import load_tokenizer
+    from spamcore.model.loading import load_tokenizer
 
     assert normalise("fr33 w o n", "v2") == normalise("fr33 w o n", "v1") == "fr33 won"
     wrapped = normalising(load_tokenizer(str(tiny_model_dir)), "v2")
@@ -165,7 +165,7 @@ def test_v3_puts_back_an_inner_letter_of_three_letter_words(written, read):
 
 
 def test_v3_is_v2_then_short_words_and_old_v2_runs_read_as_before(tiny_model_dir):
-    from spamcore.model import load_tokenizer
+    from spamcore.model.loading import load_tokenizer
 
     inner = load_tokenizer(str(tiny_model_dir))
     v2, v3 = normalising(inner, "v2"), normalising(inner, "v3")
@@ -177,7 +177,7 @@ def test_v3_is_v2_then_short_words_and_old_v2_runs_read_as_before(tiny_model_dir
 
 def test_a_tokenizer_remembers_what_it_read_and_forgets_when_full(tiny_model_dir, monkeypatch):
     import spamcore.normalise as module
-    from spamcore.model import load_tokenizer
+    from spamcore.model.loading import load_tokenizer
 
     wrapped = normalising(load_tokenizer(str(tiny_model_dir)), "v3")
     assert wrapped.normalise("w i n") == wrapped.normalise("w i n") == normalise("w i n", "v3", wrapped.vocab)

@@ -1,4 +1,4 @@
-"""spamcore.precision: bf16 only where it is measured faster than fp32; the choice is cached and saved with runs."""
+"""spamcore.model.precision: bf16 only where measured faster than fp32; the choice is cached and saved with runs."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ import json
 import pytest
 import torch
 
-from spamcore import model as model_module
-from spamcore import precision
-from spamcore.precision import MARGIN, choose, matmul_gflops
+from spamcore.model import precision
+from spamcore.model.precision import MARGIN, choose, matmul_gflops
 
 CPU = torch.device("cpu")
 
@@ -17,7 +16,7 @@ CPU = torch.device("cpu")
 @pytest.fixture()
 def native_bf16(monkeypatch):
     """Pretend the CPU has native bf16, so that the measurement decides (the flag alone must not)."""
-    monkeypatch.setattr(model_module, "cpu_supports_bf16", lambda: True)
+    monkeypatch.setattr(precision, "cpu_supports_bf16", lambda: True)
 
 
 def fake(fp32: float, bf16: float):
@@ -48,7 +47,7 @@ def test_auto_keeps_fp32_where_bf16_is_slower_or_barely_faster(native_bf16, tmp_
 
 
 def test_a_cpu_without_native_bf16_is_not_measured(monkeypatch, tmp_path):
-    monkeypatch.setattr(model_module, "cpu_supports_bf16", lambda: False)
+    monkeypatch.setattr(precision, "cpu_supports_bf16", lambda: False)
     measure, calls = fake(fp32=100.0, bf16=1000.0)
     assert not choose("auto", CPU, cache_dir=tmp_path, measure=measure).bf16
     assert calls == []

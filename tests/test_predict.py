@@ -8,7 +8,7 @@ import torch
 
 from spamcore.config import recipe_defaults
 from spamcore.errors import SpamcoreError
-from spamcore.model import FinetuneClassifier, load_sequence_classifier, load_tokenizer
+from spamcore.model.loading import FinetuneClassifier, load_sequence_classifier, load_tokenizer
 from spamcore.predict import MAX_MESSAGE_CHARS, SpamClassifier
 
 

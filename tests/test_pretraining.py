@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 
 from spamcore.errors import DataError
-from spamcore.model import load_tokenizer
+from spamcore.model.loading import load_tokenizer
 from spamcore.teaching.pretraining import (
     IS_NEXT,
     NOT_NEXT,

@@ -13,7 +13,7 @@ from spamcore import features
 from spamcore.config import recipe_defaults
 from spamcore.data import Split, split_dataset
 from spamcore.errors import ConfigError
-from spamcore.model import load_encoder
+from spamcore.model.loading import load_encoder
 from spamcore.train import EpochRecord, StageProgress, StepProgress, train
 
 # Settings that make the tiny model learn in a few dozen steps. The frozen recipe uses mean pooling: the pooled

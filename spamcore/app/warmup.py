@@ -21,7 +21,7 @@ MODULES = (
     "sklearn.feature_extraction.text",
     "plotly.graph_objects",
     "plotly.express",
-    "spamcore.model",
+    "spamcore.model.loading",
     "spamcore.predict",
     "spamcore.experiment",
     "spamcore.recipes.frozen",

@@ -64,8 +64,14 @@ def retrain_config(run) -> TrainConfig:
     (``distil_from``: Learning without Forgetting, Li & Hoiem 2016)."""
     finetuned = run.config.recipe == "finetune"
     model = str(run.path.resolve()) if finetuned else run.config.model
-    return recipe_defaults("finetune", model=model, extra_data=BUNDLED_MODERN,
-                           max_rows=REPLAY_ROWS, lr=RETRAIN_LR, distil_from=model if finetuned else "",
+    keep = model
+    normalise = None  # the recipe's
+    if getattr(run, "is_ready_model", False):  # weights stored as a delta: continue from the whole model
+        from spamcore.model.ready import full_model_folder
+
+        model, normalise = str(full_model_folder(run.path)), run.config.normalise
+    return recipe_defaults("finetune", model=model, extra_data=BUNDLED_MODERN, normalise=normalise,
+                           max_rows=REPLAY_ROWS, lr=RETRAIN_LR, distil_from=keep if finetuned else "",
                            distil_weight=KEEP_WEIGHT)
 
 

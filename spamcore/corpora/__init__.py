@@ -19,8 +19,8 @@ from importlib import resources
 
 import pandas as pd
 
-from spamcore.config import BUNDLED_MODERN
-from spamcore.data import read_messages
+from spamcore.config import BUNDLED_EVERYDAY, BUNDLED_MODERN
+from spamcore.data import decode_text, max_file_bytes, read_messages
 from spamcore.errors import DataError
 
 
@@ -48,3 +48,30 @@ def load_extra(spec: str) -> pd.DataFrame:
         return read_messages(spec, both_labels=False)
     except DataError as err:
         raise DataError(f"extra training data: {err}") from None
+
+
+#: How many everyday messages ``bundled:everyday`` holds (spamcore.corpora.everyday).
+EVERYDAY_MESSAGES = 2000
+
+
+def load_transfer(spec: str) -> list[str]:
+    """Unlabeled messages for a distillation's transfer set: :data:`~spamcore.config.BUNDLED_EVERYDAY`, or a UTF-8
+    file with one message per line (empty lines skipped), or several joined by ``+``."""
+    if "+" in spec:
+        return [t for part in spec.split("+") if part for t in load_transfer(part)]
+    if spec == BUNDLED_EVERYDAY:
+        from spamcore.corpora.everyday import everyday_messages
+
+        return everyday_messages(EVERYDAY_MESSAGES)
+    from pathlib import Path
+
+    path = Path(spec).expanduser()
+    if not path.is_file():
+        raise DataError(f"transfer data: {spec!r} is not a file (one message per line) nor {BUNDLED_EVERYDAY!r}")
+    if path.stat().st_size > max_file_bytes():
+        raise DataError(f"transfer data: {spec!r} is larger than the {max_file_bytes() / 1e6:.0f} MB limit")
+    texts = [line.strip() for line in decode_text(path.read_bytes(), spec).splitlines()]
+    texts = [t for t in texts if t]
+    if not texts:
+        raise DataError(f"transfer data: {spec!r} holds no messages (one message per line expected)")
+    return texts

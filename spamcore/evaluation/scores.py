@@ -28,6 +28,10 @@ def row_normalised(matrix: Sequence[Sequence[float]]) -> np.ndarray:
 def read_test_predictions(run_dir: str | Path, threshold: float = 0.5) -> pd.DataFrame:
     """A run's test messages: text, true label, predicted label, spam probability, correct."""
     path = Path(run_dir) / PREDICTIONS_FILE
+    if not path.is_file() and (Path(run_dir) / "model-delta.safetensors").is_file():
+        from spamcore.model.ready import test_predictions  # the ready model: scored here, from the data found
+
+        path = test_predictions(Path(run_dir))
     if not path.is_file():
         raise RunError(f"{path}: missing; the run has no test predictions (still training or stopped early)")
     try:
@@ -56,6 +60,10 @@ def test_scores(run_dir: str | Path) -> pd.DataFrame:
     """A run's test messages with their true label and both spam probabilities: columns ``text``, ``label``
     (0 ham, 1 spam), ``bert`` and ``baseline`` (NaN when the run has no TF-IDF baseline)."""
     path = Path(run_dir) / PREDICTIONS_FILE
+    if not path.is_file() and (Path(run_dir) / "model-delta.safetensors").is_file():
+        from spamcore.model.ready import test_predictions  # the ready model: scored here, from the data found
+
+        path = test_predictions(Path(run_dir))
     if not path.is_file():
         raise RunError(f"{path}: missing; the run has no test predictions (still training or stopped early)")
     try:

@@ -15,10 +15,11 @@ from torch import nn
 
 from spamcore.batching import pad_batch, sorted_batches, tokenize
 from spamcore.config import TrainConfig
-from spamcore.model import FinetuneClassifier, autocast, check_max_length, load_sequence_classifier
+from spamcore.model.loading import FinetuneClassifier, check_max_length, load_sequence_classifier
+from spamcore.model.precision import autocast
+from spamcore.model.weights import load_state, read_safetensors
 from spamcore.predict import SpamClassifier
 from spamcore.recipes.context import TaskContext
-from spamcore.weights import load_state, read_safetensors
 
 WEIGHTS_FILE = "model.safetensors"
 
@@ -97,5 +98,10 @@ def load(folder: Path, config: TrainConfig) -> torch.nn.Module:
     if getattr(hf_config, "num_labels", None) != 2:
         raise RunError(f"{folder / 'config.json'}: expected a 2-label (ham/spam) classifier")
     model = AutoModelForSequenceClassification.from_config(hf_config)
-    load_state(model, read_safetensors(folder / WEIGHTS_FILE), folder / WEIGHTS_FILE)
+    from spamcore.model.ready import DELTA_FILE, load_delta
+
+    if not (folder / WEIGHTS_FILE).is_file() and (folder / DELTA_FILE).is_file():
+        load_delta(folder, model)  # the ready model: what differs from the bundled MiniLM
+    else:
+        load_state(model, read_safetensors(folder / WEIGHTS_FILE), folder / WEIGHTS_FILE)
     return FinetuneClassifier(model.eval())

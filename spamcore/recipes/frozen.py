@@ -14,16 +14,10 @@ import torch
 
 from spamcore import features as feature_cache
 from spamcore.config import TrainConfig
-from spamcore.model import (
-    FrozenEncoderClassifier,
-    MLPHead,
-    check_max_length,
-    load_encoder,
-    resolve_model_path,
-)
+from spamcore.model.loading import FrozenEncoderClassifier, MLPHead, check_max_length, load_encoder, resolve_model_path
+from spamcore.model.weights import load_state, read_safetensors, save_state
 from spamcore.predict import SpamClassifier
 from spamcore.recipes.context import TaskContext
-from spamcore.weights import load_state, read_safetensors, save_state
 
 WEIGHTS_FILE = "head.safetensors"
 

@@ -118,7 +118,7 @@ def record_pace(config: TrainConfig, seconds_per_step: float, *, cache_dir: Path
 def _key(config: TrainConfig) -> str:
     import torch
 
-    from spamcore.model import resolve_device
+    from spamcore.model.loading import resolve_device
 
     return (f"{host_key(resolve_device(config.device))} | {config.model} | {config.recipe} | batch "
             f"{config.batch_size} | {config.precision} | frozen embeddings {config.freeze_embeddings} | torch "
@@ -129,7 +129,8 @@ def _measure(config: TrainConfig, steps: int = 4) -> Rate:
     """Time ``steps`` optimiser steps (after one warm-up) and forward passes on random typical-length batches."""
     import torch
 
-    from spamcore.model import FinetuneClassifier, autocast, load_sequence_classifier, resolve_device, use_bf16
+    from spamcore.model.loading import FinetuneClassifier, load_sequence_classifier, resolve_device
+    from spamcore.model.precision import autocast, use_bf16
 
     device = resolve_device(config.device)
     bf16 = use_bf16(config.precision, device)

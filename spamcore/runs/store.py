@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from spamcore.config import TrainConfig
+from spamcore.config import TrainConfig, model_description
 from spamcore.errors import ConfigError, RunError
 from spamcore.evaluation.metrics import DEFAULT_THRESHOLD, check_threshold
 from spamcore.recipes import REGISTRY
@@ -88,7 +88,19 @@ class RunInfo:
 
     @property
     def name(self) -> str:
-        return self.path.name
+        """The folder's name; the ready model's own name (``spamcore-ready``)."""
+        return str(self.meta.get("name") or self.path.name)
+
+    @property
+    def model_name(self) -> str:
+        """How the run's model reads to a person (see :func:`spamcore.config.model_description`)."""
+        config = self.meta["config"]
+        return str(self.meta.get("model_name") or model_description(config.get("model", ""), config.get("extra_data")))
+
+    @property
+    def is_ready_model(self) -> bool:
+        """The ready model shipped in the package (spamcore.model.ready), not a run of this computer."""
+        return "ready" in self.meta
 
     @property
     def config(self) -> TrainConfig:
@@ -108,7 +120,11 @@ class RunInfo:
     @property
     def has_weights(self) -> bool:
         entry = REGISTRY.get(self.meta["config"].get("recipe"))
-        return entry is not None and (self.path / entry.weights_file).is_file()
+        if entry is None:
+            return False
+        from spamcore.model.ready import DELTA_FILE
+
+        return (self.path / entry.weights_file).is_file() or (self.path / DELTA_FILE).is_file()
 
     @property
     def threshold(self) -> float:
@@ -145,8 +161,10 @@ def read_json(path: Path, missing_ok: bool = False) -> Any:
 
 
 def read_run(run_dir: str | os.PathLike[str]) -> RunInfo:
-    """Read and check a run's metadata (no weights)."""
-    path = Path(run_dir)
+    """Read and check a run's metadata (no weights); ``bundled:spamcore-ready`` reads the ready model."""
+    from spamcore.model.ready import resolve
+
+    path = resolve(run_dir)
     if not path.is_dir():
         raise RunError(f"run folder {str(path)!r} does not exist")
     meta = read_json(path / RUN_FILE)
@@ -177,7 +195,7 @@ def list_runs(root: str | os.PathLike[str] | None = None) -> list[RunInfo]:
 
 def load_classifier(run_dir: str | os.PathLike[str], device: str = "auto") -> SpamClassifier:
     """Load a run's classifier, refusing missing, truncated, corrupted or mismatched files clearly."""
-    from spamcore.model import resolve_device
+    from spamcore.model.loading import resolve_device
     from spamcore.normalise import normalising
     from spamcore.predict import SpamClassifier
     from spamcore.recipes import recipe
@@ -189,16 +207,32 @@ def load_classifier(run_dir: str | os.PathLike[str], device: str = "auto") -> Sp
         state = "is still training or was interrupted" if info.status == "running" else "has no weights"
         raise RunError(f"run {info.name!r} {state}: its checkpoint file is missing (incomplete run)")
     torch_device = resolve_device(device)
-    tokenizer = normalising(_load_run_tokenizer(info.path), config.normalise)
+    tokenizer = normalising(_load_run_tokenizer(info.path), config.normalise, _known_words(info.path, config))
     module = recipe(config.recipe).load(info.path, config)
+    name = info.model_name if info.is_ready_model else f"run {info.name} ({info.model_name})"
     return SpamClassifier(module.to(torch_device), tokenizer, config, torch_device, threshold=threshold,
-                          temperature=info.temperature, unsure_half_width=info.unsure_half_width)
+                          temperature=info.temperature, unsure_half_width=info.unsure_half_width, name=name)
+
+
+def _known_words(path: Path, config: TrainConfig):
+    """The training data's words a ``v4`` run's repair view leaves alone (spamcore.repair)."""
+    if config.normalise != "v4":
+        return None
+    from spamcore.repair import KNOWN_WORDS_FILE, KnownWords
+
+    try:
+        known = KnownWords.load(path)
+    except ValueError as err:
+        raise RunError(f"{path}: {err}; the run is damaged") from None
+    if known is None:
+        raise RunError(f"{path}: {KNOWN_WORDS_FILE} missing (its repair view needs it); the run is incomplete")
+    return known
 
 
 def _load_run_tokenizer(path: Path):
     from transformers import AutoTokenizer
 
-    from spamcore.model import has_tokenizer_files
+    from spamcore.model.loading import has_tokenizer_files
 
     if not has_tokenizer_files(path):
         raise RunError(f"{path}: tokenizer files missing (tokenizer.json); the run is incomplete")
@@ -218,6 +252,8 @@ def set_threshold(run_dir: str | os.PathLike[str], threshold: float) -> RunInfo:
     """
     value = check_threshold(threshold)
     info = read_run(run_dir)
+    if info.is_ready_model:
+        raise RunError("the ready model's threshold is part of the package; train a run on Train to choose your own")
     if info.status == "running":
         raise RunError(f"run {info.name!r} is still training; choose its threshold once it has finished")
     write_json(info.path / RUN_FILE, {**info.meta, "threshold": value})

@@ -115,15 +115,17 @@ class Served:
 
 def run_model(run_dir: str | Path) -> tuple[Callable[[], Any], Callable[[Any], dict]]:
     """How to load a saved run, and what the API says about it (name, run, version, test-split figures)."""
-    from spamcore.config import model_description
+    from spamcore.model.ready import DELTA_FILE, resolve
     from spamcore.recipes import REGISTRY
     from spamcore.runs.store import load_classifier, read_run
 
-    path = Path(run_dir).expanduser().resolve()
+    path = resolve(run_dir).expanduser().resolve()  # bundled:spamcore-ready is the shipped folder
 
     def describe(classifier) -> dict:
         info = read_run(path)
         weights = path / REGISTRY[classifier.config.recipe].weights_file
+        if not weights.is_file():  # the ready model: its delta from the bundled MiniLM is what versions it
+            weights = path / DELTA_FILE
         digest = hashlib.sha256()
         with open(weights, "rb") as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -132,7 +134,7 @@ def run_model(run_dir: str | Path) -> tuple[Callable[[], Any], Callable[[Any], d
         spam = metrics.get("classes", {}).get("spam", {})
         test = {"messages": metrics.get("n"), "accuracy": metrics.get("accuracy"), "spam_precision":
                 spam.get("precision"), "spam_recall": spam.get("recall"), "spam_f1": spam.get("f1")}
-        return {"name": model_description(classifier.config.model, classifier.config.extra_data),
+        return {"name": info.model_name,
                 "run": info.name, "version": f"{digest.hexdigest()[:12]} (spamcore {__version__})",
                 "recipe": classifier.config.recipe, "threshold": classifier.threshold,
                 "band": {"low": classifier.unsure_band.low, "high": classifier.unsure_band.high},

@@ -22,7 +22,8 @@ from safetensors import SafetensorError
 from safetensors.numpy import load_file, save
 
 from spamcore.batching import pad_batch, sorted_batches, tokenize
-from spamcore.model import FinetuneClassifier, FrozenEncoderClassifier, autocast, pool
+from spamcore.model.loading import FinetuneClassifier, FrozenEncoderClassifier, pool
+from spamcore.model.precision import autocast
 from spamcore.runs.store import atomic_write
 
 MAP_VERSION = 1  # part of the cache key: bump when what is stored changes

@@ -29,7 +29,8 @@ from safetensors.torch import save
 
 from spamcore.batching import pad_batch, sorted_batches, tokenize
 from spamcore.errors import ModelLoadError
-from spamcore.model import autocast, from_pretrained, resolve_model_path
+from spamcore.model.loading import from_pretrained, resolve_model_path
+from spamcore.model.precision import autocast
 from spamcore.runs.store import atomic_write
 
 TOP_K = 5
@@ -311,7 +312,8 @@ def train_and_save(model: str, data_path: str | Path, cache_dir: Path,
     on the validation split, and keep it in ``cache_dir``. ``mlm``: the model as :func:`load_mlm` returned it,
     when the caller has it already."""
     from spamcore.data import read_messages, split_dataset
-    from spamcore.model import cpu_supports_bf16, load_tokenizer
+    from spamcore.model.loading import load_tokenizer
+    from spamcore.model.precision import cpu_supports_bf16
 
     split = split_dataset(read_messages(data_path))
     tokenizer = load_tokenizer(model)

@@ -42,10 +42,13 @@ def current_round():
 
 
 def round_run(round_):
-    """The RunInfo a round attacks (a clear error when it was deleted)."""
+    """The RunInfo a round attacks (a clear error when it was deleted); the ready model by its name."""
+    from spamcore.model.ready import READY_MODEL, READY_NAME
     from spamcore.runs.layout import run_path
     from spamcore.runs.store import read_run
 
+    if round_.run_name == READY_NAME:
+        return read_run(READY_MODEL)
     return read_run(run_path(state.runs_root(), round_.run_name))
 
 

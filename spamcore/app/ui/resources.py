@@ -17,7 +17,7 @@ from spamcore.config import BUNDLED_MODEL
 @st.cache_resource(show_spinner="Loading the tokenizer…")
 def base_tokenizer(model: str = BUNDLED_MODEL):
     """The base model's tokenizer, loaded once per server process (read-only)."""
-    from spamcore.model import load_tokenizer
+    from spamcore.model.loading import load_tokenizer
 
     return load_tokenizer(model)
 
@@ -98,7 +98,7 @@ def shortcut_probes(run, text: str) -> list:
 @st.cache_resource(show_spinner="Loading the pre-trained encoder…", max_entries=2)
 def pretrained_encoder(model: str):
     """The base model's encoder as pre-trained (read-only), for the before-training map."""
-    from spamcore.model import load_encoder
+    from spamcore.model.loading import load_encoder
 
     return load_encoder(model)
 

@@ -40,7 +40,7 @@ def sidebar() -> None:
         run = by_name.get(st.session_state.get(RUN_SELECT))
         st.markdown("**Model**")
         if run:
-            st.text(model_label(run.config.model, run.config.extra_data))
+            st.text(run.model_name)
         else:
             st.text(model_label(BUNDLED_MODEL) + "\n(no run selected)")
         job = jobs.current_job()

@@ -28,10 +28,24 @@ def runs_root() -> Path:
 
 
 def finished_runs() -> list:
-    """Runs on disk that finished (or were stopped) and have weights and test metrics, newest first."""
+    """Runs on disk that finished (or were stopped) and have weights and test metrics, newest first, then the ready
+    model shipped in the package (spamcore.model.ready): a fresh install classifies before anyone trains."""
+    from spamcore.model.ready import ready_run
     from spamcore.runs.store import list_runs
 
-    return [r for r in list_runs(runs_root()) if r.usable]
+    runs = [r for r in list_runs(runs_root()) if r.usable]
+    ready = ready_run()
+    return [*runs, ready] if ready is not None and ready.usable else runs
+
+
+def run_named(name: str):
+    """The finished run (or the ready model) called ``name``; a clear error when there is none any more."""
+    from spamcore.errors import RunError
+
+    found = next((r for r in finished_runs() if r.name == name), None)
+    if found is None:
+        raise RunError(f"run {name!r} is not in {runs_root()} any more (deleted?)")
+    return found
 
 
 def selected_run():

@@ -148,8 +148,10 @@ def page() -> None:
     except SpamcoreError as err:
         state.show_error(err)
         return
-    st.caption(f"Run {run.name} · {run.config.recipe} · test accuracy {run.metrics['accuracy']:.1%} · spam "
-               f"threshold {classifier.threshold:.2f} (choose it on Evaluate)")
+    who = "The ready model shipped with spamcore (train your own on Train)" if run.is_ready_model else f"Run {run.name}"
+    st.caption(f"{who} · {run.model_name} · {run.config.recipe} · test accuracy {run.metrics['accuracy']:.1%} · "
+               f"spam threshold {classifier.threshold:.2f}"
+               + ("" if run.is_ready_model else " (choose it on Evaluate)"))
     single, bulk = st.tabs(["One message", "Many messages"])
     with single:
         one_message(run, classifier)

