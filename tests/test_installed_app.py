@@ -106,3 +106,53 @@ def test_spamcore_app_from_another_folder_serves_every_page(installed, tmp_path_
 def _go_challenge(page) -> None:
     page.locator('[data-testid="stSidebarNav"] a').filter(has_text="Challenge").click()
     page.wait_for_selector(f"h1:has-text('{HEADINGS['Challenge']}')")
+
+
+CRUISE = "You have won a free cruise, reply YES"
+
+
+def _with_ready_model(env: dict[str, str]) -> dict[str, str]:
+    """The install as a user has it: the ready model shown (the test suite hides it elsewhere)."""
+    return {k: v for k, v in env.items() if k != "SPAMCORE_READY_MODEL"}
+
+
+def test_the_installed_wheel_answers_with_its_ready_model_and_no_run_anywhere(installed, tmp_path):
+    """Issue 32's "done when": a fresh install, another folder, no run folder, no data — a verdict, and its model."""
+    env = _with_ready_model(_clean_env(SPAMCORE_CACHE=str(tmp_path / "cache"), SPAMCORE_RUNS=str(tmp_path / "runs")))
+    started = time.monotonic()
+    out = subprocess.run([str(installed / "spamcore"), "predict", CRUISE], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=300, env=env)
+    seconds = time.monotonic() - started
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.split("\t")[0] == "spam", out.stdout
+    assert "spamcore ready model" in out.stderr
+    assert not (tmp_path / "runs").exists()
+    print(f"\none-shot spamcore predict with the installed wheel: {seconds:.1f} s wall")
+
+
+def test_classify_on_a_fresh_spamcore_app_answers_with_the_ready_model(installed, tmp_path):
+    if not Path(CHROMIUM).is_file():
+        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    port = free_port()
+    log_path = tmp_path / "spamcore-app.log"
+    command = [str(installed / "spamcore"), "app", "--port", str(port), "--host", "127.0.0.1", "--runs", "runs"]
+    env = _with_ready_model(_clean_env(SPAMCORE_CACHE=str(tmp_path / "cache")))
+    url = f"http://127.0.0.1:{port}"
+    with running_server(command, url, cwd=tmp_path, env=env, log_path=log_path), sync_playwright() as playwright:
+        browser, page = open_page(playwright, url, height=1400)
+        go(page, "Classify")
+        settle(page)
+        no_exception(page)
+        page.get_by_text("The ready model shipped with spamcore").first.wait_for()
+        box = page.get_by_label("Message")
+        box.fill(CRUISE)
+        box.press("Control+Enter")
+        settle(page, 1500)
+        no_exception(page)
+        page.get_by_text("SPAM", exact=True).first.wait_for(timeout=60_000)
+        assert page.get_by_label("Message").is_visible()  # the controls are still there after the click
+        page.screenshot(path=str(tmp_path / "classify-ready.png"), full_page=True)
+        browser.close()
+    assert "Traceback" not in log_path.read_text()

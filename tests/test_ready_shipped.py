@@ -70,3 +70,32 @@ def test_classify_uses_the_ready_model_when_no_run_exists(with_ready_model, tmp_
     verdicts = [m.value for m in at.markdown if m.value.startswith("## Verdict:")]
     assert verdicts == ["## Verdict: :orange[**SPAM**]"]
     assert at.sidebar.selectbox[0].value == READY_NAME
+
+
+def test_a_class_round_attacks_the_ready_model_when_no_run_exists(with_ready_model, tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from spamcore.app.paths import SCRIPT
+    from spamcore.app.ui import classroom
+
+    monkeypatch.setenv("SPAMCORE_RUNS", str(tmp_path / "runs"))
+    monkeypatch.setenv("SPAMCORE_DB", f"sqlite:///{tmp_path / 'class.sqlite3'}")
+    monkeypatch.setenv("SPAMCORE_TEACHER_CODE", "s3cret")
+    teacher = AppTest.from_file(str(SCRIPT), default_timeout=120).run()
+    teacher.switch_page("views/board.py").run()
+    assert not teacher.exception
+    teacher.button(key="board_start").click().run()
+    assert not teacher.exception
+    current = classroom.store().current_round()
+    assert current is not None and current.run_name == READY_NAME
+    assert any(b.key == "board_start" for b in teacher.button)  # still there after the click
+
+    monkeypatch.setenv("SPAMCORE_LOCAL_IS_TEACHER", "0")
+    student = AppTest.from_file(str(SCRIPT), default_timeout=120).run()
+    student.text_input(key="challenge_nickname").input("sam")
+    student.text_area(key="challenge_text").input(CRUISE)
+    student.radio(key="challenge_claimed").set_value("spam")
+    student.button[0].click().run()
+    assert not student.exception and not student.error
+    frame = classroom.store().frame(current.id)
+    assert len(frame) == 1 and frame.iloc[0]["verdict"] == "spam"

@@ -105,11 +105,10 @@ def _swap_tables() -> tuple[frozenset[str], ...]:
     """English words of four letters or more (the most frequent of symspellpy's frequency dictionary, MIT: a maintained
     list rather than one of ours), their sorted letters, every one-letter drop, and the sorted letters of every drop
     (built once per process, in the app's warm-up: well under a second)."""
-    from importlib import resources
+    from spamcore.repair import dictionary
 
-    text = resources.files("symspellpy").joinpath("frequency_dictionary_en_82_765.txt").read_text(encoding="utf-8")
-    words = (line.split(" ", 1)[0] for line in text.splitlines()[:SWAP_VOCABULARY])  # most frequent first
-    vocab = frozenset(w for w in words if len(w) >= 4 and w.isalpha() and w.isascii())
+    words = list(dictionary())[:SWAP_VOCABULARY]  # most frequent first (the repair view's dictionary)
+    vocab = frozenset(w for w in words if len(w) >= 4)
     anagrams = frozenset("".join(sorted(w)) for w in vocab)
     deletions = frozenset(w[:i] + w[i + 1:] for w in vocab for i in range(len(w)))
     return vocab, anagrams, deletions, frozenset("".join(sorted(w)) for w in deletions)

@@ -104,10 +104,21 @@ def _fingerprint(tensor: torch.Tensor) -> str:
     return hashlib.sha256(tensor.detach().float().contiguous().numpy().tobytes()).hexdigest()[:16]
 
 
-def _base_state() -> dict[str, torch.Tensor]:
-    from spamcore.model.loading import load_sequence_classifier
+def _base_tensors(names: set[str] | None = None) -> dict[str, torch.Tensor]:
+    """The bundled MiniLM's weights under the sequence classifier's names (``bert.`` before the encoder's own),
+    read straight from its safetensors file: ``names`` only, when given (loading reads one matrix, not a model)."""
+    from safetensors import safe_open
 
-    return load_sequence_classifier(BUNDLED_MODEL).state_dict()
+    from spamcore.model.loading import resolve_model_path
+
+    path = Path(resolve_model_path(BUNDLED_MODEL)) / "model.safetensors"
+    out = {}
+    with safe_open(str(path), framework="pt") as handle:
+        for key in handle.keys():  # noqa: SIM118 (safe_open has no iterator)
+            name = key if key.startswith("bert.") else f"bert.{key}"
+            if names is None or name in names:
+                out[name] = handle.get_tensor(key)
+    return out
 
 
 def load_delta(folder: Path, module: torch.nn.Module) -> None:
@@ -122,8 +133,8 @@ def load_delta(folder: Path, module: torch.nn.Module) -> None:
     delta = read_safetensors(path)
     with safe_open(str(path), framework="pt") as handle:
         meta = handle.metadata() or {}
-    base = _base_state()
     expected = module.state_dict()
+    base = _base_tensors(set(expected) - set(delta))
     unknown = sorted(set(delta) - set(expected))[:3]
     if unknown:
         raise RunError(f"{path}: weights are from another architecture (unexpected {unknown})")
@@ -149,13 +160,13 @@ def write_delta(run_dir: Path, target: Path) -> dict[str, int]:
     from spamcore.model.weights import read_safetensors
 
     state = read_safetensors(run_dir / "model.safetensors")
-    base = _base_state()
+    base = _base_tensors()
     kept, same = {}, {}
     for name, tensor in state.items():
         if name in base and base[name].shape == tensor.shape and bool((base[name] == tensor).all()):
             same[name] = _fingerprint(base[name])
         else:
-            kept[name] = tensor.detach().to(dtype=__import__("torch").float16).contiguous()
+            kept[name] = tensor.detach().half().contiguous()
     save_file(kept, str(target / DELTA_FILE), metadata={"format": "pt", "base": BUNDLED_MODEL,
                                                         "fingerprints": json.dumps(same)})
     return {"tensors kept": len(kept), "values kept": sum(t.numel() for t in kept.values()),

@@ -97,8 +97,12 @@ def load(folder: Path, config: TrainConfig) -> torch.nn.Module:
         raise RunError(f"{folder / 'config.json'}: model config missing or invalid ({reason})") from None
     if getattr(hf_config, "num_labels", None) != 2:
         raise RunError(f"{folder / 'config.json'}: expected a 2-label (ham/spam) classifier")
-    model = AutoModelForSequenceClassification.from_config(hf_config)
+    from transformers.initialization import no_init_weights
+
     from spamcore.model.ready import DELTA_FILE, load_delta
+
+    with no_init_weights():  # every weight is read from the run below: drawing random ones first only costs time
+        model = AutoModelForSequenceClassification.from_config(hf_config)
 
     if not (folder / WEIGHTS_FILE).is_file() and (folder / DELTA_FILE).is_file():
         load_delta(folder, model)  # the ready model: what differs from the bundled MiniLM
