@@ -28,6 +28,7 @@ from robustness import TARGETS, bf16_peak_gflops, by_arm, run_arm, score_classif
 #: The teacher's recipe: the finetune default (perturbations drawn per read, two passes) on MPNet at a learning rate
 #: for its size (docs/robustness.md, "The larger model"). The recipe before issue 31 (a fixed copy per augmentation)
 #: reads 828 steps of 32: about an hour on a 2-core laptop without bf16, against ~22 minutes for this one.
+CRUISE = "You have won a free cruise, reply YES"
 TEACHER = {"model": "bundled:mpnet-base", "lr": 5e-5}
 
 
@@ -36,6 +37,45 @@ def student(teacher: str, **changes) -> dict:
     from spamcore.model.ready import student_settings
 
     return {**student_settings(teacher), **changes}
+
+
+def cost(reference: str, messages: int) -> None:
+    """Server CPU per typed verdict (one message a call, as Classify asks) of both models, alternated in one
+    process; then ``spamcore predict "text"`` as a fresh process, with the ready model and with the run."""
+    import subprocess
+
+    import torch
+
+    from spamcore.evaluation.robustness import load_suite
+    from spamcore.model.ready import READY_MODEL
+    from spamcore.runs.store import load_classifier
+
+    torch.set_num_threads(1)  # as Streamlit's script threads run it (docs/results.md, the teacher's laptop)
+    texts = list(load_suite()["text"])[:messages]
+    models = {"today's default (run)": load_classifier(reference), "ready model": load_classifier(READY_MODEL)}
+    spent = dict.fromkeys(models, 0.0)
+    for model in models.values():
+        model.predict(texts[:5])  # warm
+    for text in texts:
+        for name, model in models.items():
+            start = time.process_time()
+            model.predict([text])
+            spent[name] += time.process_time() - start
+    base = spent["today's default (run)"]
+    for name, seconds in spent.items():
+        print(f"{name}: {seconds / len(texts) * 1000:.1f} ms CPU per verdict ({seconds / base:.2f}×)")
+    for name, args in (("ready model", []), ("run folder", ["--run", reference])):
+        walls = []
+        for _ in range(3):
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "spamcore", "predict", *args, CRUISE], check=True,
+                           capture_output=True)
+            walls.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import spamcore.cli, torch, transformers"], check=True)
+        imports = time.perf_counter() - start
+        print(f"one-shot spamcore predict, {name}: {sorted(walls)[1]:.2f} s wall (median of 3; importing spamcore, "
+              f"torch and transformers alone: {imports:.2f} s)")
 
 
 def main() -> None:
@@ -50,11 +90,19 @@ def main() -> None:
     s.add_argument("--arm", action="append", default=[], metavar='NAME={"key": value}',
                    help="a student arm: settings over the student's")
     s.add_argument("--no-reference", action="store_true", help="skip the finetune default and the teacher")
+    s.add_argument("--reference-seeds", type=int, help="run the finetune default on the first N seeds only")
     s.add_argument("--out", help="append each result as a JSON line to this file")
     b = sub.add_parser("build", help="train the shipped student and write it into spamcore/model/shipped/")
     b.add_argument("--teacher", required=True)
     b.add_argument("--seed", type=int, default=42)
+    c = sub.add_parser("cost", help="per-verdict CPU of the ready model against a run of today's default, and a "
+                       "one-shot spamcore predict's wall time, in the same run")
+    c.add_argument("--run", required=True, help="a finetune run of today's default (the reference)")
+    c.add_argument("--messages", type=int, default=200)
     args = parser.parse_args()
+    if args.command == "cost":
+        cost(args.run, args.messages)
+        return
 
     from spamcore.data import read_messages, resolve_data
 
@@ -102,8 +150,13 @@ def main() -> None:
         teacher = load_classifier(args.teacher)
         split = split_dataset(data)
         keep(score_classifier("teacher (MPNet)", teacher, split, float(read_run(args.teacher).meta.get("seconds", 0))))
-    for seed in seeds:
-        if not args.no_reference:
+        from spamcore.model.ready import READY_MODEL, ready_run
+
+        if ready_run() is not None:  # the shipped model, measured the same way (its half-precision weights)
+            keep(score_classifier("ready model (shipped)", load_classifier(READY_MODEL), split,
+                                  float(ready_run().meta.get("seconds", 0))))
+    for i, seed in enumerate(seeds):
+        if not args.no_reference and (args.reference_seeds is None or i < args.reference_seeds):
             keep(run_arm(f"finetune (default) seed {seed}", "finetune", {"seed": seed}, data, None))
         for name, changes in arms.items():
             settings = student(args.teacher, seed=seed, **changes)

@@ -131,16 +131,18 @@ def train(
     rng = np.random.default_rng(config.seed)
 
     emit(StageProgress("loading", 0, 1, time.perf_counter() - start))
-    transfer = load_transfer(config.transfer_data) if config.transfer_data else []
+    transfer = load_transfer(config.transfer_data) if config.transfer_data else None
     tokenizer = normalising(load_tokenizer(config.model), config.normalise, known_words(config, split.train, transfer))
     own_rows = len(split.train)  # the training split's messages come first; extra data follows them
     if config.augment or config.extra_data:  # the training split only: validation and test stay comparable
         split = dataclasses.replace(split, train=training_frame(split.train, config, tokenizer.normalise))
-    if transfer:  # unlabeled: labelled by the teacher's verdict, learnt from its probabilities (soft_targets)
+    if transfer is not None:  # the teacher's verdict labels what came without a label (with_transfer)
         split = dataclasses.replace(split, train=with_transfer(split.train, transfer, config))
     sampler = fresh_sampler(split.train, config)
     rows = own_rows if config.distil_rows == "own" else len(split.train)
     soft = soft_targets(config, split.train["text"].iloc[:rows], len(split.train))
+    if soft is not None and config.distil_rows == "all":
+        soft = where_teacher_agrees(soft, split.train["label"].to_numpy())
     weights = torch.tensor(class_weights(split.train["label"]), dtype=torch.float32) if config.class_weighted else None
 
     def encoding(done: int, total: int) -> None:
@@ -324,20 +326,36 @@ def teacher_probabilities(run_dir: str, texts: list[str]) -> np.ndarray:
     return p[[index[t] for t in texts]]
 
 
-def with_transfer(train: pd.DataFrame, transfer: list[str], config: TrainConfig) -> pd.DataFrame:
-    """``train`` with the unlabeled ``transfer`` messages after it, labelled by the teacher's verdict (its
-    probability ≥ 0.5): the hard loss then agrees with the soft one on them."""
-    p = teacher_probabilities(config.distil_from, transfer)
-    rows = pd.DataFrame({"text": transfer, "label": (p >= 0.5).astype(int)})
+def with_transfer(train: pd.DataFrame, transfer: pd.DataFrame, config: TrainConfig) -> pd.DataFrame:
+    """``train`` with the ``transfer`` messages after it: those written without a label get the teacher's verdict
+    (its probability ≥ 0.5), so that the hard loss agrees with the soft one on them."""
+    from spamcore.corpora import UNLABELED
+
+    labels = transfer["label"].to_numpy().copy()
+    missing = labels == UNLABELED
+    if missing.any():
+        p = teacher_probabilities(config.distil_from, list(transfer["text"][missing]))
+        labels[missing] = (p >= 0.5).astype(int)
+    rows = pd.DataFrame({"text": list(transfer["text"]), "label": labels.astype(int)})
     return pd.concat([train[["text", "label"]], rows], ignore_index=True)
 
 
-def known_words(config: TrainConfig, train: pd.DataFrame, transfer: list[str]) -> KnownWords | None:
+def where_teacher_agrees(soft: torch.Tensor, labels: np.ndarray) -> torch.Tensor:
+    """``soft`` without the targets (NaN) of rows whose label the teacher's verdict contradicts: there the student
+    learns the label alone, never the teacher's mistake (a distillation, not a retrain, asks for this)."""
+    teacher_says = (soft[:, 1] >= 0.5).numpy()
+    wrong = torch.from_numpy((teacher_says != labels.astype(bool)) & ~torch.isnan(soft[:, 0]).numpy())
+    out = soft.clone()
+    out[wrong] = float("nan")
+    return out
+
+
+def known_words(config: TrainConfig, train: pd.DataFrame, transfer: pd.DataFrame | None) -> KnownWords | None:
     """Every word of the training data as written (the split, the extra and the transfer data), which the repair
     view (scheme ``v4``, spamcore.repair) leaves alone; None for the other schemes."""
     if config.normalise != "v4":
         return None
-    texts = [*train["text"], *transfer]
+    texts = [*train["text"], *([] if transfer is None else transfer["text"])]
     if config.extra_data:
         texts += list(load_extra(config.extra_data)["text"])
     return KnownWords.of(texts)

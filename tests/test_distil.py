@@ -13,10 +13,10 @@ from conftest import messages_frame
 from test_app import tiny_config, tiny_run  # noqa: F401 (fixture)
 
 from spamcore.config import BUNDLED_EVERYDAY, TrainConfig
-from spamcore.corpora import load_transfer
+from spamcore.corpora import UNLABELED, load_transfer
 from spamcore.corpora.everyday import everyday_messages
 from spamcore.errors import ConfigError, DataError
-from spamcore.train import soft_targets, teacher_probabilities, with_transfer
+from spamcore.train import soft_targets, teacher_probabilities, where_teacher_agrees, with_transfer
 
 
 def test_distillation_settings_are_checked():
@@ -28,9 +28,12 @@ def test_distillation_settings_are_checked():
 
 
 def test_transfer_data_comes_from_the_templates_or_a_file(tmp_path):
-    assert load_transfer(BUNDLED_EVERYDAY) == everyday_messages(2000)
+    bundled = load_transfer(BUNDLED_EVERYDAY)
+    assert list(bundled["text"]) == everyday_messages(2000) and set(bundled["label"]) == {0, 1}
+    assert 0.25 < bundled["label"].mean() < 0.4  # about a third written to read like spam
     (tmp_path / "t.txt").write_text("hello there\n\n  see you soon  \n", encoding="utf-8")
-    assert load_transfer(str(tmp_path / "t.txt")) == ["hello there", "see you soon"]
+    written = load_transfer(str(tmp_path / "t.txt"))
+    assert list(written["text"]) == ["hello there", "see you soon"] and list(written["label"]) == [UNLABELED] * 2
     with pytest.raises(DataError, match="not a file"):
         load_transfer(str(tmp_path / "missing.txt"))
     (tmp_path / "empty.txt").write_text("\n\n")
@@ -66,14 +69,21 @@ def test_the_teachers_probabilities_are_read_once_and_remembered(tiny_run, monke
 
 def test_every_row_gets_the_teachers_targets_and_transfer_rows_its_verdict(tiny_run):  # noqa: F811
     run = str(tiny_run / "tiny-finetune")
+    import pandas as pd
+
     config = TrainConfig(distil_from=run, distil_rows="all", transfer_data="x")
     train = messages_frame(1)
-    frame = with_transfer(train, ["WIN a free prize now", "lunch at noon?"], config)
-    assert len(frame) == len(train) + 2
+    transfer = pd.DataFrame({"text": ["WIN a free prize now", "lunch at noon?", "ok"], "label": [UNLABELED] * 2 + [1]})
+    frame = with_transfer(train, transfer, config)
+    assert len(frame) == len(train) + 3
     p = teacher_probabilities(run, ["WIN a free prize now", "lunch at noon?"])
-    assert frame["label"].tolist()[-2:] == [int(x >= 0.5) for x in p]
+    assert frame["label"].tolist()[-3:] == [int(x >= 0.5) for x in p] + [1]  # a written label stays
     targets = soft_targets(config, frame["text"], len(frame))
     assert not torch.isnan(targets).any()
+    kept = where_teacher_agrees(targets, frame["label"].to_numpy())
+    contradicted = (targets[:, 1] >= 0.5).numpy() != frame["label"].to_numpy().astype(bool)
+    assert torch.isnan(kept[torch.from_numpy(contradicted)]).all()  # the label alone where the teacher is wrong
+    assert not torch.isnan(kept[torch.from_numpy(~contradicted)]).any()
 
 
 def test_a_student_distils_with_the_repair_view_end_to_end(tiny_run, tmp_path):  # noqa: F811

@@ -54,15 +54,20 @@ def load_extra(spec: str) -> pd.DataFrame:
 EVERYDAY_MESSAGES = 2000
 
 
-def load_transfer(spec: str) -> list[str]:
-    """Unlabeled messages for a distillation's transfer set: :data:`~spamcore.config.BUNDLED_EVERYDAY`, or a UTF-8
-    file with one message per line (empty lines skipped), or several joined by ``+``."""
-    if "+" in spec:
-        return [t for part in spec.split("+") if part for t in load_transfer(part)]
-    if spec == BUNDLED_EVERYDAY:
-        from spamcore.corpora.everyday import everyday_messages
+#: The label of a transfer message that was written without one (the teacher's verdict gives it).
+UNLABELED = -1
 
-        return everyday_messages(EVERYDAY_MESSAGES)
+
+def load_transfer(spec: str) -> pd.DataFrame:
+    """Messages for a distillation's transfer set (``text``, ``label``: 0 ham, 1 spam, :data:`UNLABELED`):
+    :data:`~spamcore.config.BUNDLED_EVERYDAY` (each with the label it was written as), or a UTF-8 file with one
+    unlabeled message per line (empty lines skipped), or several joined by ``+``."""
+    if "+" in spec:
+        return pd.concat([load_transfer(part) for part in spec.split("+") if part], ignore_index=True)
+    if spec == BUNDLED_EVERYDAY:
+        from spamcore.corpora.everyday import everyday_written
+
+        return pd.DataFrame(everyday_written(EVERYDAY_MESSAGES), columns=["text", "label"])
     from pathlib import Path
 
     path = Path(spec).expanduser()
@@ -74,4 +79,4 @@ def load_transfer(spec: str) -> list[str]:
     texts = [t for t in texts if t]
     if not texts:
         raise DataError(f"transfer data: {spec!r} holds no messages (one message per line expected)")
-    return texts
+    return pd.DataFrame({"text": texts, "label": UNLABELED})

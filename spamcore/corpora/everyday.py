@@ -6,7 +6,9 @@ allowance warnings, card alerts, delivery updates with tracking links, one-time 
 typed on a phone, so a student distilled on it alone copies none of the teacher's judgement of them. These templates
 are ours (never the robustness suite's messages, which stay held out); the teacher labels each message, and the
 student reads them perturbed like the rest (spamcore.sampler). About a third are written to read like spam, the rest
-like the notices, plans and chat people send and receive.
+like the notices, plans and chat people send and receive; the label each was written as is kept
+(:func:`everyday_written`): where the teacher contradicts it, the student learns that label, not the teacher's
+probability (a teacher that calls a card-payment alert spam would teach the student the same mistake).
 
 ``everyday_messages(2000, seed=7)`` gives the same 2,000 messages on every machine.
 """
@@ -123,20 +125,26 @@ _SLOT = re.compile(r"\{(\w+)\}")
 def everyday_messages(n: int = 2000, seed: int = 7) -> list[str]:
     """``n`` messages filled from the templates (spam-like ones about a third), repeatable by ``seed``; each
     distinct text at most once."""
+    return [text for text, _ in everyday_written(n, seed)]
+
+
+def everyday_written(n: int = 2000, seed: int = 7) -> list[tuple[str, int]]:
+    """:func:`everyday_messages` with the label each was written as (1: written to read like spam)."""
     rng = np.random.default_rng(seed)
     spam = [t for t, s in _TEMPLATES if s]
     ham = [t for t, s in _TEMPLATES if not s]
-    out: list[str] = []
+    out: list[tuple[str, int]] = []
     seen: set[str] = set()
     tries = 0
     while len(out) < n and tries < 20 * n:
         tries += 1
-        pool = spam if rng.random() < 1 / 3 else ham
+        is_spam = rng.random() < 1 / 3
+        pool = spam if is_spam else ham
         template = pool[rng.integers(len(pool))]
         text = _SLOT.sub(lambda m: str(rng.choice(_SLOTS[m.group(1)])), template)
         if rng.random() < 0.15:  # typed on a phone: all lower case, no final full stop
             text = text.lower().rstrip(".")
         if text not in seen:
             seen.add(text)
-            out.append(text)
+            out.append((text, int(is_spam)))
     return out
