@@ -117,7 +117,7 @@ def main() -> None:
         print(f"teacher saved to {args.out}")
         return
     if args.command == "build":
-        from spamcore.model.ready import build
+        from spamcore.model.packaging import build
 
         folder = build(args.teacher, data, seed=args.seed, progress=lambda line: print(line, flush=True))
         print(f"ready model written to {folder}")
@@ -150,7 +150,8 @@ def main() -> None:
         teacher = load_classifier(args.teacher)
         split = split_dataset(data)
         keep(score_classifier("teacher (MPNet)", teacher, split, float(read_run(args.teacher).meta.get("seconds", 0))))
-        from spamcore.model.ready import READY_MODEL, ready_run
+        from spamcore.model.ready import READY_MODEL
+        from spamcore.runs.store import ready_run
 
         if ready_run() is not None:  # the shipped model, measured the same way (its half-precision weights)
             keep(score_classifier("ready model (shipped)", load_classifier(READY_MODEL), split,

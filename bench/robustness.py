@@ -123,7 +123,8 @@ def _run_arm(name: str, recipe: str, overrides: dict, data, model: str | None) -
 def score_classifier(name: str, clf, split, seconds: float) -> dict:
     """An arm's figures for a trained classifier (its band and temperature chosen on ``split.validation``)."""
     from spamcore.evaluation.metrics import binary_scores
-    from spamcore.evaluation.robustness import repair_effect, suite_report
+    from spamcore.evaluation.repair import repair_effect
+    from spamcore.evaluation.robustness import suite_report
     from spamcore.experiment import calibrate_on
     from spamcore.suites.evasion import evasion_report, load_evasion_suite
 

@@ -11,7 +11,8 @@ import torch
 
 from spamcore.config import BUNDLED_MODEL, recipe_defaults
 from spamcore.errors import RunError
-from spamcore.model.ready import DELTA_FILE, READY_DESCRIPTION, READY_NAME, load_delta, package
+from spamcore.model.packaging import package
+from spamcore.model.ready import DELTA_FILE, READY_DESCRIPTION, READY_NAME, load_delta
 from spamcore.repair import KnownWords
 from spamcore.runs.store import load_classifier, read_run
 
@@ -100,14 +101,14 @@ def test_a_truncated_delta_is_refused(shipped, tmp_path):
 
 def test_a_class_retrain_continues_from_the_whole_model(shipped, monkeypatch, tmp_path):
     from spamcore.classroom.rounds import retrain_config
-    from spamcore.model import ready
+    from spamcore.model import packaging
 
     monkeypatch.setenv("SPAMCORE_CACHE", str(tmp_path / "cache"))
     config = retrain_config(read_run(shipped))
     folder = Path(config.model)
     assert folder.name.startswith(READY_NAME) and (folder / "model.safetensors").is_file()
     assert config.distil_from == str(shipped.resolve()) and config.normalise == "v4"
-    assert ready.full_model_folder(shipped) == folder  # written once
+    assert packaging.full_model_folder(shipped) == folder  # written once
     whole = load_classifier(shipped)
     from spamcore.model.loading import load_sequence_classifier
 

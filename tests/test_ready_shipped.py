@@ -9,7 +9,8 @@ import sys
 
 import pytest
 
-from spamcore.model.ready import READY_DESCRIPTION, READY_MODEL, READY_NAME, ready_run
+from spamcore.model.ready import READY_DESCRIPTION, READY_MODEL, READY_NAME
+from spamcore.runs.store import ready_run
 
 CRUISE = "You have won a free cruise, reply YES"
 

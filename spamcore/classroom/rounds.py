@@ -67,7 +67,7 @@ def retrain_config(run) -> TrainConfig:
     keep = model
     normalise = None  # the recipe's
     if getattr(run, "is_ready_model", False):  # weights stored as a delta: continue from the whole model
-        from spamcore.model.ready import full_model_folder
+        from spamcore.model.packaging import full_model_folder
 
         model, normalise = str(full_model_folder(run.path)), run.config.normalise
     return recipe_defaults("finetune", model=model, extra_data=BUNDLED_MODERN, normalise=normalise,

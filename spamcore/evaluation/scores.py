@@ -29,7 +29,7 @@ def read_test_predictions(run_dir: str | Path, threshold: float = 0.5) -> pd.Dat
     """A run's test messages: text, true label, predicted label, spam probability, correct."""
     path = Path(run_dir) / PREDICTIONS_FILE
     if not path.is_file() and (Path(run_dir) / "model-delta.safetensors").is_file():
-        from spamcore.model.ready import test_predictions  # the ready model: scored here, from the data found
+        from spamcore.model.packaging import test_predictions  # the ready model: scored here, from the data found
 
         path = test_predictions(Path(run_dir))
     if not path.is_file():
@@ -61,7 +61,7 @@ def test_scores(run_dir: str | Path) -> pd.DataFrame:
     (0 ham, 1 spam), ``bert`` and ``baseline`` (NaN when the run has no TF-IDF baseline)."""
     path = Path(run_dir) / PREDICTIONS_FILE
     if not path.is_file() and (Path(run_dir) / "model-delta.safetensors").is_file():
-        from spamcore.model.ready import test_predictions  # the ready model: scored here, from the data found
+        from spamcore.model.packaging import test_predictions  # the ready model: scored here, from the data found
 
         path = test_predictions(Path(run_dir))
     if not path.is_file():

@@ -193,6 +193,18 @@ def list_runs(root: str | os.PathLike[str] | None = None) -> list[RunInfo]:
     return sorted(runs, key=lambda r: str(r.meta.get("created", "")), reverse=True)
 
 
+def ready_run() -> RunInfo | None:
+    """The ready model shipped in the package (spamcore.model.ready) as a run, or None when this install has none."""
+    from spamcore.model.ready import READY_MODEL, shipped_folder
+
+    if not (shipped_folder() / RUN_FILE).is_file():
+        return None
+    try:
+        return read_run(READY_MODEL)
+    except RunError:
+        return None
+
+
 def load_classifier(run_dir: str | os.PathLike[str], device: str = "auto") -> SpamClassifier:
     """Load a run's classifier, refusing missing, truncated, corrupted or mismatched files clearly."""
     from spamcore.model.loading import resolve_device

@@ -30,8 +30,7 @@ def runs_root() -> Path:
 def finished_runs() -> list:
     """Runs on disk that finished (or were stopped) and have weights and test metrics, newest first, then the ready
     model shipped in the package (spamcore.model.ready): a fresh install classifies before anyone trains."""
-    from spamcore.model.ready import ready_run
-    from spamcore.runs.store import list_runs
+    from spamcore.runs.store import list_runs, ready_run
 
     runs = [r for r in list_runs(runs_root()) if r.usable]
     ready = ready_run()
