@@ -29,6 +29,8 @@ from spamcore.model.ready import (
 if TYPE_CHECKING:
     import pandas as pd
 
+#: How the data the ready model learnt from reads on Evaluate.
+DATA_NAME = "SMS Spam Collection (Almeida & Gómez Hidalgo 2011, UCI, CC BY 4.0)"
 #: Files of a run folder the package carries (the rest, history and predictions, stay with the build).
 SHIPPED_FILES = ("run.json", "metrics.json", "config.json", "tokenizer.json", "tokenizer_config.json",
                  "known-words.npy", DELTA_FILE)
@@ -72,6 +74,7 @@ def package(run_dir: Path, target: Path, teacher: dict[str, Any]) -> Path:
     sizes = write_delta(run_dir, target)
     config = {**info.meta["config"], "distil_from": f"teacher: {teacher['name']}"}
     meta = {key: value for key, value in info.meta.items() if key not in ("pid", "data_path")}
+    meta["data"] = {**meta.get("data", {}), "name": DATA_NAME}
     write_json(target / "run.json", {**meta, "config": config, "name": READY_NAME, "model_name": READY_DESCRIPTION,
                                      "ready": {"teacher": teacher, "weights": sizes}})
     return target
