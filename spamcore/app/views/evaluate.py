@@ -48,6 +48,10 @@ def report(metrics: dict) -> None:
 
 
 def curves(run) -> None:
+    if run.is_ready_model:  # its history stays with the build (docs/ready-model.md has how it was trained)
+        st.caption("The ready model was trained before spamcore was packaged: its loss curves are not shipped with "
+                   "it. Train a run of your own on **Train** to watch one learn.")
+        return
     losses, epochs, steps_per_epoch = loss_curves(run)
     charts.show(figures.training_curves(losses, epochs, steps_per_epoch, run.config.epochs), key="chart_eval_loss")
 
@@ -89,6 +93,9 @@ def threshold_section(run, scores: pd.DataFrame) -> None:
 
 def use_threshold(run, threshold: float) -> None:
     st.markdown(f"**Classify** uses threshold **{run.threshold:.2f}** for this run.")
+    if run.is_ready_model:  # part of the package: a run of your own chooses its own
+        st.caption("The ready model keeps the threshold it ships with; train a run on **Train** to choose yours.")
+        return
     if st.button(f"Use threshold {threshold:.2f} for this run", key="eval_use_threshold", icon=":material/tune:",
                  disabled=abs(threshold - run.threshold) < 1e-9):
         try:
