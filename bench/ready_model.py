@@ -39,6 +39,44 @@ def student(teacher: str, **changes) -> dict:
     return {**student_settings(teacher), **changes}
 
 
+#: Issue 32's targets for the student (mean of three seeds) beside the figures bench/robustness.py scores.
+TARGETS_32 = {"test F1": "≥ 0.965", "typed P": "≥ 0.95", "typed R": "≥ 0.95", "typed not sure": "≤ 5 %",
+              "service notices": "≥ 0.95", "worst trick": "≥ 0.93", "friendly wrapper": "≥ 0.93",
+              "dense swaps": "≥ 0.80", "band": "", "time": ""}
+
+
+def tables(results: list[dict]) -> str:
+    """Seed means against issue 32's targets, the repair view's effect, and the suites per category and per trick."""
+    from robustness import mean_report
+
+    from spamcore.evaluation.robustness import format_suite_table
+    from spamcore.suites.evasion import format_evasion_table
+
+    arms = by_arm(results)
+    header = ["arm (mean of seeds)", "seeds", *TARGETS]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header),
+             "| target (issue 32) | | " + " | ".join(TARGETS_32[k] for k in TARGETS) + " |"]
+    for name, runs in arms.items():
+        cells = [fmt.format(sum(get(r) for r in runs) / len(runs)) for get, fmt, _ in TARGETS.values()]
+        lines.append(f"| {name} | {len(runs)} | " + " | ".join(cells) + " |")
+    repaired = [(name, runs) for name, runs in arms.items() if all(r.get("repair") for r in runs)]
+    if repaired:
+        lines += ["", "| arm (mean of seeds) | ham verdicts changed by the repair | dense swaps caught | by the model "
+                  "alone | only thanks to the repair |", "|---|---|---|---|---|"]
+        for name, runs in repaired:
+            def mean(key, runs=runs):
+                return sum(r["repair"][key] for r in runs) / len(runs)
+            changed = sum(r["repair"]["ham_changed"] for r in runs) / len(runs)
+            lines.append(f"| {name} | {mean('ham_changed_share'):.2%} ({changed:.1f} of {runs[0]['repair']['ham']}) "
+                         f"| {mean('dense_caught'):.2f} | {mean('dense_model_share'):.2f} | "
+                         f"{mean('dense_repair_share'):.2f} |")
+    suites = {name: mean_report([r["suite"] for r in runs]) for name, runs in arms.items()}
+    evasion = {name: mean_report([r["evasion"] for r in runs]) for name, runs in arms.items()}
+    lines += ["", "Per category, share right (mean of seeds):", "", format_suite_table(suites), "",
+              "Per trick, share of the spam caught (mean of seeds):", "", format_evasion_table(evasion)]
+    return "\n".join(lines)
+
+
 def cost(reference: str, messages: int) -> None:
     """Server CPU per typed verdict (one message a call, as Classify asks) of both models, alternated in one
     process; then ``spamcore predict "text"`` as a fresh process, with the ready model and with the run."""
@@ -99,7 +137,12 @@ def main() -> None:
                        "one-shot spamcore predict's wall time, in the same run")
     c.add_argument("--run", required=True, help="a finetune run of today's default (the reference)")
     c.add_argument("--messages", type=int, default=200)
+    tb = sub.add_parser("tables", help="the model card's tables (Markdown) from a students run's JSON lines")
+    tb.add_argument("results")
     args = parser.parse_args()
+    if args.command == "tables":
+        print(tables([json.loads(line) for line in Path(args.results).read_text().splitlines() if line.strip()]))
+        return
     if args.command == "cost":
         cost(args.run, args.messages)
         return
