@@ -32,11 +32,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from spamcore.errors import ConfigError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 AUGMENTATIONS: tuple[str, ...] = ("crop", "digits", "numbers", "typos", "leet", "footers", "chat", "swaps")
 
@@ -260,6 +263,8 @@ def augment_frame(frame: pd.DataFrame, names: Sequence[str], seed: int) -> pd.Da
     the copies apart (training can end each epoch on the messages as written) and ``augmentation`` names the one
     that made each copy ("" for an original).
     """
+    import pandas as pd  # here, not at the top: the config imports this module, and a verdict needs no pandas
+
     rng = np.random.default_rng(seed)
     made = transforms(rng, chatter_of(frame))
     parts = [frame[["text", "label"]].assign(augmentation="")]

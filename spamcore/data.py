@@ -31,9 +31,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from spamcore.cache import cache_dir
 from spamcore.errors import DataError
+from spamcore.labels import LABEL_NAMES
 
-LABEL_NAMES: tuple[str, str] = ("ham", "spam")
 UCI_URL = "https://archive.ics.uci.edu/static/public/228/sms+spam+collection.zip"
 UCI_FILE = "SMSSpamCollection"
 #: sha256 of the UCI file with line ends normalised to LF (see ``_normalised_sha256``).
@@ -297,14 +298,6 @@ def _check_classes(frame: pd.DataFrame, name: str) -> None:
 
 
 # ------------------------------------------------------------------------------------ finding the data
-
-
-def cache_dir() -> Path:
-    """Per-user cache folder (``$SPAMCORE_CACHE``, else ``$XDG_CACHE_HOME/spamcore``, else ``~/.cache``)."""
-    if os.environ.get("SPAMCORE_CACHE"):
-        return Path(os.environ["SPAMCORE_CACHE"]).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "spamcore"
 
 
 #: Where a checkout of this repository finds the collection when it sits beside a course's ``shared`` folder

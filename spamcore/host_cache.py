@@ -28,7 +28,7 @@ def host_key(device) -> str:
 
 
 def cache_path(name: str, cache_dir: Path | None = None) -> Path:
-    from spamcore.data import cache_dir as default_cache_dir
+    from spamcore.cache import cache_dir as default_cache_dir
 
     return (cache_dir or default_cache_dir()) / name
 

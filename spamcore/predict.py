@@ -12,10 +12,10 @@ import torch
 
 from spamcore.batching import pad_batch, sorted_batches
 from spamcore.config import TrainConfig
-from spamcore.data import LABEL_NAMES
 from spamcore.errors import SpamcoreError
 from spamcore.evaluation.calibration import UnsureBand, band_around
 from spamcore.evaluation.metrics import predict_labels
+from spamcore.labels import LABEL_NAMES
 from spamcore.model.precision import autocast, use_bf16
 
 #: Messages longer than this many characters are cut before tokenising (max length cuts far earlier).

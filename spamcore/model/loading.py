@@ -18,8 +18,8 @@ from safetensors import SafetensorError
 from torch import nn
 
 from spamcore.config import BUNDLED_LARGE, BUNDLED_MODEL
-from spamcore.data import LABEL_NAMES
 from spamcore.errors import ConfigError, ModelLoadError
+from spamcore.labels import LABEL_NAMES
 
 LABELS = dict(enumerate(LABEL_NAMES))  # id2label of the Hugging Face heads
 #: Files a tokenizer's vocabulary is read from. Without any of them, ``AutoTokenizer`` (transformers 5) quietly
