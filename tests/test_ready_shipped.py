@@ -100,3 +100,19 @@ def test_a_class_round_attacks_the_ready_model_when_no_run_exists(with_ready_mod
     assert not student.exception and not student.error
     frame = classroom.store().frame(current.id)
     assert len(frame) == 1 and frame.iloc[0]["verdict"] == "spam"
+
+
+def test_spamcore_serve_without_a_run_serves_the_ready_model(with_ready_model, tmp_path):
+    import httpx
+
+    from devtools.browser import free_port, running_server
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("SPAMCORE_READY_MODEL", "SPAMCORE_API_TOKEN")}
+    url = f"http://127.0.0.1:{port}"
+    with running_server([sys.executable, "-m", "spamcore", "serve", "--port", str(port)], url, cwd=tmp_path,
+                        env={**env, "HF_HUB_OFFLINE": "1"}, log_path=tmp_path / "serve.log",
+                        health="/v2/health/ready"):
+        body = httpx.post(f"{url}/v1/classify", json={"text": CRUISE}, timeout=60).json()
+    assert body["results"][0]["verdict"] == "spam"
+    assert body["model"]["name"] == READY_DESCRIPTION and body["model"]["run"] == READY_NAME
