@@ -152,7 +152,7 @@ def test_classify_on_a_fresh_spamcore_app_answers_with_the_ready_model(installed
         settle(page, 1500)
         no_exception(page)
         page.get_by_text("SPAM", exact=True).first.wait_for(timeout=60_000)
-        assert page.get_by_role("textbox", name="Message", exact=True).is_visible()  # the controls are still there after the click
+        assert page.get_by_role("textbox", name="Message", exact=True).is_visible()  # still there after the click
         page.screenshot(path=str(tmp_path / "classify-ready.png"), full_page=True)
         browser.close()
     assert "Traceback" not in log_path.read_text()
