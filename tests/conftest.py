@@ -95,14 +95,18 @@ def real_data() -> Path:
     return REAL_DATA
 
 
+# The app as it was before the ready model shipped (no run until one is trained), for module-scoped servers too (they
+# start before any function's fixture); the ready model's own tests (test_ready_shipped.py, test_installed_app.py)
+# take this away.
+os.environ["SPAMCORE_READY_MODEL"] = "off"
+
+
 @pytest.fixture(autouse=True)
 def _isolated_cache(tmp_path_factory, monkeypatch):
     """Keep the feature cache and downloads of tests out of the user's cache folder."""
     monkeypatch.setenv("SPAMCORE_CACHE", str(tmp_path_factory.getbasetemp() / "spamcore-cache"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    # The app as it was before the ready model shipped (no run until one is trained); the ready model's own tests
-    # (test_ready_shipped.py, test_installed_app.py) take this away.
-    monkeypatch.setenv("SPAMCORE_READY_MODEL", "off")
+    monkeypatch.setenv("SPAMCORE_READY_MODEL", "off")  # as above, again for a test that changed it
 
 
 @pytest.fixture(autouse=True)
