@@ -60,7 +60,8 @@ def write_delta(run_dir: Path, target: Path) -> dict[str, int]:
 
 def package(run_dir: Path, target: Path, teacher: dict[str, Any]) -> Path:
     """Copy a finished student run into ``target`` as the ready model: its half-precision delta, tokenizer, known
-    words, settings (the teacher by name, not by path) and figures measured again on the half-precision weights."""
+    words, figures and settings (the teacher by name, not by path); :func:`rescore` then measures the half-precision
+    weights again."""
     from spamcore.runs.store import read_run, write_json
 
     info = read_run(run_dir)
