@@ -84,7 +84,7 @@ def test_every_moderation_action_leaves_the_board_whole(tiny_run, real_data, tmp
             page.goto(url)
             page.wait_for_selector("h1")
             go(page, "Class board")
-            settle(page, 1000)
+            settle(page, 3000)
             whole(page)  # the before → after is computed once in the background, then read from the run folder
         first.screenshot(path=SHOTS / "class-board-unverified.png")  # the figures say "unverified" before moderation
         assert first.get_by_text("unverified").count() >= 1
