@@ -25,11 +25,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from robustness import TARGETS, bf16_peak_gflops, by_arm, run_arm, score_classifier
 
-#: The teacher's recipe: the finetune default (perturbations drawn per read, two passes) on MPNet at a learning rate
-#: for its size (docs/robustness.md, "The larger model"). The recipe before issue 31 (a fixed copy per augmentation)
-#: reads 828 steps of 32: about an hour on a 2-core laptop without bf16, against ~22 minutes for this one.
+#: The teacher's recipe (issue 38): the strongest measured — MPNet at lr 5e-5, one pass over a fixed copy per
+#: augmentation (``perturb_share`` None, docs/robustness.md: service notices 0.97, typed recall 0.98) — on the
+#: training split, the supplement, the everyday messages (as written) and the contrast pairs, each read once.
 CRUISE = "You have won a free cruise, reply YES"
-TEACHER = {"model": "bundled:mpnet-base", "lr": 5e-5}
+TEACHER = {"model": "bundled:mpnet-base", "lr": 5e-5, "epochs": 1, "perturb_share": None, "extra_reads": 1,
+           "extra_data": "bundled:modern+bundled:everyday+bundled:contrast"}
 
 
 def student(teacher: str, **changes) -> dict:

@@ -33,6 +33,8 @@ BUNDLED_MODERN = "bundled:modern"
 #: Unlabeled everyday messages of today, written from templates: a distillation's transfer data
 #: (spamcore/corpora/everyday.py).
 BUNDLED_EVERYDAY = "bundled:everyday"
+#: Contrast pairs: scams and ham on the same topic that differ in what they ask (spamcore/corpora/contrast.py).
+BUNDLED_CONTRAST = "bundled:contrast"
 DISTIL_ROWS: tuple[str, ...] = ("own", "all")
 
 

@@ -19,7 +19,7 @@ from importlib import resources
 
 import pandas as pd
 
-from spamcore.config import BUNDLED_EVERYDAY, BUNDLED_MODERN
+from spamcore.config import BUNDLED_CONTRAST, BUNDLED_EVERYDAY, BUNDLED_MODERN
 from spamcore.data import decode_text, max_file_bytes, read_messages
 from spamcore.errors import DataError
 
@@ -35,12 +35,19 @@ CLASS_PREFIX = "class:"
 
 
 def load_extra(spec: str) -> pd.DataFrame:
-    """The messages named by ``spec``: :data:`~spamcore.config.BUNDLED_MODERN`, a labelled file's path, or several of
-    these joined by ``+``."""
+    """The messages named by ``spec``: :data:`~spamcore.config.BUNDLED_MODERN`,
+    :data:`~spamcore.config.BUNDLED_CONTRAST` (the contrast pairs), :data:`~spamcore.config.BUNDLED_EVERYDAY` (each
+    with the label it was written as), a labelled file's path, or several of these joined by ``+``."""
     if "+" in spec:
         return pd.concat([load_extra(part) for part in spec.split("+") if part], ignore_index=True)
     if spec == BUNDLED_MODERN:
         return read_messages(_bundled_modern(), "bundled modern supplement")
+    if spec == BUNDLED_CONTRAST:
+        from spamcore.corpora.contrast import contrast_written
+
+        return pd.DataFrame(contrast_written(CONTRAST_PAIRS), columns=["text", "label"])
+    if spec == BUNDLED_EVERYDAY:
+        return load_transfer(spec)
     if spec.startswith(CLASS_PREFIX):
         raise DataError(f"extra training data: {spec} names a class round; training reads files only — export the "
                         "round's accepted messages on the Class board (Export as CSV) and pass that file")
@@ -52,6 +59,10 @@ def load_extra(spec: str) -> pd.DataFrame:
 
 #: How many everyday messages ``bundled:everyday`` holds (spamcore.corpora.everyday).
 EVERYDAY_MESSAGES = 2000
+
+
+#: How many pairs ``bundled:contrast`` holds (spamcore.corpora.contrast): 1,600 messages, half of them ham.
+CONTRAST_PAIRS = 800
 
 
 #: The label of a transfer message that was written without one (the teacher's verdict gives it).
