@@ -121,6 +121,19 @@ def cost(reference: str, messages: int) -> None:
               f"torch and transformers alone: {imports:.2f} s)")
 
 
+def step_lines(every: int):
+    """A training callback printing every ``every``-th step with the time so far (a teacher trains for an hour)."""
+    from spamcore.train import StepProgress
+
+    def report(progress) -> None:
+        if isinstance(progress, StepProgress) and (progress.global_step % every == 0
+                                                   or progress.global_step == progress.total_steps):
+            print(f"step {progress.global_step}/{progress.total_steps} loss {progress.loss:.4f} "
+                  f"{progress.elapsed:.0f} s", flush=True)
+
+    return report
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -161,7 +174,7 @@ def main() -> None:
         from spamcore.experiment import run_experiment
 
         config = recipe_defaults("finetune", seed=args.seed).replace(**TEACHER)  # replace: None is a setting here
-        run_experiment(config, data, Path(args.out))
+        run_experiment(config, data, Path(args.out), callback=step_lines(every=25))
         print(f"teacher saved to {args.out}")
         return
     if args.command == "build":
