@@ -1,12 +1,13 @@
 """The ready model (issue 32): an MPNet teacher distilled into the MiniLM student, measured the way
 bench/robustness.py measures every recipe, and the command that rebuilds the shipped model.
 
-    # the teacher (once; ~22 minutes on a 2-core laptop without bf16, minutes on a GPU)
+    # the teacher (once; about an hour on a 2-core laptop with bf16, minutes on a GPU), then its judgement as data
     python bench/ready_model.py teacher --out ~/spamcore-teacher
-    # students over seeds, beside the teacher and today's default, in one run
-    python bench/ready_model.py students --teacher ~/spamcore-teacher --seeds 42,1,2 --out results.jsonl
-    # the shipped model: one student, written into spamcore/model/shipped/ (what the wheel carries)
-    python bench/ready_model.py build --teacher ~/spamcore-teacher
+    python bench/ready_model.py store --teacher ~/spamcore-teacher      # writes bench/teacher-mpnet.json
+    # students over seeds from the stored file, beside the teacher and today's default, in one run
+    python bench/ready_model.py students --teacher-run ~/spamcore-teacher --seeds 42,1,2 --out results.jsonl
+    # the shipped model: one student from the stored file, written into spamcore/model/shipped/ (what the wheel carries)
+    python bench/ready_model.py build
 
 Every figure is scored as a user sees it (the run's "not sure" band, chosen on validation; only "spam" counts as
 caught). The repair view's damage is measured on the same weights read without it: the share of ham (test split and
@@ -23,12 +24,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from robustness import TARGETS, bf16_peak_gflops, by_arm, run_arm, score_classifier
+from robustness import _category, _group, _intent, _trick, bf16_peak_gflops, by_arm, run_arm, score_classifier
 
 #: The teacher's recipe (issue 38): the strongest measured — MPNet at lr 5e-5, one pass over a fixed copy per
 #: augmentation (``perturb_share`` None, docs/robustness.md: service notices 0.97, typed recall 0.98) — on the
 #: training split, the supplement, the everyday messages (as written) and the contrast pairs, each read once.
 CRUISE = "You have won a free cruise, reply YES"
+#: The teacher's judgement kept as data (spamcore.model.teacher_file): ``store`` writes it, ``build`` reads it.
+TEACHER_FILE = Path(__file__).resolve().parent / "teacher-mpnet.json"
 TEACHER = {"model": "bundled:mpnet-base", "lr": 5e-5, "epochs": 1, "perturb_share": None, "extra_reads": 1,
            "extra_data": "bundled:modern+bundled:everyday+bundled:contrast"}
 
@@ -40,25 +43,35 @@ def student(teacher: str, **changes) -> dict:
     return {**student_settings(teacher), **changes}
 
 
-#: Issue 32's targets for the student (mean of three seeds) beside the figures bench/robustness.py scores.
-TARGETS_32 = {"test F1": "≥ 0.965", "typed P": "≥ 0.95", "typed R": "≥ 0.95", "typed not sure": "≤ 5 %",
-              "service notices": "≥ 0.95", "worst trick": "≥ 0.93", "friendly wrapper": "≥ 0.93",
-              "dense swaps": "≥ 0.80", "band": "", "time": ""}
+#: Issue 38's targets (mean of three seeds): (how to read a result, format, target).
+TARGETS_38 = {
+    "test F1": (lambda r: r["test"]["spam_f1"], "{:.3f}", "≥ 0.96"),
+    "about scams (ham)": (lambda r: _intent(r, "ham_about_scams"), "{:.2f}", "≥ 0.90"),
+    "link-less scams": (lambda r: _intent(r, "scam_no_link"), "{:.2f}", "≥ 0.90"),
+    "family new number (ham)": (lambda r: _intent(r, "ham_family_new_number"), "{:.2f}", "≥ 0.90"),
+    "money-asking new number": (lambda r: _intent(r, "scam_money_new_number"), "{:.2f}", "≥ 0.95"),
+    "typed P": (lambda r: _group(r, "typed", "spam_precision"), "{:.2f}", "≥ 0.95"),
+    "typed R": (lambda r: _group(r, "typed", "spam_recall"), "{:.2f}", "≥ 0.95"),
+    "service notices": (lambda r: _category(r, "ham_service_notices"), "{:.2f}", "≥ 0.95"),
+    "friendly wrapper": (lambda r: _trick(r, "friendly wrapper"), "{:.2f}", "≥ 0.93"),
+    "dense swaps": (lambda r: _trick(r, "dense swaps"), "{:.2f}", ""),
+    "time": (lambda r: r["seconds"], "{:.0f} s", ""),
+}
 
 
 def tables(results: list[dict]) -> str:
-    """Seed means against issue 32's targets, the repair view's effect, and the suites per category and per trick."""
+    """Seed means against issue 38's targets, the repair view's effect, and the suites per category and per trick."""
     from robustness import mean_report
 
     from spamcore.evaluation.robustness import format_suite_table
     from spamcore.suites.evasion import format_evasion_table
 
     arms = by_arm(results)
-    header = ["arm (mean of seeds)", "seeds", *TARGETS]
+    header = ["arm (mean of seeds)", "seeds", *TARGETS_38]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header),
-             "| target (issue 32) | | " + " | ".join(TARGETS_32[k] for k in TARGETS) + " |"]
+             "| target (issue 38) | | " + " | ".join(target for _, _, target in TARGETS_38.values()) + " |"]
     for name, runs in arms.items():
-        cells = [fmt.format(sum(get(r) for r in runs) / len(runs)) for get, fmt, _ in TARGETS.values()]
+        cells = [fmt.format(sum(get(r) for r in runs) / len(runs)) for get, fmt, _ in TARGETS_38.values()]
         lines.append(f"| {name} | {len(runs)} | " + " | ".join(cells) + " |")
     repaired = [(name, runs) for name, runs in arms.items() if all(r.get("repair") for r in runs)]
     if repaired:
@@ -73,6 +86,10 @@ def tables(results: list[dict]) -> str:
                          f"{mean('dense_repair_share'):.2f} |")
     suites = {name: mean_report([r["suite"] for r in runs]) for name, runs in arms.items()}
     evasion = {name: mean_report([r["evasion"] for r in runs]) for name, runs in arms.items()}
+    intent = {name: mean_report([r["intent"] for r in runs]) for name, runs in arms.items()
+              if all("intent" in r for r in runs)}
+    if intent:
+        lines += ["", "The intent suite, share right (mean of seeds):", "", format_suite_table(intent)]
     lines += ["", "Per category, share right (mean of seeds):", "", format_suite_table(suites), "",
               "Per trick, share of the spam caught (mean of seeds):", "", format_evasion_table(evasion)]
     return "\n".join(lines)
@@ -141,15 +158,19 @@ def main() -> None:
     t.add_argument("--out", required=True)
     t.add_argument("--seed", type=int, default=42)
     s = sub.add_parser("students", help="students over seeds, the teacher and the default beside them")
-    s.add_argument("--teacher", required=True)
+    s.add_argument("--teacher", default=str(TEACHER_FILE), help="a teacher file (default: the stored one) or run")
+    s.add_argument("--teacher-run", help="the teacher's run folder, to score the teacher beside its students")
     s.add_argument("--seeds", default="42")
     s.add_argument("--arm", action="append", default=[], metavar='NAME={"key": value}',
                    help="a student arm: settings over the student's")
     s.add_argument("--no-reference", action="store_true", help="skip the finetune default and the teacher")
     s.add_argument("--reference-seeds", type=int, help="run the finetune default on the first N seeds only")
     s.add_argument("--out", help="append each result as a JSON line to this file")
+    st = sub.add_parser("store", help="the teacher run's judgement of every text a student reads, as a teacher file")
+    st.add_argument("--teacher", required=True, help="the teacher's run folder")
+    st.add_argument("--out", default=str(TEACHER_FILE))
     b = sub.add_parser("build", help="train the shipped student and write it into spamcore/model/shipped/")
-    b.add_argument("--teacher", required=True)
+    b.add_argument("--teacher", default=str(TEACHER_FILE), help="a teacher file (default: the stored one) or run")
     b.add_argument("--seed", type=int, default=42)
     c = sub.add_parser("cost", help="per-verdict CPU of the ready model against a run of today's default, and a "
                        "one-shot spamcore predict's wall time, in the same run")
@@ -177,6 +198,16 @@ def main() -> None:
         run_experiment(config, data, Path(args.out), callback=step_lines(every=25))
         print(f"teacher saved to {args.out}")
         return
+    if args.command == "store":
+        import subprocess
+
+        from spamcore.model.packaging import store_teacher
+
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                                cwd=Path(__file__).parent).stdout.strip()
+        out = store_teacher(args.teacher, data, Path(args.out), commit=commit)
+        print(f"teacher file written to {out} ({out.stat().st_size / 1e3:.0f} kB)")
+        return
     if args.command == "build":
         from spamcore.model.packaging import build
 
@@ -199,7 +230,7 @@ def main() -> None:
         if args.out:
             with open(args.out, "a", encoding="utf-8") as out:
                 out.write(json.dumps(result) + "\n")
-        cells = ", ".join(f"{k} {fmt.format(get(result))}" for k, (get, fmt, _) in TARGETS.items())
+        cells = ", ".join(f"{k} {fmt.format(get(result))}" for k, (get, fmt, _) in TARGETS_38.items())
         print(f"{result['name']}: {cells}", flush=True)
         if result.get("repair"):
             r = result["repair"]
@@ -208,9 +239,10 @@ def main() -> None:
                   f"{r['dense_repair_share']:.2f}", flush=True)
 
     if not args.no_reference:
-        teacher = load_classifier(args.teacher)
         split = split_dataset(data)
-        keep(score_classifier("teacher (MPNet)", teacher, split, float(read_run(args.teacher).meta.get("seconds", 0))))
+        if args.teacher_run:
+            keep(score_classifier("teacher (MPNet)", load_classifier(args.teacher_run), split,
+                                  float(read_run(args.teacher_run).meta.get("seconds", 0))))
         from spamcore.model.ready import READY_MODEL
         from spamcore.runs.store import ready_run
 
@@ -226,7 +258,7 @@ def main() -> None:
             keep(result)
     for name, runs in by_arm(results).items():
         cells = ", ".join(f"{k} {fmt.format(sum(get(r) for r in runs) / len(runs))}"
-                          for k, (get, fmt, _) in TARGETS.items())
+                          for k, (get, fmt, _) in TARGETS_38.items())
         print(f"mean {name} ({len(runs)}): {cells}")
 
 

@@ -124,7 +124,7 @@ def score_classifier(name: str, clf, split, seconds: float) -> dict:
     """An arm's figures for a trained classifier (its band and temperature chosen on ``split.validation``)."""
     from spamcore.evaluation.metrics import binary_scores
     from spamcore.evaluation.repair import repair_effect
-    from spamcore.evaluation.robustness import suite_report
+    from spamcore.evaluation.robustness import load_intent_suite, suite_report
     from spamcore.experiment import calibrate_on
     from spamcore.suites.evasion import evasion_report, load_evasion_suite
 
@@ -148,6 +148,7 @@ def score_classifier(name: str, clf, split, seconds: float) -> dict:
             "repair": repair,
             "band": band.to_dict(), "temperature": calibration["temperature"], "validation": validation,
             "suite": suite, "evasion": evasion,
+            "intent": suite_report(clf.predict_proba, clf.threshold, suite=load_intent_suite(), band=band),
             "evasion_probabilities": [float(x) for x in exam_probs]}
 
 
@@ -184,6 +185,13 @@ def summary_table(results: list[dict]) -> str:
 
 def _group(r: dict, key: str, field: str) -> float:
     return next(g[field] for g in r["suite"]["groups"] if g["group"] == key)
+
+
+def _intent(r: dict, name: str) -> float:
+    """The share right of an intent-suite category (NaN for a result made before the suite existed)."""
+    if "intent" not in r:
+        return float("nan")
+    return next(c["share_correct"] for c in r["intent"]["categories"] if c["category"] == name)
 
 
 def _category(r: dict, name: str) -> float:

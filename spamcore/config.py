@@ -137,7 +137,7 @@ class TrainConfig:
         _check_float("distil_weight", self.distil_weight, 0.0, 100.0)
         _check_float("distil_temperature", self.distil_temperature, 0.0, 100.0, low_open=True)
         if not isinstance(self.distil_from, str):
-            raise ConfigError(f"distil_from must be a run folder or empty; got {self.distil_from!r}")
+            raise ConfigError(f"distil_from must be a run folder, a teacher file or empty; got {self.distil_from!r}")
         _check_choice("distil_rows", self.distil_rows, DISTIL_ROWS)
         if not isinstance(self.transfer_data, str):
             raise ConfigError(f"transfer_data must be a file path or {BUNDLED_EVERYDAY!r}; got {self.transfer_data!r}")

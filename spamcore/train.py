@@ -300,8 +300,14 @@ def soft_targets(config: TrainConfig, own_texts: pd.Series, rows: int) -> torch.
 def teacher_probabilities(run_dir: str, texts: list[str]) -> np.ndarray:
     """The run's raw spam probabilities (before its calibration, which is for verdicts, not targets) on ``texts``,
     each distinct text read once and remembered in the cache folder: a teacher as large as MPNet takes minutes over a
-    transfer set on a laptop, and every seed of a student reads the same texts."""
+    transfer set on a laptop, and every seed of a student reads the same texts. ``run_dir`` may name a teacher file
+    instead (spamcore.model.teacher_file): its stored judgement, no model loaded."""
     import hashlib
+
+    from spamcore.model.teacher_file import is_teacher_file, teacher_file_probabilities
+
+    if is_teacher_file(run_dir):
+        return teacher_file_probabilities(run_dir, texts)
 
     from spamcore.data import cache_dir
     from spamcore.runs.layout import RUN_FILE

@@ -53,13 +53,13 @@ def test_bundled_contrast_reads_as_labelled_extra_data_half_ham():
 
 def test_no_pair_is_a_test_split_message_nor_close_to_a_suite_message(real_data):
     from spamcore.data import read_messages, split_dataset
-    from spamcore.evaluation.robustness import load_suite
+    from spamcore.evaluation.robustness import load_intent_suite, load_suite
     from spamcore.suites.evasion import load_evasion_suite
 
     texts = [t for t, _ in contrast_written(CONTRAST_PAIRS)]
     test = {_words(t) for t in split_dataset(read_messages(real_data)).test["text"]}
     assert not [t for t in texts if _words(t) in test]
     written = sorted({_words(t) for t in texts})
-    held_out = [*load_suite()["text"], *load_evasion_suite()["text"]]
+    held_out = [*load_suite()["text"], *load_evasion_suite()["text"], *load_intent_suite()["text"]]
     near = [t for t in held_out if difflib.get_close_matches(_words(t), written, n=1, cutoff=0.8)]
     assert near == []

@@ -12,6 +12,7 @@ from spamcore.corpora import load_extra
 from spamcore.evaluation.calibration import UnsureBand
 from spamcore.evaluation.robustness import (
     GROUPS,
+    load_intent_suite,
     load_suite,
     misses,
     probe_variants,
@@ -32,10 +33,19 @@ def test_suite_has_at_least_200_labelled_messages_in_named_groups():
     assert suite["text"].is_unique
     assert set(suite["label"]) == {0, 1}
     assert suite["group"].notna().all()
-    assert set(suite["category"]) == {c for cats in GROUPS.values() for c in cats}
-    for _, part in suite.groupby("category"):
+    intent = load_intent_suite()
+    assert set(suite["category"]) | set(intent["category"]) == {c for cats in GROUPS.values() for c in cats}
+    assert set(intent["group"]) == {"intent"} and not set(intent["text"]) & set(suite["text"])
+    for _, part in [*suite.groupby("category"), *intent.groupby("category")]:
         assert part["label"].nunique() == 1  # a category is all spam or all ham
         assert len(part) >= 5
+
+
+def test_the_intent_suite_is_scored_on_its_own_group():
+    report = suite_report(keyword_scorer, suite=load_intent_suite())
+    assert [g["group"] for g in report["groups"]] == ["intent"]
+    assert {c["category"] for c in report["categories"]} == set(GROUPS["intent"])
+    assert report["overall"]["n"] == len(load_intent_suite())
 
 
 def test_suite_shares_no_message_with_the_training_supplement():
@@ -111,7 +121,7 @@ def test_suite_report_with_a_band_counts_not_sure_as_neither_caught_nor_passed()
 
 def test_suite_report_on_the_real_suite_has_every_group():
     report = suite_report(keyword_scorer)
-    assert [g["group"] for g in report["groups"]] == list(GROUPS)
+    assert [g["group"] for g in report["groups"]] == ["typed", "modern"]  # the intent suite is scored on its own
     assert sum(c["n"] for c in report["categories"]) == len(report["messages"]) == len(load_suite())
 
 

@@ -27,6 +27,10 @@ from spamcore.augment import strip_digits
 from spamcore.evaluation.calibration import UnsureBand, band_around
 
 SUITE_FILE = "robustness.csv"
+#: The intent suite (issue 38, hand-written, never trained on, not written by the contrast-pair generator): messages
+#: *about* scams (reported, quoted, warned about, asked about), real new numbers and money between family, against
+#: scams that ask for money from a "new number" and scams with no link at all.
+INTENT_FILE = "intent.csv"
 
 #: Which categories answer which question; each group pairs spam categories with the ham they are confused with.
 GROUPS: dict[str, tuple[str, ...]] = {
@@ -39,25 +43,32 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "ham_codes", "ham_appointments", "ham_deliveries", "ham_rides_travel", "ham_school", "ham_account_notices",
         "ham_bank_alerts", "ham_pharmacy_utility", "ham_service_notices",
     ),
+    "intent": ("ham_about_scams", "ham_family_new_number", "scam_money_new_number", "scam_no_link"),
 }
 
 SpamScorer = Callable[[Sequence[str]], np.ndarray]
 
 
 @cache
-def _suite_csv() -> str:
-    return resources.files("spamcore.suites").joinpath(SUITE_FILE).read_text(encoding="utf-8")
+def _suite_csv(name: str) -> str:
+    return resources.files("spamcore.suites").joinpath(name).read_text(encoding="utf-8")
 
 
-def load_suite() -> pd.DataFrame:
-    """The suite as a frame: ``category``, ``label`` (0 ham, 1 spam), ``text``, ``group``."""
+def load_suite(name: str = SUITE_FILE) -> pd.DataFrame:
+    """A suite as a frame: ``category``, ``label`` (0 ham, 1 spam), ``text``, ``group`` (default: the robustness
+    suite; :data:`INTENT_FILE` is the intent suite)."""
     import io
 
-    frame = pd.read_csv(io.StringIO(_suite_csv()))
+    frame = pd.read_csv(io.StringIO(_suite_csv(name)))
     frame["label"] = (frame["label"] == "spam").astype(np.int64)
     group_of = {cat: group for group, cats in GROUPS.items() for cat in cats}
     frame["group"] = frame["category"].map(group_of)
     return frame
+
+
+def load_intent_suite() -> pd.DataFrame:
+    """The intent suite (:data:`INTENT_FILE`) as :func:`load_suite` reads it."""
+    return load_suite(INTENT_FILE)
 
 
 def verdicts(spam_prob: Sequence[float], threshold: float = 0.5, band: UnsureBand | None = None) -> np.ndarray:
@@ -93,7 +104,7 @@ def suite_report(score: SpamScorer, threshold: float = 0.5, suite: pd.DataFrame 
          "share_unsure": float(part["unsure"].mean())}
         for cat, part in frame.groupby("category", sort=False)
     ]
-    groups = [{"group": g, **_scores(frame[frame["group"] == g])} for g in GROUPS]
+    groups = [{"group": g, **_scores(frame[frame["group"] == g])} for g in GROUPS if (frame["group"] == g).any()]
     return {
         "threshold": threshold,
         "band": None if band is None else band.to_dict(),

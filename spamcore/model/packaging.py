@@ -106,24 +106,61 @@ def rescore(target: Path, data: pd.DataFrame) -> dict[str, Any]:
     return report
 
 
+def student_texts(config: Any, data: pd.DataFrame) -> list[str]:
+    """Every clean text a student of ``config`` distils on, once each, in a fixed order: the training split, the extra
+    data and the transfer set (what a teacher file must know)."""
+    from spamcore.corpora import load_transfer
+    from spamcore.data import split_dataset
+    from spamcore.train import training_frame
+
+    train = training_frame(split_dataset(data).train, config.replace(perturb_share=1.0))  # no fixed copies
+    texts = [*train["text"], *(load_transfer(config.transfer_data)["text"] if config.transfer_data else [])]
+    return sorted(set(texts))
+
+
+def store_teacher(run_dir: str | Path, data: pd.DataFrame, out: Path, commit: str = "") -> Path:
+    """Ask the teacher run ``run_dir`` once about every text a student distils on and keep its answers as a teacher
+    file (spamcore.model.teacher_file) at ``out``."""
+    from spamcore.config import recipe_defaults
+    from spamcore.model.teacher_file import write_teacher_file
+    from spamcore.runs.store import load_classifier, read_run
+
+    info = read_run(run_dir)
+    config = recipe_defaults("finetune", **student_settings(str(run_dir)))
+    texts = student_texts(config, data)
+    teacher = load_classifier(run_dir)
+    teacher.temperature = 1.0  # raw probabilities: calibration is for verdicts, not targets
+    probabilities = teacher.predict_proba(texts)
+    spam = (info.metrics or {}).get("classes", {}).get("spam", {})
+    described = {"name": f"{info.config.model} finetune (seed {info.config.seed})", "recipe": info.meta["config"],
+                 "seed": info.config.seed, "commit": commit, "seconds": info.meta.get("seconds"),
+                 "test spam F1": spam.get("f1"), "messages": len(texts)}
+    return write_teacher_file(out, texts, probabilities, described)
+
+
 def build(teacher: str, data: pd.DataFrame, seed: int = 42,
           progress: Callable[[str], None] = lambda line: None, target: Path | None = None) -> Path:
-    """Train the student from ``teacher`` (a run folder) on ``data`` and package it into ``target`` (default: the
-    package's ``shipped/`` folder)."""
+    """Train the student from ``teacher`` (a teacher file, or a teacher run folder) on ``data`` and package it into
+    ``target`` (default: the package's ``shipped/`` folder)."""
     from spamcore.config import recipe_defaults
     from spamcore.experiment import run_experiment
+    from spamcore.model.teacher_file import is_teacher_file, read_teacher_file
     from spamcore.runs.store import read_run
 
     target = target or shipped_folder()
-    teacher_info = read_run(teacher)
+    if is_teacher_file(teacher):
+        stored, _ = read_teacher_file(teacher)
+        described = {key: stored.get(key) for key in ("name", "test spam F1", "seconds", "seed", "commit")}
+    else:
+        info = read_run(teacher)
+        described = {"name": f"{info.config.model} finetune (seed {info.config.seed})",
+                     "test spam F1": (info.metrics or {}).get("classes", {}).get("spam", {}).get("f1"),
+                     "seconds": info.meta.get("seconds")}
     config = recipe_defaults("finetune", **student_settings(teacher), seed=seed)
     with tempfile.TemporaryDirectory(prefix="spamcore-ready-") as scratch:
         run_dir = Path(scratch) / "student"
         progress(f"training the student ({config.epochs} passes, seed {seed}) from {teacher}")
         run_experiment(config, data, run_dir)
-        described = {"name": f"{teacher_info.config.model} finetune (seed {teacher_info.config.seed})",
-                     "test spam F1": (teacher_info.metrics or {}).get("classes", {}).get("spam", {}).get("f1"),
-                     "seconds": teacher_info.meta.get("seconds")}
         package(run_dir, target, described)
     report = rescore(target, data)
     progress(f"shipped weights: test spam F1 {report['classes']['spam']['f1']:.3f}, accuracy "

@@ -21,7 +21,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from spamcore.config import BUNDLED_EVERYDAY, BUNDLED_MODEL
+from spamcore.config import BUNDLED_CONTRAST, BUNDLED_EVERYDAY, BUNDLED_MODEL, BUNDLED_MODERN
 from spamcore.errors import RunError
 
 if TYPE_CHECKING:
@@ -34,12 +34,12 @@ READY_NAME = "spamcore-ready"
 READY_DESCRIPTION = "spamcore ready model (MiniLM-L6 distilled from MPNet-base)"
 #: Its weights: the tensors that differ from the bundled MiniLM, half precision.
 DELTA_FILE = "model-delta.safetensors"
-#: The student's settings over the finetune default: every row (split, supplement, transfer set) labelled by the
-#: teacher and read through the sampler (perturbations drawn per read), the repair view, three passes. Measured in
-#: bench/ready_model.py (docs/ready-model.md).
+#: The student's settings over the finetune default: every row (split, supplement, contrast pairs, transfer set)
+#: labelled by the teacher and read through the sampler (perturbations drawn per read), the repair view, three passes.
+#: Measured in bench/ready_model.py (docs/ready-model.md).
 STUDENT: dict[str, Any] = {
     "normalise": "v4", "distil_rows": "all", "transfer_data": BUNDLED_EVERYDAY, "distil_weight": 1.0,
-    "distil_temperature": 2.0, "epochs": 3,
+    "distil_temperature": 2.0, "epochs": 3, "extra_data": f"{BUNDLED_MODERN}+{BUNDLED_CONTRAST}",
 }
 
 
