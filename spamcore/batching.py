@@ -8,9 +8,12 @@ while their order stays random; for inference, messages are sorted by length and
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
+
+if TYPE_CHECKING:  # a verdict through ONNX Runtime pads with numpy alone (pad_arrays): torch is not imported here
+    import torch
 
 
 def tokenize(tokenizer, texts: Sequence[str], max_length: int) -> list[list[int]]:
@@ -22,22 +25,33 @@ def tokenize(tokenizer, texts: Sequence[str], max_length: int) -> list[list[int]
     return encoded["input_ids"]
 
 
-def pad_batch(sequences: Sequence[Sequence[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Right-pad to the longest sequence. Returns ``input_ids`` and ``attention_mask``, both (B, T) int64.
+def pad_arrays(sequences: Sequence[Sequence[int]], pad_id: int) -> tuple[np.ndarray, np.ndarray]:
+    """Right-pad to the longest sequence. Returns ``input_ids`` and ``attention_mask``, both (B, T) int64 arrays.
 
     Kept rather than ``transformers.DataCollatorWithPadding``: batches here are lists of id lists chosen by
     length-grouped index batches, with no feature dicts to collate; this is the same dynamic padding in a few
     lines, and the collator would add a tokenizer ``pad`` call per batch on the training hot path.
 
-    Example: ``pad_batch([[1, 2, 3], [4]], 0)[1].tolist() == [[1, 1, 1], [1, 0, 0]]``
+    Example: ``pad_arrays([[1, 2, 3], [4]], 0)[1].tolist() == [[1, 1, 1], [1, 0, 0]]``
     """
     width = max(len(s) for s in sequences)
-    ids = torch.full((len(sequences), width), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(sequences), width), dtype=torch.long)
+    ids = np.full((len(sequences), width), pad_id, dtype=np.int64)
+    mask = np.zeros((len(sequences), width), dtype=np.int64)
     for row, seq in enumerate(sequences):
-        ids[row, : len(seq)] = torch.as_tensor(seq, dtype=torch.long)
+        ids[row, : len(seq)] = seq
         mask[row, : len(seq)] = 1
     return ids, mask
+
+
+def pad_batch(sequences: Sequence[Sequence[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """:func:`pad_arrays` as torch tensors.
+
+    Example: ``pad_batch([[1, 2, 3], [4]], 0)[1].tolist() == [[1, 1, 1], [1, 0, 0]]``
+    """
+    import torch
+
+    ids, mask = pad_arrays(sequences, pad_id)
+    return torch.from_numpy(ids), torch.from_numpy(mask)
 
 
 def training_batches(

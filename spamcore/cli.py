@@ -120,6 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON list")
     p.add_argument("--timing", action="store_true", help="print model loading and classification times (and "
                    "messages per second) to stderr")
+    p.add_argument("--engine", choices=("auto", "onnx", "torch"), help="what computes the verdicts (default: "
+                   "$SPAMCORE_ENGINE, else auto = ONNX Runtime, with torch where it cannot answer)")
 
     r = sub.add_parser("report", help="write a run as one self-contained HTML report (opens offline, charts "
                        "interactive)")
@@ -157,10 +159,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _quiet_transformers() -> None:
-    from transformers.utils import logging
+    """transformers' warnings and bars off, by the environment it reads when (and if) it is imported: importing it
+    here would cost a verdict through ONNX Runtime over a second (spamcore.model.onnx)."""
+    import os
 
-    logging.set_verbosity_error()
-    logging.disable_progress_bar()
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 
 def _app(args: argparse.Namespace) -> int:
@@ -368,7 +372,7 @@ def _evaluate_suite(classifier, threshold: float, as_json: bool) -> int:
 
 
 def _predict(args: argparse.Namespace) -> int:
-    from spamcore.runs.store import load_classifier
+    from spamcore.model.onnx import load_for_verdicts
 
     texts = list(args.texts)
     run = args.run_dir
@@ -383,17 +387,18 @@ def _predict(args: argparse.Namespace) -> int:
         if not texts:
             raise SpamcoreError("stdin held no messages (one message per line expected)")
     started = time.perf_counter()
-    classifier = load_classifier(run)
+    classifier = load_for_verdicts(run, args.engine, notice=lambda line: print(line, file=sys.stderr))
     loaded = time.perf_counter()
     predictions = classifier.predict(texts)
-    print(f"verdicts by {classifier.name}", file=sys.stderr)
+    print(f"verdicts by {classifier.name} (engine: {classifier.engine})", file=sys.stderr)
     if args.timing:  # loading is printed apart: it is paid once per process, classification per message
         seconds = time.perf_counter() - loaded
         print(f"model loaded in {loaded - started:.2f} s; {len(texts):,} messages classified in {seconds:.2f} s "
-              f"({len(texts) / max(seconds, 1e-9):,.0f} messages/s, {'bf16' if classifier.bf16 else 'fp32'})",
-              file=sys.stderr)
+              f"({len(texts) / max(seconds, 1e-9):,.0f} messages/s, {classifier.engine}, "
+              f"{'bf16' if classifier.bf16 else 'fp32'})", file=sys.stderr)
     if args.json:
-        print(json.dumps([{**p.__dict__, "verdict": p.verdict, "model": classifier.name} for p in predictions],
+        print(json.dumps([{**p.__dict__, "verdict": p.verdict, "model": classifier.name, "engine": classifier.engine}
+                          for p in predictions],
                          ensure_ascii=False, indent=2))
     else:
         for p in predictions:

@@ -1,75 +1,41 @@
-"""Spam probabilities for messages from a trained classifier (fresh from training or loaded from a run)."""
+"""Spam probabilities for messages from a trained classifier on torch (fresh from training or loaded from a run): the
+training engine, and the fallback where ONNX Runtime cannot answer (spamcore.model.onnx)."""
 
 from __future__ import annotations
 
 import copy
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from spamcore.batching import pad_batch, sorted_batches
 from spamcore.config import TrainConfig
-from spamcore.errors import SpamcoreError
-from spamcore.evaluation.calibration import UnsureBand, band_around
-from spamcore.evaluation.metrics import predict_labels
-from spamcore.labels import LABEL_NAMES
 from spamcore.model.precision import autocast, use_bf16
+from spamcore.model.verdicts import MAX_MESSAGE_CHARS, Encoded, Prediction, Verdicts
 
-#: Messages longer than this many characters are cut before tokenising (max length cuts far earlier).
-MAX_MESSAGE_CHARS = 20_000
-
-
-@dataclass(frozen=True)
-class Encoded:
-    """Messages tokenised once (see :meth:`SpamClassifier.encode`)."""
-
-    ids: list[list[int]]  # token ids per message, cut to max length, [CLS]/[SEP] kept
-    lengths: np.ndarray  # tokens per message before the cut
+__all__ = ["MAX_MESSAGE_CHARS", "Encoded", "Prediction", "SpamClassifier"]
 
 
-@dataclass(frozen=True)
-class Prediction:
-    text: str
-    label: str  # "ham" or "spam"
-    spam_probability: float
-    truncated: bool  # only its beginning was read: more tokens than max length (or over MAX_MESSAGE_CHARS)
-    unsure: bool = False  # the probability is in the run's "not sure" band: no verdict is given
-
-    @property
-    def verdict(self) -> str:
-        """"spam", "ham", or "unsure" when the probability is in the run's "not sure" band."""
-        return "unsure" if self.unsure else self.label
-
-
-class SpamClassifier:
+class SpamClassifier(Verdicts):
     """A read-only classifier: tokenizer + module (logits for ham/spam) + the config it was trained with.
 
     Safe to share between threads: prediction runs under ``torch.inference_mode`` and changes nothing.
     """
 
+    engine = "torch"
+
     def __init__(
         self, module: torch.nn.Module, tokenizer, config: TrainConfig, device: torch.device,
         threshold: float = 0.5, temperature: float = 1.0, unsure_half_width: float = 0.0, name: str = "",
     ) -> None:
+        super().__init__(tokenizer, config, threshold, temperature, unsure_half_width, name)
         self.module = module.eval()
-        self.tokenizer = tokenizer
-        self.config = config
         self.device = device
-        self.threshold = threshold
-        self.temperature = temperature  # fitted on validation (spamcore.evaluation.calibration); 1 = raw
-        self.unsure_half_width = unsure_half_width
-        self.name = name or config.model  # how the model reads to a person (a saved run: its run and model)
         self.bf16 = use_bf16(config.precision, device)
         self._fast_module: torch.nn.Module | None = None
         self._fast_lock = threading.Lock()
-
-    @property
-    def unsure_band(self) -> UnsureBand:
-        """Spam probabilities that get "not sure" instead of a verdict: a band around the threshold."""
-        return band_around(self.threshold, self.unsure_half_width)
 
     def inference_module(self) -> torch.nn.Module:
         """The module prediction runs: under bf16, a copy whose Linear weights are stored in bf16.
@@ -89,20 +55,6 @@ class SpamClassifier:
                 self._fast_module = fast
             return self._fast_module
 
-    def encode(self, texts: Sequence[str]) -> Encoded:
-        """Tokenise once: ids cut to max length (as the tokenizer's own truncation would cut them) and each
-        message's length before the cut, so a verdict and its "only the beginning was read" note share one pass."""
-        if len(texts) == 0:  # the fast tokenizer fails on an empty batch
-            return Encoded([], np.zeros(0, dtype=np.int64))
-        full = self.tokenizer(
-            [t[:MAX_MESSAGE_CHARS] for t in texts], add_special_tokens=True, truncation=False, verbose=False,
-            return_attention_mask=False, return_token_type_ids=False,
-        )["input_ids"]
-        m = self.config.max_length
-        # [CLS] t1 .. tn [SEP] cut to m tokens keeps [CLS] t1 .. t(m-2) and the closing special token.
-        ids = [seq if len(seq) <= m else seq[: m - 1] + seq[-1:] for seq in full]
-        return Encoded(ids, np.fromiter((len(seq) for seq in full), dtype=np.int64, count=len(full)))
-
     @torch.inference_mode()
     def proba_from_ids(self, ids: Sequence[Sequence[int]], batch_size: int = 64) -> np.ndarray:
         """Spam probability of each row of token ids (as :meth:`encode` returns them), in input order."""
@@ -115,28 +67,3 @@ class SpamClassifier:
                 logits = module(input_ids.to(self.device), mask.to(self.device))
             probs[batch] = torch.softmax(logits.float() / self.temperature, dim=-1)[:, 1].cpu().numpy()
         return probs
-
-    def predict_proba(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
-        """Spam probability of each message, in input order."""
-        if isinstance(texts, str):
-            raise TypeError("predict_proba takes a list of messages, not one string")
-        return self.proba_from_ids(self.encode(texts).ids, batch_size)
-
-    def predict(self, texts: Sequence[str]) -> list[Prediction]:
-        """Label and spam probability per message; refuses empty messages with a clear error."""
-        for i, text in enumerate(texts, start=1):
-            if not isinstance(text, str) or not text.strip():
-                raise SpamcoreError(f"message {i} is empty; type or paste some text to classify")
-        encoded = self.encode(texts)
-        probs = self.proba_from_ids(encoded.ids)
-        labels = predict_labels(probs, self.threshold)
-        unsure = self.unsure_band.contains(probs)
-        return [
-            Prediction(text, LABEL_NAMES[label], float(p),
-                       int(n) > self.config.max_length or len(text) > MAX_MESSAGE_CHARS, bool(u))
-            for text, p, label, n, u in zip(texts, probs, labels, encoded.lengths, unsure, strict=True)
-        ]
-
-    def token_lengths(self, texts: Sequence[str]) -> np.ndarray:
-        """Tokens per message before truncation ([CLS] and [SEP] included)."""
-        return self.encode(texts).lengths

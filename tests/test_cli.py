@@ -146,7 +146,8 @@ def test_predict_json(run_dir, capsys):
     assert main(["predict", str(run_dir), "--json", "Free entry now", "ok"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert [r["text"] for r in rows] == ["Free entry now", "ok"]
-    assert all(set(r) == {"text", "label", "spam_probability", "truncated", "unsure", "verdict", "model"} for r in rows)
+    assert all(set(r) == {"text", "label", "spam_probability", "truncated", "unsure", "verdict", "model", "engine"}
+               for r in rows)
     assert all((r["label"] == "spam") == (r["spam_probability"] >= 0.5) for r in rows)
 
 

@@ -219,14 +219,14 @@ def load_classifier(run_dir: str | os.PathLike[str], device: str = "auto") -> Sp
         state = "is still training or was interrupted" if info.status == "running" else "has no weights"
         raise RunError(f"run {info.name!r} {state}: its checkpoint file is missing (incomplete run)")
     torch_device = resolve_device(device)
-    tokenizer = normalising(_load_run_tokenizer(info.path), config.normalise, _known_words(info.path, config))
+    tokenizer = normalising(_load_run_tokenizer(info.path), config.normalise, known_words_of(info.path, config))
     module = recipe(config.recipe).load(info.path, config)
     name = info.model_name if info.is_ready_model else f"run {info.name} ({info.model_name})"
     return SpamClassifier(module.to(torch_device), tokenizer, config, torch_device, threshold=threshold,
                           temperature=info.temperature, unsure_half_width=info.unsure_half_width, name=name)
 
 
-def _known_words(path: Path, config: TrainConfig):
+def known_words_of(path: Path, config: TrainConfig):
     """The training data's words a ``v4`` run's repair view leaves alone (spamcore.repair)."""
     if config.normalise != "v4":
         return None

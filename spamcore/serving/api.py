@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 import secrets
 import threading
@@ -115,32 +114,27 @@ class Served:
 
 def run_model(run_dir: str | Path) -> tuple[Callable[[], Any], Callable[[Any], dict]]:
     """How to load a saved run, and what the API says about it (name, run, version, test-split figures)."""
-    from spamcore.model.ready import DELTA_FILE, resolve
-    from spamcore.recipes import REGISTRY
-    from spamcore.runs.store import load_classifier, read_run
+    from spamcore.model.onnx import load_for_verdicts, weights_digest, weights_file
+    from spamcore.model.ready import resolve
+    from spamcore.runs.store import read_run
 
     path = resolve(run_dir).expanduser().resolve()  # bundled:spamcore-ready is the shipped folder
 
     def describe(classifier) -> dict:
         info = read_run(path)
-        weights = path / REGISTRY[classifier.config.recipe].weights_file
-        if not weights.is_file():  # the ready model: its delta from the bundled MiniLM is what versions it
-            weights = path / DELTA_FILE
-        digest = hashlib.sha256()
-        with open(weights, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
+        # the ready model: its delta from the bundled MiniLM is what versions it
+        digest = weights_digest(weights_file(path, classifier.config.recipe))
         metrics = info.metrics or {}
         spam = metrics.get("classes", {}).get("spam", {})
         test = {"messages": metrics.get("n"), "accuracy": metrics.get("accuracy"), "spam_precision":
                 spam.get("precision"), "spam_recall": spam.get("recall"), "spam_f1": spam.get("f1")}
         return {"name": info.model_name,
-                "run": info.name, "version": f"{digest.hexdigest()[:12]} (spamcore {__version__})",
-                "recipe": classifier.config.recipe, "threshold": classifier.threshold,
+                "run": info.name, "version": f"{digest[:12]} (spamcore {__version__})",
+                "recipe": classifier.config.recipe, "engine": classifier.engine, "threshold": classifier.threshold,
                 "band": {"low": classifier.unsure_band.low, "high": classifier.unsure_band.high},
                 "test": {k: v for k, v in test.items() if v is not None}}
 
-    return (lambda: load_classifier(path)), describe
+    return (lambda: load_for_verdicts(path, notice=log.warning)), describe
 
 
 class _Metrics:

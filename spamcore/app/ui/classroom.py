@@ -93,7 +93,7 @@ def start_comparison(before_info, after_info, held_out, test, key: str) -> bool:
         if key in _COMPARING or key in _FAILED:
             return False
         _COMPARING.add(key)
-    before, after = resources.run_classifier(before_info), resources.run_classifier(after_info)
+    before, after = resources.verdict_classifier(before_info), resources.verdict_classifier(after_info)
 
     def compare() -> None:
         try:

@@ -41,6 +41,26 @@ def run_classifier(run):
     return _load_classifier(str(run.path), _run_stamp(run))
 
 
+@st.cache_resource(show_spinner="Loading the model…", max_entries=4)
+def _load_verdicts(path: str, stamp: float):
+    from spamcore.model.onnx import load_for_verdicts
+
+    notes: list[str] = []
+    classifier = load_for_verdicts(path, notice=notes.append)
+    return classifier, tuple(notes)
+
+
+def verdict_classifier(run):
+    """What gives the run's verdicts on Classify, Challenge and the board: ONNX Runtime (no torch import, the graph
+    made once per set of weights), else torch (spamcore.model.onnx); loaded once per process."""
+    return _load_verdicts(str(run.path), _run_stamp(run))[0]
+
+
+def verdict_notes(run) -> tuple[str, ...]:
+    """What loading :func:`verdict_classifier` had to say (the graph being made, or why torch answers)."""
+    return _load_verdicts(str(run.path), _run_stamp(run))[1]
+
+
 def _run_stamp(run) -> float:
     return max((p.stat().st_mtime for p in Path(run.path).iterdir() if p.is_file()), default=0.0)
 
@@ -92,7 +112,7 @@ def suite_misses(report: dict) -> pd.DataFrame:
 def shortcut_probes(run, text: str) -> list:
     from spamcore.evaluation.robustness import shortcut_probes as probes
 
-    return probes(run_classifier(run).predict_proba, text)
+    return probes(verdict_classifier(run).predict_proba, text)
 
 
 @st.cache_resource(show_spinner="Loading the pre-trained encoder…", max_entries=2)

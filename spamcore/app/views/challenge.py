@@ -94,7 +94,7 @@ def page() -> None:
                "calls ham, or ham it calls spam — and say honestly which it is.")
     try:
         run = classroom.round_run(round_)
-        classifier = resources.run_classifier(run)
+        classifier = resources.verdict_classifier(run)
     except SpamcoreError as err:
         state.show_error(err)
         return

@@ -144,10 +144,13 @@ def page() -> None:
         quick_run_offer()
         return
     try:
-        classifier = resources.run_classifier(run)
+        classifier = resources.verdict_classifier(run)
     except SpamcoreError as err:
         state.show_error(err)
         return
+    for note in resources.verdict_notes(run):
+        if note.startswith("verdicts come from torch"):
+            st.caption(note[:1].upper() + note[1:] + ".")
     who = "The ready model shipped with spamcore (train your own on Train)" if run.is_ready_model else f"Run {run.name}"
     st.caption(f"{who} · {run.model_name} · {run.config.recipe} · test accuracy {run.metrics['accuracy']:.1%} · "
                f"spam threshold {classifier.threshold:.2f}"
