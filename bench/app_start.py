@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from devtools.browser import CHROMIUM, CHROMIUM_ARGS, free_port, wait_healthy  # noqa: E402
-from spamcore.data import BESIDE_CHECKOUT  # noqa: E402 (after the path insert)
+from spamcore.data.messages import BESIDE_CHECKOUT  # noqa: E402 (after the path insert)
 
 DATA = os.environ.get("SPAMCORE_DATA", str(BESIDE_CHECKOUT))
 

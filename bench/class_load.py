@@ -101,7 +101,8 @@ def main() -> None:
 
     from spamcore.classroom.rounds import judge
     from spamcore.classroom.store import ClassError, open_store
-    from spamcore.runs.store import list_runs, load_classifier
+    from spamcore.model.saved import load_classifier
+    from spamcore.runs.store import list_runs
 
     run = Path(args.run) if args.run else next((r.path for r in list_runs() if r.usable), None)
     if run is None:

@@ -37,9 +37,9 @@ MESSAGES = ROOT / "bench" / "class_round_messages.tsv"
 
 
 def attacked_run(runs: Path, run_dir: str | None) -> Path:
-    from spamcore.config import recipe_defaults
-    from spamcore.data import read_messages
-    from spamcore.experiment import run_experiment
+    from spamcore.data.messages import read_messages
+    from spamcore.model.config import recipe_defaults
+    from spamcore.runs.experiment import run_experiment
 
     if run_dir:
         return Path(run_dir)
@@ -53,7 +53,7 @@ def attacked_run(runs: Path, run_dir: str | None) -> Path:
 def play_round(store, run) -> int:
     """Every message judged by the attacked run and stored; honest ones accepted, lies rejected. The round's id."""
     from spamcore.classroom.rounds import judge
-    from spamcore.runs.store import load_classifier
+    from spamcore.model.saved import load_classifier
 
     classifier = load_classifier(run.path)
     class_ = pd.read_csv(MESSAGES, sep="\t")
@@ -104,10 +104,11 @@ def main() -> None:
         retrain_config,
     )
     from spamcore.classroom.store import open_store, split_for_training
-    from spamcore.data import read_messages, split_dataset, write_messages
+    from spamcore.data.messages import read_messages, split_dataset, write_messages
     from spamcore.evaluation.robustness import load_suite
-    from spamcore.experiment import run_experiment
-    from spamcore.runs.store import load_classifier, read_run
+    from spamcore.model.saved import load_classifier
+    from spamcore.runs.experiment import run_experiment
+    from spamcore.runs.store import read_run
 
     peak = bf16_peak_gflops()
     print(f"bf16 matmul peak in this run: {peak:,.0f} GFLOP/s", flush=True)

@@ -25,7 +25,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from spamcore.data import BESIDE_CHECKOUT  # noqa: E402 (after the path insert)
+from spamcore.data.messages import BESIDE_CHECKOUT  # noqa: E402 (after the path insert)
 
 DATA = os.environ.get("SPAMCORE_DATA", str(BESIDE_CHECKOUT))
 # Hand-written, 40 tokens with [CLS]/[SEP] under the MiniLM tokenizer.
@@ -38,8 +38,9 @@ def main() -> None:
     import torch
     import transformers
 
-    from spamcore.data import read_messages, split_dataset
-    from spamcore.runs.store import load_classifier, read_run
+    from spamcore.data.messages import read_messages, split_dataset
+    from spamcore.model.saved import load_classifier
+    from spamcore.runs.store import read_run
     from spamcore.teaching.explain import DEFAULT_STEPS, METHODS, deletion_curve, explain
 
     transformers.utils.logging.set_verbosity_error()
@@ -110,9 +111,9 @@ def _drops(curve: np.ndarray) -> np.ndarray:
 
 
 def _train(recipe: str, epochs: int | None) -> Path:
-    from spamcore.config import recipe_defaults
-    from spamcore.data import read_messages
-    from spamcore.experiment import run_experiment
+    from spamcore.data.messages import read_messages
+    from spamcore.model.config import recipe_defaults
+    from spamcore.runs.experiment import run_experiment
 
     config = recipe_defaults(recipe, epochs=epochs)
     run_dir = Path(tempfile.mkdtemp(prefix="explain-bench-")) / recipe

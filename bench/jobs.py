@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
-from spamcore.data import BESIDE_CHECKOUT  # noqa: E402 (after the path insert)
+from spamcore.data.messages import BESIDE_CHECKOUT  # noqa: E402 (after the path insert)
 
 DATA = os.environ.get("SPAMCORE_DATA", str(BESIDE_CHECKOUT))
 TORCHRUN = shutil.which("torchrun") or str(Path(sys.executable).with_name("torchrun"))
@@ -36,7 +36,7 @@ TORCHRUN = shutil.which("torchrun") or str(Path(sys.executable).with_name("torch
 def big_frame(rows: int = 100_000):
     import pandas as pd
 
-    from spamcore.data import read_messages
+    from spamcore.data.messages import read_messages
 
     base = read_messages(DATA)
     copies = [base.assign(text=base["text"] + f" #{i}") for i in range(rows // len(base) + 1)]
@@ -44,7 +44,7 @@ def big_frame(rows: int = 100_000):
 
 
 def stop_latency(tmp: Path) -> dict:
-    from spamcore.config import recipe_defaults
+    from spamcore.model.config import recipe_defaults
     from spamcore.runs.jobs import JobManager
 
     frame = big_frame()

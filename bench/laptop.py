@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 from devtools.browser import CHROMIUM, CHROMIUM_ARGS, free_port, tree_cpu_seconds, wait_healthy  # noqa: E402
-from spamcore.data import BESIDE_CHECKOUT  # noqa: E402
+from spamcore.data.messages import BESIDE_CHECKOUT  # noqa: E402
 
 DATA = os.environ.get("SPAMCORE_DATA", str(BESIDE_CHECKOUT))
 SPAMCORE = [sys.executable, "-m", "spamcore"]
@@ -84,8 +84,8 @@ def bulk(run_dir: Path) -> dict:
     import numpy as np
     import torch
 
-    from spamcore.data import read_messages
-    from spamcore.runs.store import load_classifier
+    from spamcore.data.messages import read_messages
+    from spamcore.model.saved import load_classifier
 
     texts = list(read_messages(DATA)["text"])
     classifier = load_classifier(run_dir)

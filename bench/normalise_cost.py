@@ -18,10 +18,10 @@ sys.path.insert(0, str(ROOT))
 
 
 def main() -> None:
-    from spamcore.config import recipe_defaults
-    from spamcore.data import BESIDE_CHECKOUT, read_messages
+    from spamcore.data.messages import BESIDE_CHECKOUT, read_messages
+    from spamcore.model.config import recipe_defaults
     from spamcore.model.loading import load_tokenizer
-    from spamcore.normalise import SCHEMES, NormalisingTokenizer, normalise
+    from spamcore.text.normalise import SCHEMES, NormalisingTokenizer, normalise
 
     texts = list(read_messages(os.environ.get("SPAMCORE_DATA", str(BESIDE_CHECKOUT)))["text"])
     tokenizer = load_tokenizer(recipe_defaults("finetune").model)

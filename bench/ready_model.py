@@ -64,7 +64,7 @@ def tables(results: list[dict]) -> str:
     from robustness import mean_report
 
     from spamcore.evaluation.robustness import format_suite_table
-    from spamcore.suites.evasion import format_evasion_table
+    from spamcore.evaluation.suites.evasion import format_evasion_table
 
     arms = by_arm(results)
     header = ["arm (mean of seeds)", "seeds", *TARGETS_38]
@@ -104,7 +104,7 @@ def cost(reference: str, messages: int) -> None:
 
     from spamcore.evaluation.robustness import load_suite
     from spamcore.model.ready import READY_MODEL
-    from spamcore.runs.store import load_classifier
+    from spamcore.model.saved import load_classifier
 
     torch.set_num_threads(1)  # as Streamlit's script threads run it (docs/results.md, the teacher's laptop)
     texts = list(load_suite()["text"])[:messages]
@@ -140,7 +140,7 @@ def cost(reference: str, messages: int) -> None:
 
 def step_lines(every: int):
     """A training callback printing every ``every``-th step with the time so far (a teacher trains for an hour)."""
-    from spamcore.train import StepProgress
+    from spamcore.training.loop import StepProgress
 
     def report(progress) -> None:
         if isinstance(progress, StepProgress) and (progress.global_step % every == 0
@@ -169,6 +169,7 @@ def main() -> None:
     st = sub.add_parser("store", help="the teacher run's judgement of every text a student reads, as a teacher file")
     st.add_argument("--teacher", required=True, help="the teacher's run folder")
     st.add_argument("--out", default=str(TEACHER_FILE))
+    st.add_argument("--commit", help="the commit that trained the teacher (default: this checkout's HEAD)")
     b = sub.add_parser("build", help="train the shipped student and write it into spamcore/model/shipped/")
     b.add_argument("--teacher", default=str(TEACHER_FILE), help="a teacher file (default: the stored one) or run")
     b.add_argument("--seed", type=int, default=42)
@@ -186,13 +187,13 @@ def main() -> None:
         cost(args.run, args.messages)
         return
 
-    from spamcore.data import read_messages, resolve_data
+    from spamcore.data.messages import read_messages, resolve_data
 
     data = read_messages(resolve_data(None))
     print(f"bf16 matmul peak in this run: {bf16_peak_gflops():.0f} GFLOP/s", flush=True)
     if args.command == "teacher":
-        from spamcore.config import recipe_defaults
-        from spamcore.experiment import run_experiment
+        from spamcore.model.config import recipe_defaults
+        from spamcore.runs.experiment import run_experiment
 
         config = recipe_defaults("finetune", seed=args.seed).replace(**TEACHER)  # replace: None is a setting here
         run_experiment(config, data, Path(args.out), callback=step_lines(every=25))
@@ -201,22 +202,23 @@ def main() -> None:
     if args.command == "store":
         import subprocess
 
-        from spamcore.model.packaging import store_teacher
+        from spamcore.runs.packaging import store_teacher
 
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                                cwd=Path(__file__).parent).stdout.strip()
+        commit = args.commit or subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                                               text=True, cwd=Path(__file__).parent).stdout.strip()
         out = store_teacher(args.teacher, data, Path(args.out), commit=commit)
         print(f"teacher file written to {out} ({out.stat().st_size / 1e3:.0f} kB)")
         return
     if args.command == "build":
-        from spamcore.model.packaging import build
+        from spamcore.runs.packaging import build
 
         folder = build(args.teacher, data, seed=args.seed, progress=lambda line: print(line, flush=True))
         print(f"ready model written to {folder}")
         return
 
-    from spamcore.data import split_dataset
-    from spamcore.runs.store import load_classifier, read_run
+    from spamcore.data.messages import split_dataset
+    from spamcore.model.saved import load_classifier
+    from spamcore.runs.store import read_run
 
     seeds = [int(x) for x in args.seeds.split(",")]
     arms = {"student (distilled)": {}}

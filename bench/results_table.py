@@ -2,7 +2,7 @@
 
     python bench/results_table.py [--update-docs]
 
-Trains each recipe once through ``spamcore.experiment.run_experiment`` (exactly what ``spamcore train`` does)
+Trains each recipe once through ``spamcore.runs.experiment.run_experiment`` (exactly what ``spamcore train`` does)
 into a temporary folder and prints test accuracy, spam precision/recall/F1 and wall time on this machine.
 """
 
@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
-from spamcore.data import BESIDE_CHECKOUT  # noqa: E402 (after the path insert)
+from spamcore.data.messages import BESIDE_CHECKOUT  # noqa: E402 (after the path insert)
 
 DATA = os.environ.get("SPAMCORE_DATA", str(BESIDE_CHECKOUT))
 
@@ -38,9 +38,9 @@ def main() -> None:
     from docs_tables import update_docs
     from train_speed import cpu_name
 
-    from spamcore.config import recipe_defaults
-    from spamcore.data import read_messages
-    from spamcore.experiment import run_experiment
+    from spamcore.data.messages import read_messages
+    from spamcore.model.config import recipe_defaults
+    from spamcore.runs.experiment import run_experiment
 
     data = read_messages(DATA)
     rows = [

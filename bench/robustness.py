@@ -6,8 +6,9 @@
 The finished one-off studies behind the default (the augmentation sweep, issue 18's passes) ran from this file and
 ``bench/study18c.py`` up to commit 7c6091e; their tables and conclusions are in docs/robustness.md.
 
-Every arm trains through ``spamcore.train.train`` on the seed-42 split of the real data, scores the test split
-and the hand-written suite (``spamcore/suites/robustness.csv``, never trained on), and records wall time. Arms
+Every arm trains through ``spamcore.training.loop.train`` on the seed-42 split of the real data, scores the test split
+and the hand-written suite (``spamcore/evaluation/suites/robustness.csv``, never trained on), and records wall time.
+Arms
 run one after another in this process, so their times compare; the bf16 matmul peak measured at the start is
 printed beside them (hosts differ).
 """
@@ -24,14 +25,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from spamcore.data import BESIDE_CHECKOUT  # noqa: E402 (after the path insert)
+from spamcore.data.messages import BESIDE_CHECKOUT  # noqa: E402 (after the path insert)
 
 DATA = os.environ.get("SPAMCORE_DATA", str(BESIDE_CHECKOUT))
 
 ALL, MODERN = "crop,digits,numbers", "bundled:modern"
 #: The last commit before issue 18: its supplement is what "before issue 18" trained with (the file has grown since).
 BEFORE_18 = "4137cfe"
-#: Issue 31 draws perturbations afresh per read (spamcore.sampler); "before issue 31" reads a fixed copy per
+#: Issue 31 draws perturbations afresh per read (spamcore.training.sampler); "before issue 31" reads a fixed copy per
 #: augmentation, one pass, as the default did before.
 #: The last commit before issue 27's training changes: "before issue 27" trains with its supplement and settings.
 BEFORE_27 = "4b0bbd2"
@@ -45,7 +46,7 @@ def supplement_at(commit: str) -> str:
     import tempfile
 
     try:
-        text = subprocess.run(["git", "show", f"{commit}:spamcore/corpora/modern.tsv"], cwd=ROOT, check=True,
+        text = subprocess.run(["git", "show", f"{commit}:spamcore/data/corpora/modern.tsv"], cwd=ROOT, check=True,
                               capture_output=True, text=True).stdout
     except (OSError, subprocess.CalledProcessError):
         print(f"git show {commit} failed: 'before issue 18' trains with today's supplement", flush=True)
@@ -91,24 +92,25 @@ def run_arm(name: str, recipe: str, overrides: dict, data, model: str | None) ->
     """Train one arm and score it as a user sees it: the run's own "not sure" band (chosen on validation) applies,
     and only a "spam" verdict counts as caught. The probabilities are kept (validation, suites) so that other
     bands can be scored without training again. ``overrides`` may hold ``draw_weights``: the sampler's weights for
-    this arm (spamcore.sampler.DRAW_WEIGHTS, the rest as they are)."""
-    import spamcore.sampler
+    this arm (spamcore.training.sampler.DRAW_WEIGHTS, the rest as they are)."""
+    import spamcore.training.sampler
 
     overrides = dict(overrides)
-    weights = overrides.pop("draw_weights", None)  # an arm's own sampler weights (spamcore.sampler.DRAW_WEIGHTS)
-    default_weights = spamcore.sampler.DRAW_WEIGHTS
+    # an arm's own sampler weights (spamcore.training.sampler.DRAW_WEIGHTS)
+    weights = overrides.pop("draw_weights", None)
+    default_weights = spamcore.training.sampler.DRAW_WEIGHTS
     if weights is not None:
-        spamcore.sampler.DRAW_WEIGHTS = {**default_weights, **weights}
+        spamcore.training.sampler.DRAW_WEIGHTS = {**default_weights, **weights}
     try:
         return _run_arm(name, recipe, overrides, data, model)
     finally:
-        spamcore.sampler.DRAW_WEIGHTS = default_weights
+        spamcore.training.sampler.DRAW_WEIGHTS = default_weights
 
 
 def _run_arm(name: str, recipe: str, overrides: dict, data, model: str | None) -> dict:
-    from spamcore.config import recipe_defaults
-    from spamcore.data import deduplicate, split_dataset
-    from spamcore.train import train
+    from spamcore.data.messages import deduplicate, split_dataset
+    from spamcore.model.config import recipe_defaults
+    from spamcore.training.loop import train
 
     if str(overrides.get("extra_data", "")).startswith("@"):
         overrides = {**overrides, "extra_data": supplement_at(overrides["extra_data"][1:])}
@@ -123,10 +125,10 @@ def _run_arm(name: str, recipe: str, overrides: dict, data, model: str | None) -
 def score_classifier(name: str, clf, split, seconds: float) -> dict:
     """An arm's figures for a trained classifier (its band and temperature chosen on ``split.validation``)."""
     from spamcore.evaluation.metrics import binary_scores
-    from spamcore.evaluation.repair import repair_effect
+    from spamcore.evaluation.repair_effect import repair_effect
     from spamcore.evaluation.robustness import load_intent_suite, suite_report
-    from spamcore.experiment import calibrate_on
-    from spamcore.suites.evasion import evasion_report, load_evasion_suite
+    from spamcore.evaluation.suites.evasion import evasion_report, load_evasion_suite
+    from spamcore.runs.experiment import calibrate_on
 
     config = clf.config
     # The temperature and "not sure" band a saved run gets, chosen on validation the same way.
@@ -153,11 +155,11 @@ def score_classifier(name: str, clf, split, seconds: float) -> dict:
 
 
 def run_baseline(data) -> dict:
-    from spamcore.baseline import train_baseline
-    from spamcore.data import split_dataset
+    from spamcore.data.messages import split_dataset
+    from spamcore.evaluation.baseline import train_baseline
     from spamcore.evaluation.metrics import binary_scores
     from spamcore.evaluation.robustness import suite_report
-    from spamcore.suites.evasion import evasion_report
+    from spamcore.evaluation.suites.evasion import evasion_report
 
     split = split_dataset(data)
     start = time.perf_counter()
@@ -277,9 +279,9 @@ def main() -> None:
 
     transformers.utils.logging.set_verbosity_error()
     transformers.utils.logging.disable_progress_bar()
-    from spamcore.data import read_messages
+    from spamcore.data.messages import read_messages
     from spamcore.evaluation.robustness import format_suite_table
-    from spamcore.suites.evasion import format_evasion_table
+    from spamcore.evaluation.suites.evasion import format_evasion_table
 
     data = read_messages(DATA)
     peak = bf16_peak_gflops()
@@ -347,8 +349,9 @@ def main() -> None:
                 f"peak in the same run {peak:,.0f} GFLOP/s. Test split: 837 messages (seed 42); suite: "
                 f"{len(results[0]['suite']['messages'])} hand-written messages, never trained on. Per category: "
                 "share of messages classified right.")
-        trick_head = ("The evasion suite (`spamcore/suites/evasion.py`): the suite's spam messages rewritten with each "
-                      "trick used against filters, and hand-written paraphrases; share of the spam still caught.")
+        trick_head = ("The evasion suite (`spamcore/evaluation/suites/evasion.py`): the suite's spam messages "
+                      "rewritten with each trick used against filters, and hand-written paraphrases; share of the spam "
+                      "still caught.")
         update_docs(f"{head}\n\n{summary}\n\n{categories}\n\n{trick_head}\n\n{tricks}", section="robustness")
 
 

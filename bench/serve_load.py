@@ -1,7 +1,8 @@
 """The verdict API under load: 32 concurrent clients sending single messages to ``spamcore serve`` for 30 s, with
-micro-batching and with one request per forward pass, against the in-process bulk rate in the same run.
+micro-batching and with one request per forward pass, against the in-process bulk rate in the same run — on each
+verdict engine (ONNX Runtime, torch: spamcore.model.onnx) in turn.
 
-    python bench/serve_load.py [--run RUN_DIR] [--clients 32] [--seconds 30] [--update-docs]
+    python bench/serve_load.py [--run RUN_DIR] [--clients 32] [--seconds 30] [--engines onnx,torch] [--update-docs]
 
 Without ``--run`` it trains a short finetune of the bundled MiniLM first (300 messages, one epoch: the architecture and
 so the cost of a verdict are the default's; its verdicts are not, and do not matter here). The server runs as its own
@@ -33,9 +34,9 @@ TOKEN = "bench-token-0123456789abcdef"
 
 
 def short_run(folder: Path) -> Path:
-    from spamcore.config import recipe_defaults
-    from spamcore.data import read_messages
-    from spamcore.experiment import run_experiment
+    from spamcore.data.messages import read_messages
+    from spamcore.model.config import recipe_defaults
+    from spamcore.runs.experiment import run_experiment
 
     target = folder / "short-finetune"
     config = recipe_defaults("finetune", max_rows=300, epochs=1, augment="", extra_data="")
@@ -50,12 +51,12 @@ def messages() -> list[str]:
     return list(load_suite()["text"])
 
 
-def bulk_rate(run: Path, texts: list[str], seconds: float = 10.0) -> float:
-    """Messages per second of ``SpamClassifier.predict`` on lists of 64 in this process (what ``spamcore predict``
-    does with a file)."""
-    from spamcore.runs.store import load_classifier
+def bulk_rate(run: Path, texts: list[str], engine: str, seconds: float = 10.0) -> float:
+    """Messages per second of ``predict`` on lists of 64 in this process (what ``spamcore predict`` does with a
+    file), on ``engine``."""
+    from spamcore.model.pretrained import from_pretrained
 
-    classifier = load_classifier(run)
+    classifier = from_pretrained(run, engine=engine)
     classifier.predict(texts[:64])  # warm-up
     done, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
@@ -66,7 +67,7 @@ def bulk_rate(run: Path, texts: list[str], seconds: float = 10.0) -> float:
 
 
 @contextlib.contextmanager
-def server(run: Path, *flags: str):
+def server(run: Path, *flags: str, engine: str = "auto"):
     import psutil
 
     from devtools.browser import running_server
@@ -77,7 +78,8 @@ def server(run: Path, *flags: str):
     url = f"http://127.0.0.1:{port}"
     command = [sys.executable, "-m", "spamcore", "serve", str(run), "--port", str(port), "--token", TOKEN, *flags]
     with tempfile.TemporaryDirectory() as folder, running_server(
-            command, url, cwd=folder, env={**os.environ, "HF_HUB_OFFLINE": "1"}, log_path=Path(folder) / "serve.log",
+            command, url, cwd=folder, env={**os.environ, "HF_HUB_OFFLINE": "1", "SPAMCORE_ENGINE": engine},
+            log_path=Path(folder) / "serve.log",
             health="/v2/health/ready") as proc:
         yield url, psutil.Process(proc.pid)
 
@@ -120,6 +122,7 @@ def main() -> None:
     parser.add_argument("--run", help="the run to serve (default: train a short finetune first)")
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--engines", default="onnx,torch", help="verdict engines to measure, in this order")
     parser.add_argument("--update-docs", action="store_true")
     args = parser.parse_args()
     import transformers
@@ -133,30 +136,34 @@ def main() -> None:
     print(f"bf16 matmul peak in this run: {peak:,.1f} GFLOP/s", flush=True)
     run = Path(args.run) if args.run else short_run(Path(tempfile.mkdtemp(prefix="serve-load-")))
     texts = messages()
-    bulk = bulk_rate(run, texts)
-    print(f"in-process bulk (predict, lists of 64): {bulk:,.0f} messages/s", flush=True)
-    rows = {}
-    for name, flags in (("micro-batching (default: up to 64, 5 ms)", ()),
-                        ("one request, one pass (--max-batch 1 --wait-ms 0)", ("--max-batch", "1", "--wait-ms", "0"))):
-        with server(run, *flags) as (url, proc):
-            load(url, texts, args.clients, 3.0)  # warm-up
-            before = proc.memory_info().rss
-            result = load(url, texts, args.clients, args.seconds)
-            result["rss"] = (before / 2**20, proc.memory_info().rss / 2**20)
-        rows[name] = result
-        print(f"{name}: {result['rate']:,.0f} messages/s, p50 {result['p50'] * 1000:.0f} ms, p95 "
-              f"{result['p95'] * 1000:.0f} ms, p99 {result['p99'] * 1000:.0f} ms, errors {result['errors']}, "
-              f"server memory {result['rss'][0]:.0f} → {result['rss'][1]:.0f} MiB", flush=True)
-    one = list(rows.values())[1]["rate"]
-    lines = ["| server | messages/s | ÷ in-process bulk | ÷ one request, one pass | p50 | p95 | p99 | errors | "
-             "server memory (MiB, start → end) |", "|---|---|---|---|---|---|---|---|---|"]
-    for name, r in rows.items():
-        lines.append(f"| {name} | {r['rate']:,.0f} | {r['rate'] / bulk:.2f}× | {r['rate'] / one:.2f}× | "
-                     f"{r['p50'] * 1000:.0f} ms | {r['p95'] * 1000:.0f} ms | {r['p99'] * 1000:.0f} ms | "
-                     f"{r['errors']} | {r['rss'][0]:.0f} → {r['rss'][1]:.0f} |")
+    lines = ["| engine | server | messages/s | ÷ in-process bulk | ÷ one request, one pass | p50 | p95 | p99 | "
+             "errors | server memory (MiB, start → end) |", "|---|---|---|---|---|---|---|---|---|---|"]
+    bulks = {}
+    for engine in args.engines.split(","):
+        bulk = bulks[engine] = bulk_rate(run, texts, engine)
+        print(f"{engine}: in-process bulk (predict, lists of 64): {bulk:,.0f} messages/s", flush=True)
+        rows = {}
+        for name, flags in (("micro-batching (default: up to 64, 5 ms)", ()),
+                            ("one request, one pass (--max-batch 1 --wait-ms 0)",
+                             ("--max-batch", "1", "--wait-ms", "0"))):
+            with server(run, *flags, engine=engine) as (url, proc):
+                load(url, texts, args.clients, 3.0)  # warm-up
+                before = proc.memory_info().rss
+                result = load(url, texts, args.clients, args.seconds)
+                result["rss"] = (before / 2**20, proc.memory_info().rss / 2**20)
+            rows[name] = result
+            print(f"{engine}, {name}: {result['rate']:,.0f} messages/s, p50 {result['p50'] * 1000:.0f} ms, p95 "
+                  f"{result['p95'] * 1000:.0f} ms, p99 {result['p99'] * 1000:.0f} ms, errors {result['errors']}, "
+                  f"server memory {result['rss'][0]:.0f} → {result['rss'][1]:.0f} MiB", flush=True)
+        one = list(rows.values())[1]["rate"]
+        for name, r in rows.items():
+            lines.append(f"| {engine} | {name} | {r['rate']:,.0f} | {r['rate'] / bulk:.2f}× | {r['rate'] / one:.2f}× | "
+                         f"{r['p50'] * 1000:.0f} ms | {r['p95'] * 1000:.0f} ms | {r['p99'] * 1000:.0f} ms | "
+                         f"{r['errors']} | {r['rss'][0]:.0f} → {r['rss'][1]:.0f} |")
+    rates = ", ".join(f"{engine} {rate:,.0f}" for engine, rate in bulks.items())
     text = (f"Measured {date.today().isoformat()} by `python bench/serve_load.py` on {cpu_name()}; bf16 matmul peak "
             f"in the same run {peak:,.1f} GFLOP/s. {args.clients} clients sending one message at a time for "
-            f"{args.seconds:.0f} s; in-process bulk rate (`predict` on lists of 64) {bulk:,.0f} messages/s.\n\n"
+            f"{args.seconds:.0f} s; in-process bulk rate (`predict` on lists of 64), messages/s: {rates}.\n\n"
             + "\n".join(lines))
     print(text)
     if args.update_docs:

@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
-from spamcore.data import BESIDE_CHECKOUT  # noqa: E402 (after the path insert)
+from spamcore.data.messages import BESIDE_CHECKOUT  # noqa: E402 (after the path insert)
 
 DATA = os.environ.get("SPAMCORE_DATA", str(BESIDE_CHECKOUT))
 
@@ -48,9 +48,9 @@ def _median_seconds(work, repeats: int = 3) -> float:
 
 
 def map_costs(run_dir: Path, cache: Path) -> dict:
-    from spamcore.evaluation.scores import test_scores
     from spamcore.model.loading import load_encoder
-    from spamcore.runs.store import load_classifier
+    from spamcore.model.saved import load_classifier
+    from spamcore.runs.scores import test_scores
     from spamcore.teaching.embedding import cached_map, place
 
     classifier = load_classifier(run_dir, device="cpu")
@@ -75,8 +75,8 @@ def map_costs(run_dir: Path, cache: Path) -> dict:
 
 
 def mlm_costs() -> dict:
-    from spamcore.config import BUNDLED_MODEL
-    from spamcore.data import read_messages, split_dataset
+    from spamcore.data.messages import read_messages, split_dataset
+    from spamcore.model.config import BUNDLED_MODEL
     from spamcore.model.loading import load_tokenizer
     from spamcore.model.precision import cpu_supports_bf16
     from spamcore.teaching.masked import fit_and_score, guesses, load_mlm
@@ -94,7 +94,7 @@ def mlm_costs() -> dict:
 
 
 def report_costs(run_dir: Path) -> dict:
-    from spamcore.evaluation.html_report import build_report
+    from spamcore.runs.report import build_report
 
     page = build_report(run_dir)
     return {"seconds": _median_seconds(lambda: build_report(run_dir)), "mb": len(page.encode()) / 1e6}

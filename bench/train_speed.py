@@ -27,7 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from spamcore.data import BESIDE_CHECKOUT  # noqa: E402 (after the path insert)
+from spamcore.data.messages import BESIDE_CHECKOUT  # noqa: E402 (after the path insert)
 
 DATA = os.environ.get("SPAMCORE_DATA", str(BESIDE_CHECKOUT))
 
@@ -40,7 +40,7 @@ def _setup():
 
     transformers.utils.logging.set_verbosity_error()
     transformers.utils.logging.disable_progress_bar()
-    from spamcore.data import read_messages, split_dataset
+    from spamcore.data.messages import read_messages, split_dataset
 
     return split_dataset(read_messages(DATA))
 
@@ -53,8 +53,8 @@ def arm_naive_finetune(quick: bool) -> dict:
     """A plain fine-tuning loop: random batches, padding to the batch's longest, fp32, default AdamW."""
     import torch
 
-    from spamcore.config import recipe_defaults
     from spamcore.evaluation.metrics import binary_scores
+    from spamcore.model.config import recipe_defaults
     from spamcore.model.loading import load_sequence_classifier, load_tokenizer
 
     split = _setup()
@@ -113,10 +113,10 @@ def arm_spamcore_finetune(quick: bool) -> dict:
     """spamcore's ``finetune`` recipe with its defaults, then its inference paths."""
     import numpy as np
 
-    from spamcore.batching import tokenize
-    from spamcore.config import recipe_defaults
     from spamcore.evaluation.metrics import binary_scores
-    from spamcore.train import train
+    from spamcore.model.batching import tokenize
+    from spamcore.model.config import recipe_defaults
+    from spamcore.training.loop import train
 
     split = _setup()
     cfg = recipe_defaults("finetune", epochs=1 if quick else None)
@@ -155,9 +155,9 @@ def arm_naive_frozen(quick: bool) -> dict:
     """The reference notebook's loop: the frozen encoder runs on every batch of every epoch, fp32."""
     import torch
 
-    from spamcore.config import recipe_defaults
-    from spamcore.data import class_weights
+    from spamcore.data.messages import class_weights
     from spamcore.evaluation.metrics import binary_scores
+    from spamcore.model.config import recipe_defaults
     from spamcore.model.loading import MLPHead, load_encoder, load_tokenizer
 
     split = _setup()
@@ -202,10 +202,10 @@ def arm_naive_frozen(quick: bool) -> dict:
 
 def arm_spamcore_frozen(quick: bool) -> dict:
     """spamcore's ``frozen`` recipe end to end (model load, encoding, 10 epochs, test), cold then warm."""
-    from spamcore import features
-    from spamcore.config import recipe_defaults
     from spamcore.evaluation.metrics import binary_scores
-    from spamcore.train import train
+    from spamcore.model import features
+    from spamcore.model.config import recipe_defaults
+    from spamcore.training.loop import train
 
     split = _setup()
     cfg = recipe_defaults("frozen")

@@ -1,4 +1,5 @@
-"""Command line: ``spamcore app | train | evaluate | predict | report | mlm-head`` on the same core as the app.
+"""Command line: ``spamcore app | train | evaluate | predict | export | report | mlm-head`` on the same core as the
+app.
 
 User errors print one line (``error: ...``) and exit with status 2; nothing prints a traceback for them.
 Ctrl-C during training stops after the current step and keeps the best checkpoint; a second Ctrl-C aborts.
@@ -14,8 +15,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from spamcore import __version__
-from spamcore.augment import AUGMENTATIONS
-from spamcore.config import (
+from spamcore.errors import ConfigError, SpamcoreError
+from spamcore.model.bundled import INSTALL_HINT
+from spamcore.model.config import (
     BUNDLED_LARGE,
     BUNDLED_MODEL,
     BUNDLED_MODERN,
@@ -25,10 +27,9 @@ from spamcore.config import (
     RECIPES,
     recipe_defaults,
 )
-from spamcore.errors import ConfigError, SpamcoreError
-from spamcore.model.bundled import INSTALL_HINT
 from spamcore.model.ready import READY_MODEL
-from spamcore.normalise import SCHEMES
+from spamcore.text.augment import AUGMENTATIONS
+from spamcore.text.normalise import SCHEMES
 
 EXIT_USAGE = 2
 
@@ -123,6 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--engine", choices=("auto", "onnx", "torch"), help="what computes the verdicts (default: "
                    "$SPAMCORE_ENGINE, else auto = ONNX Runtime, with torch where it cannot answer)")
 
+    x = sub.add_parser("export", help="make a run's ONNX graph now (verdicts make it on first use otherwise)")
+    x.add_argument("run_dir", nargs="?", default=READY_MODEL, help=f"the run folder (default: {READY_MODEL})")
+
     r = sub.add_parser("report", help="write a run as one self-contained HTML report (opens offline, charts "
                        "interactive)")
     r.add_argument("run_dir")
@@ -148,7 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _quiet_transformers()
     try:
         commands = {"app": _app, "serve": _serve, "train": _train, "evaluate": _evaluate, "predict": _predict,
-                    "report": _report, "mlm-head": _mlm_head}
+                    "export": _export, "report": _report, "mlm-head": _mlm_head}
         return commands[args.command](args)
     except SpamcoreError as err:
         print(f"error: {err}", file=sys.stderr)
@@ -183,7 +187,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from spamcore.data import read_messages, resolve_data
+    from spamcore.data.messages import read_messages, resolve_data
     from spamcore.evaluation.metrics import format_report
     from spamcore.runs.layout import check_new_run_dir
     from spamcore.runs.trainer import train_run
@@ -259,7 +263,7 @@ class _ProgressBars:
     def __call__(self, event) -> None:
         from tqdm import tqdm
 
-        from spamcore.train import EpochRecord, StageProgress, StepProgress
+        from spamcore.training.loop import EpochRecord, StageProgress, StepProgress
 
         if isinstance(event, EpochRecord):
             self.close()
@@ -303,8 +307,8 @@ def _report_to(name: str | None) -> str | None:
 
 def _config_file(path: str, recipe: str | None = None):
     """A TrainConfig from a JSON file: the settings themselves, or a file with a ``config`` section."""
-    from spamcore.config import TrainConfig
     from spamcore.errors import ConfigError
+    from spamcore.model.config import TrainConfig
 
     try:
         values = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -329,9 +333,9 @@ def _config_file(path: str, recipe: str | None = None):
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from spamcore.data import read_messages, resolve_data
+    from spamcore.data.messages import read_messages, resolve_data
     from spamcore.evaluation.metrics import classification_report, format_report
-    from spamcore.runs.store import load_classifier
+    from spamcore.model.saved import load_classifier
 
     if args.threshold is not None and not 0.0 <= args.threshold <= 1.0:
         raise SpamcoreError(f"--threshold must be between 0 and 1; got {args.threshold}")
@@ -352,7 +356,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 def _evaluate_suite(classifier, threshold: float, as_json: bool) -> int:
     from spamcore.evaluation.robustness import format_suite_table, misses, suite_report
-    from spamcore.suites.evasion import evasion_report, format_evasion_table
+    from spamcore.evaluation.suites.evasion import evasion_report, format_evasion_table
 
     report = suite_report(classifier.predict_proba, threshold)
     evasion = evasion_report(classifier.predict_proba, threshold)
@@ -425,8 +429,18 @@ def _names_a_run(arg: str) -> bool:
         return False
 
 
+def _export(args: argparse.Namespace) -> int:
+    from spamcore.model.onnx import graph_path, load_onnx
+    from spamcore.model.saved import SavedModel
+
+    load_onnx(args.run_dir, notice=lambda line: print(line, file=sys.stderr))
+    saved = SavedModel.read(args.run_dir)
+    print(graph_path(saved.path, saved.config.recipe, saved.is_ready_model))
+    return 0
+
+
 def _report(args: argparse.Namespace) -> int:
-    from spamcore.evaluation.html_report import write_report
+    from spamcore.runs.report import write_report
 
     out = Path(args.out) if args.out else Path(args.run_dir) / "report.html"
     path = write_report(args.run_dir, out)
@@ -436,7 +450,7 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _mlm_head(args: argparse.Namespace) -> int:
-    from spamcore.data import cache_dir, resolve_data
+    from spamcore.data.messages import cache_dir, resolve_data
     from spamcore.teaching.masked import head_file, hold_training_lock, load_mlm, train_and_save
 
     folder = Path(args.cache) if args.cache else cache_dir() / "mlm"

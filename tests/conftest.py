@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from spamcore.data import BESIDE_CHECKOUT
+from spamcore.data.messages import BESIDE_CHECKOUT
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL_DATA = Path(os.environ.get("SPAMCORE_DATA", BESIDE_CHECKOUT))

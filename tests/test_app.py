@@ -11,10 +11,10 @@ from conftest import HAM, SPAM, messages_frame
 from streamlit.testing.v1 import AppTest
 
 from spamcore.app.paths import SCRIPT
-from spamcore.config import recipe_defaults
 from spamcore.errors import DataError
-from spamcore.experiment import run_experiment
+from spamcore.model.config import recipe_defaults
 from spamcore.runs import jobs
+from spamcore.runs.experiment import run_experiment
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(SCRIPT)
@@ -108,7 +108,7 @@ def test_home_shows_the_citation_and_the_fix_when_data_is_missing(app_env, monke
         calls.append(1)
         raise DataError("Could not download the SMS Spam Collection (offline)")
 
-    monkeypatch.setattr("spamcore.data.download_dataset", offline)
+    monkeypatch.setattr("spamcore.data.messages.download_dataset", offline)
     at = open_page("views/home.py")
     assert "Data not found" in at.warning[0].value and "SPAMCORE_DATA" in at.warning[0].value
     assert any("Upload" in m.value for m in at.markdown)

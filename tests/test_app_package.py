@@ -12,7 +12,7 @@ import pytest
 from spamcore import __version__
 from spamcore.app import paths, settings
 from spamcore.app.server import free_port, streamlit_argv
-from spamcore.config import model_description
+from spamcore.model.config import model_description
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -93,8 +93,8 @@ def test_evaluate_marks_the_best_epoch_on_the_loss_chart(runs):
 
 
 def test_evaluate_lists_the_messages_of_a_confusion_matrix_cell_at_the_threshold(runs):
-    from spamcore.evaluation.scores import test_scores
     from spamcore.evaluation.thresholds import CELLS, cell_messages
+    from spamcore.runs.scores import test_scores
 
     at = open_page("views/evaluate.py")
     assert any('"customdata"' in s and "click to list these messages" in s for s in chart_specs(at))
@@ -331,7 +331,7 @@ def test_highlight_html_escapes_every_piece_and_colours_by_sign():
 
 
 def test_test_scores_and_baseline_comparison_read_a_run(tiny_run):
-    from spamcore.evaluation.scores import baseline_comparison, test_scores
+    from spamcore.runs.scores import baseline_comparison, test_scores
 
     run = read_run(tiny_run / "tiny-finetune")
     scores = test_scores(run.path)

@@ -1,4 +1,4 @@
-"""spamcore.augment: known answers on small inputs, seeded determinism, and what reaches the training split."""
+"""spamcore.text.augment: known answers on small inputs, seeded determinism, and what reaches the training split."""
 
 from __future__ import annotations
 
@@ -6,7 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spamcore.augment import (
+from spamcore.data.corpora import load_extra
+from spamcore.errors import ConfigError, DataError
+from spamcore.model.config import BUNDLED_MODERN, recipe_defaults
+from spamcore.text.augment import (
     AUGMENTATIONS,
     add_footer,
     augment_frame,
@@ -18,10 +21,7 @@ from spamcore.augment import (
     span_crop,
     strip_digits,
 )
-from spamcore.config import BUNDLED_MODERN, recipe_defaults
-from spamcore.corpora import load_extra
-from spamcore.errors import ConfigError, DataError
-from spamcore.train import drop_copies_read_alike, training_frame
+from spamcore.training.loop import drop_copies_read_alike, training_frame
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -108,7 +108,7 @@ def test_augment_frame_with_every_augmentation_keeps_originals_first():
 
 
 def test_typos_misspell_some_long_words_once_and_keep_the_rest():
-    from spamcore.augment import typos
+    from spamcore.text.augment import typos
 
     rng = np.random.default_rng(0)
     text = "congratulations you have been selected for a free cruise"
@@ -123,7 +123,7 @@ def test_typos_misspell_some_long_words_once_and_keep_the_rest():
 
 
 def test_leetspeak_swaps_letters_for_lookalike_digits_in_one_or_two_words():
-    from spamcore.augment import leetspeak
+    from spamcore.text.augment import leetspeak
 
     rng = np.random.default_rng(1)
     outs = [leetspeak("claim your free prize", rng) for _ in range(20)]
@@ -156,9 +156,9 @@ def test_a_copy_the_model_reads_like_a_message_already_there_is_left_out():
 
 
 def test_the_default_training_frame_holds_few_leet_copies_that_v2_reads_as_their_source(real_data):
-    from spamcore.data import read_messages, split_dataset
+    from spamcore.data.messages import read_messages, split_dataset
     from spamcore.model.loading import load_tokenizer
-    from spamcore.normalise import normalising
+    from spamcore.text.normalise import normalising
 
     config = recipe_defaults("finetune", perturb_share=None).replace(perturb_share=None)  # copies, as before issue 31
     train = split_dataset(read_messages(real_data)).train
@@ -179,7 +179,7 @@ def test_bundled_modern_supplement_loads_and_a_bad_extra_file_says_so(tmp_path):
 def test_augmented_training_runs_and_is_saved_with_the_run(tiny_model_dir, tmp_path):
     from conftest import messages_frame
 
-    from spamcore.experiment import run_experiment
+    from spamcore.runs.experiment import run_experiment
     from spamcore.runs.store import read_run
 
     config = recipe_defaults("finetune", model=str(tiny_model_dir), epochs=1, batch_size=8, max_length=16,

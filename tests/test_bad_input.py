@@ -20,16 +20,17 @@ from pathlib import Path
 import pytest
 from conftest import messages_frame
 
-from spamcore import data as data_module
 from spamcore.cli import main
-from spamcore.config import TrainConfig, recipe_defaults
-from spamcore.data import read_messages
+from spamcore.data import messages as data_module
+from spamcore.data.message_io import predictions_frame, read_texts, to_csv_bytes
+from spamcore.data.messages import read_messages
 from spamcore.errors import ConfigError, DataError, ModelLoadError, RunError, SpamcoreError
-from spamcore.experiment import run_experiment
-from spamcore.message_io import predictions_frame, read_texts, to_csv_bytes
 from spamcore.model import loading as model_module
+from spamcore.model.config import TrainConfig, recipe_defaults
+from spamcore.model.saved import load_classifier
+from spamcore.runs.experiment import run_experiment
 from spamcore.runs.layout import HEAD_FILE, MODEL_FILE, RUN_FILE, run_path
-from spamcore.runs.store import list_runs, load_classifier
+from spamcore.runs.store import list_runs
 from spamcore.teaching.token_view import explain_tokens
 
 # ------------------------------------------------------------------------------------------------ helpers
@@ -326,7 +327,7 @@ def test_a_failure_before_the_first_checkpoint_removes_the_run(tiny_model_dir, t
     def explode(*args, **kwargs):
         raise RuntimeError("out of memory")
 
-    monkeypatch.setattr("spamcore.experiment.train", explode)
+    monkeypatch.setattr("spamcore.runs.experiment.train", explode)
     with pytest.raises(RuntimeError, match="out of memory"):
         run_experiment(tiny(tiny_model_dir), messages_frame(4), tmp_path / "run")
     assert_no_run_left(tmp_path / "run")
@@ -337,7 +338,7 @@ def test_a_failure_before_the_first_checkpoint_removes_the_run(tiny_model_dir, t
 
 
 def test_a_failure_after_a_checkpoint_keeps_the_loadable_run(tiny_model_dir, tmp_path, monkeypatch):
-    from spamcore import experiment
+    from spamcore.runs import experiment
 
     real_train = experiment.train
 

@@ -1,4 +1,4 @@
-"""spamcore.baseline: the TF-IDF reference on a split, disagreements, and its place in every run folder."""
+"""spamcore.evaluation.baseline: the TF-IDF reference on a split, disagreements, and its place in every run folder."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ import pandas as pd
 import pytest
 from conftest import messages_frame
 
-from spamcore.baseline import DESCRIPTION, disagreements, train_baseline
-from spamcore.config import recipe_defaults
-from spamcore.data import Split, read_messages, split_dataset
+from spamcore.data.messages import Split, read_messages, split_dataset
 from spamcore.errors import DataError
+from spamcore.evaluation.baseline import DESCRIPTION, disagreements, train_baseline
 from spamcore.evaluation.metrics import classification_report
-from spamcore.experiment import run_experiment
+from spamcore.model.config import recipe_defaults
+from spamcore.runs.experiment import run_experiment
 
 
 def test_baseline_learns_the_hand_written_messages(small_frame):

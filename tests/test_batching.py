@@ -1,4 +1,4 @@
-"""spamcore.batching: tokenising without padding, dynamic padding, training and inference batch orders."""
+"""spamcore.model.batching: tokenising without padding, dynamic padding, training and inference batch orders."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from spamcore.batching import pad_batch, sorted_batches, staged_batches, tokenize, training_batches
+from spamcore.model.batching import pad_batch, sorted_batches, staged_batches, tokenize, training_batches
 
 
 def test_pad_batch_known_answer():
@@ -114,9 +114,9 @@ def test_tokenize_adds_special_tokens_and_truncates(tiny_model_dir):
 def test_an_augmented_epoch_ends_on_the_messages_as_written_only_when_asked():
     import pandas as pd
 
-    from spamcore.augment import augment_frame
-    from spamcore.config import recipe_defaults
-    from spamcore.train import _epoch_batches
+    from spamcore.model.config import recipe_defaults
+    from spamcore.text.augment import augment_frame
+    from spamcore.training.loop import _epoch_batches
 
     frame = pd.DataFrame({"text": [f"win a prize number {i} today" for i in range(40)], "label": [1, 0] * 20})
     train = augment_frame(frame, ["crop", "typos"], seed=0)

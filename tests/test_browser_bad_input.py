@@ -13,8 +13,8 @@ import pytest
 from conftest import messages_frame
 from test_browser import CHROMIUM, CHROMIUM_ARGS, go, no_exception, settle, streamlit_server
 
-from spamcore.config import recipe_defaults
-from spamcore.experiment import run_experiment
+from spamcore.model.config import recipe_defaults
+from spamcore.runs.experiment import run_experiment
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]  # ~40 s: a server and Chromium
 

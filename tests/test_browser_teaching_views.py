@@ -15,8 +15,8 @@ from test_bad_input import SCRIPT
 from test_browser import CHROMIUM, CHROMIUM_ARGS, SHOTS, go, no_exception, settle, streamlit_server
 from test_browser_bad_input import CLEAN, INJECTED
 
-from spamcore.config import recipe_defaults
-from spamcore.experiment import run_experiment
+from spamcore.model.config import recipe_defaults
+from spamcore.runs.experiment import run_experiment
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -89,7 +89,7 @@ def _parts_installed() -> bool:
 def test_the_real_parts_give_mpnet(tmp_path, monkeypatch):
     from transformers import AutoConfig
 
-    from spamcore.config import BUNDLED_LARGE
+    from spamcore.model.config import BUNDLED_LARGE
     from spamcore.model.loading import from_pretrained, resolve_model_path
 
     monkeypatch.setenv("SPAMCORE_CACHE", str(tmp_path))

@@ -32,8 +32,8 @@ def test_tricks_are_found_with_the_checks_normalisation_makes(text, claimed, exp
 
 def test_letter_swaps_are_named_on_the_evasion_suite_and_rarely_on_real_ham(real_data):
     from spamcore.classroom.lesson import has_letter_swaps
-    from spamcore.data import read_messages
-    from spamcore.suites.evasion import load_evasion_suite
+    from spamcore.data.messages import read_messages
+    from spamcore.evaluation.suites.evasion import load_evasion_suite
 
     exam = load_evasion_suite()
     share = {trick: group["text"].map(has_letter_swaps).mean() for trick, group in exam.groupby("trick")}

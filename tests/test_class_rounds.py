@@ -30,9 +30,9 @@ from spamcore.classroom.rounds import (
     retrain_config,
     write_comparison,
 )
-from spamcore.config import recipe_defaults
+from spamcore.model.classifier import SpamClassifier
+from spamcore.model.config import recipe_defaults
 from spamcore.model.loading import FinetuneClassifier, load_sequence_classifier, load_tokenizer
-from spamcore.predict import SpamClassifier
 
 
 @pytest.fixture(scope="module")
@@ -72,10 +72,10 @@ def test_retrain_continues_from_a_finetune_run_with_the_class_and_the_supplement
 
 
 def test_training_reads_class_messages_from_a_file_never_the_class_store(tmp_path):
-    from spamcore.config import model_description
-    from spamcore.corpora import load_extra
-    from spamcore.data import write_messages
+    from spamcore.data.corpora import load_extra
+    from spamcore.data.messages import write_messages
     from spamcore.errors import DataError
+    from spamcore.model.config import model_description
 
     accepted = pd.DataFrame({"text": ["hey btw WIN a prize txt WIN", "see you at 6"], "label": [1, 0]})
     path = write_messages(accepted, tmp_path / class_file_name(3))
@@ -87,7 +87,7 @@ def test_training_reads_class_messages_from_a_file_never_the_class_store(tmp_pat
 
 
 def test_replay_is_the_training_split_only():
-    from spamcore.data import split_dataset
+    from spamcore.data.messages import split_dataset
 
     frame = messages_frame(10)
     replay = replay_data(frame)

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from conftest import messages_frame
 
-from spamcore import experiment
 from spamcore.cli import main
+from spamcore.runs import experiment
 from spamcore.runs.layout import NOTHING_TRAINED
 from spamcore.runs.store import read_run
 
@@ -172,7 +172,7 @@ def test_predict_empty_stdin(run_dir, capsys, monkeypatch):
 
 
 def test_predict_matches_the_library(run_dir, capsys):
-    from spamcore.runs.store import load_classifier
+    from spamcore.model.saved import load_classifier
 
     texts = ["Claim your free prize now", "Running late, start without me"]
     assert main(["predict", str(run_dir), "--json", *texts]) == 0

@@ -1,4 +1,4 @@
-"""spamcore.config: recipe defaults, validation that names the bad value, dict round trips."""
+"""spamcore.model.config: recipe defaults, validation that names the bad value, dict round trips."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import math
 
 import pytest
 
-from spamcore.config import BUNDLED_MODEL, FRESH_EPOCHS, PERTURB_SHARE, TrainConfig, recipe_defaults
 from spamcore.errors import ConfigError
+from spamcore.model.config import BUNDLED_MODEL, FRESH_EPOCHS, PERTURB_SHARE, TrainConfig, recipe_defaults
 
 
 def test_frozen_defaults_are_the_reference_recipe():

@@ -8,9 +8,9 @@ import re
 
 import pytest
 
-from spamcore.config import BUNDLED_CONTRAST, BUNDLED_EVERYDAY
-from spamcore.corpora import CONTRAST_PAIRS, load_extra
-from spamcore.corpora.contrast import FAMILIES, contrast_pairs, contrast_written
+from spamcore.data.corpora import CONTRAST_PAIRS, load_extra
+from spamcore.data.corpora.contrast import FAMILIES, contrast_pairs, contrast_written
+from spamcore.model.config import BUNDLED_CONTRAST, BUNDLED_EVERYDAY
 
 
 def _words(text: str) -> str:
@@ -52,9 +52,9 @@ def test_bundled_contrast_reads_as_labelled_extra_data_half_ham():
 
 
 def test_no_pair_is_a_test_split_message_nor_close_to_a_suite_message(real_data):
-    from spamcore.data import read_messages, split_dataset
+    from spamcore.data.messages import read_messages, split_dataset
     from spamcore.evaluation.robustness import load_intent_suite, load_suite
-    from spamcore.suites.evasion import load_evasion_suite
+    from spamcore.evaluation.suites.evasion import load_evasion_suite
 
     texts = [t for t, _ in contrast_written(CONTRAST_PAIRS)]
     test = {_words(t) for t in split_dataset(read_messages(real_data)).test["text"]}

@@ -1,4 +1,4 @@
-"""spamcore.data: reading every accepted format, every user error, the split, summaries, finding the data."""
+"""spamcore.data.messages: reading every accepted format, every user error, the split, summaries, finding the data."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 from conftest import messages_frame
 
-from spamcore import data
-from spamcore.data import (
+from spamcore.data import messages as data
+from spamcore.data.messages import (
     UCI_FILE,
     class_weights,
     download_dataset,
@@ -491,7 +491,7 @@ def test_download_offline_fails_with_one_sentence_saying_how_to_provide_the_file
 
 
 def test_deduplicate_keeps_first_of_each_text_and_label():
-    from spamcore.data import deduplicate
+    from spamcore.data.messages import deduplicate
 
     frame = pd.DataFrame({"text": ["a", "b", "a", "a"], "label": [0, 1, 0, 1]})
     assert deduplicate(frame).index.tolist() == [0, 1, 3]  # same text with another label is kept
@@ -500,7 +500,7 @@ def test_deduplicate_keeps_first_of_each_text_and_label():
 def test_duplicate_audit_counts_test_messages_seen_in_training():
     from conftest import messages_frame
 
-    from spamcore.data import duplicate_audit, split_dataset
+    from spamcore.data.messages import duplicate_audit, split_dataset
 
     frame = pd.concat([messages_frame(2), messages_frame(1)], ignore_index=True)  # the first 20 rows twice
     split = split_dataset(frame)
@@ -513,7 +513,7 @@ def test_duplicate_audit_counts_test_messages_seen_in_training():
 
 
 def test_duplicate_audit_on_the_real_collection(real_data):
-    from spamcore.data import duplicate_audit, read_messages, split_dataset
+    from spamcore.data.messages import duplicate_audit, read_messages, split_dataset
 
     frame = read_messages(real_data)
     audit = duplicate_audit(frame, split_dataset(frame))

@@ -12,11 +12,11 @@ import torch
 from conftest import messages_frame
 from test_app import tiny_config, tiny_run  # noqa: F401 (fixture)
 
-from spamcore.config import BUNDLED_EVERYDAY, TrainConfig
-from spamcore.corpora import UNLABELED, load_transfer
-from spamcore.corpora.everyday import everyday_messages
+from spamcore.data.corpora import UNLABELED, load_transfer
+from spamcore.data.corpora.everyday import everyday_messages
 from spamcore.errors import ConfigError, DataError
-from spamcore.train import soft_targets, teacher_probabilities, where_teacher_agrees, with_transfer
+from spamcore.model.config import BUNDLED_EVERYDAY, TrainConfig
+from spamcore.training.loop import soft_targets, teacher_probabilities, where_teacher_agrees, with_transfer
 
 
 def test_distillation_settings_are_checked():
@@ -61,9 +61,9 @@ def test_the_teachers_probabilities_are_read_once_and_remembered(tiny_run, monke
     first = teacher_probabilities(run, texts)
     assert first[0] == first[2] and 0 <= first.min() <= first.max() <= 1
 
-    import spamcore.runs.store
+    import spamcore.model.saved
 
-    monkeypatch.setattr(spamcore.runs.store, "load_classifier", lambda *a, **k: pytest.fail("read again"))
+    monkeypatch.setattr(spamcore.model.saved, "load_classifier", lambda *a, **k: pytest.fail("read again"))
     assert (teacher_probabilities(run, texts) == first).all()
 
 
@@ -87,9 +87,9 @@ def test_every_row_gets_the_teachers_targets_and_transfer_rows_its_verdict(tiny_
 
 
 def test_a_student_distils_with_the_repair_view_end_to_end(tiny_run, tmp_path):  # noqa: F811
-    from spamcore.experiment import run_experiment
-    from spamcore.repair import KNOWN_WORDS_FILE, KnownWords
-    from spamcore.runs.store import load_classifier
+    from spamcore.model.saved import load_classifier
+    from spamcore.runs.experiment import run_experiment
+    from spamcore.text.repair import KNOWN_WORDS_FILE, KnownWords
 
     run = tiny_run / "tiny-finetune"
     (tmp_path / "everyday.txt").write_text("see you at the gym\nWIN cash now, reply YES\nok lor\n")
@@ -108,7 +108,7 @@ def test_a_partial_settings_file_fills_the_rest_from_its_recipe(tmp_path):
     import json
 
     from spamcore.cli import _config_file
-    from spamcore.config import recipe_defaults
+    from spamcore.model.config import recipe_defaults
 
     (tmp_path / "some.json").write_text(json.dumps({"recipe": "finetune", "lr": 5e-5}))
     config = _config_file(str(tmp_path / "some.json"))

@@ -17,7 +17,7 @@ import pytest
 from conftest import messages_frame
 from safetensors.numpy import load_file
 
-from spamcore.config import recipe_defaults
+from spamcore.model.config import recipe_defaults
 
 TORCHRUN = shutil.which("torchrun") or str(Path(sys.executable).with_name("torchrun"))
 

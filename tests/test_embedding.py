@@ -8,7 +8,8 @@ import pytest
 import torch
 from conftest import messages_frame
 
-from spamcore.config import recipe_defaults
+from spamcore.model.classifier import SpamClassifier
+from spamcore.model.config import recipe_defaults
 from spamcore.model.loading import (
     FinetuneClassifier,
     FrozenEncoderClassifier,
@@ -18,7 +19,6 @@ from spamcore.model.loading import (
     load_tokenizer,
     pool,
 )
-from spamcore.predict import SpamClassifier
 from spamcore.teaching.embedding import (
     build_map,
     cached_map,

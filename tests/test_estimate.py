@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from spamcore.config import recipe_defaults
+from spamcore.model.config import recipe_defaults
 from spamcore.runs.estimate import FIXED_SECONDS, SUITE_MESSAGES, Estimate, Rate, estimate, measured_rate
 
 

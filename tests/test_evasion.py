@@ -1,4 +1,5 @@
-"""spamcore.suites.evasion: every spam message of the suite under every trick, the same each time, scored per trick;
+"""spamcore.evaluation.suites.evasion:
+every spam message of the suite under every trick, the same each time, scored per trick;
 and nothing of either suite is ever trained on."""
 
 from __future__ import annotations
@@ -8,11 +9,17 @@ from difflib import SequenceMatcher
 import numpy as np
 import pandas as pd
 
-from spamcore.config import recipe_defaults
-from spamcore.corpora import load_extra
+from spamcore.data.corpora import load_extra
 from spamcore.evaluation.robustness import load_suite
-from spamcore.normalise import normalise
-from spamcore.suites.evasion import REWRITES, TRICKS, evasion_report, format_evasion_table, load_evasion_suite
+from spamcore.evaluation.suites.evasion import (
+    REWRITES,
+    TRICKS,
+    evasion_report,
+    format_evasion_table,
+    load_evasion_suite,
+)
+from spamcore.model.config import recipe_defaults
+from spamcore.text.normalise import normalise
 
 
 def test_every_spam_message_under_every_trick():
@@ -79,8 +86,8 @@ def test_report_with_a_band_counts_not_sure_as_not_caught():
 def test_no_suite_message_reaches_training(real_data):
     """Both suites stay out of every training split: not in the bundled supplement, not in the SMS collection, and
     not in what the default recipe trains on (augmented and supplemented)."""
-    from spamcore.data import read_messages, split_dataset
-    from spamcore.train import fresh_sampler, training_frame
+    from spamcore.data.messages import read_messages, split_dataset
+    from spamcore.training.loop import fresh_sampler, training_frame
 
     suites = set(load_suite()["text"].str.lower().str.strip()) | set(
         load_evasion_suite()["text"].str.lower().str.strip())

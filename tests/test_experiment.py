@@ -1,4 +1,4 @@
-"""spamcore.experiment: a whole run on disk, stopped runs keep their best checkpoint, failures are recorded."""
+"""spamcore.runs.experiment: a whole run on disk, stopped runs keep their best checkpoint, failures are recorded."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ import threading
 import pytest
 from conftest import messages_frame
 
-from spamcore.config import recipe_defaults
 from spamcore.errors import ConfigError, ModelLoadError
-from spamcore.experiment import data_fingerprint, run_experiment
+from spamcore.model.config import recipe_defaults
+from spamcore.model.saved import load_classifier
+from spamcore.runs.experiment import data_fingerprint, run_experiment
 from spamcore.runs.layout import HEAD_FILE
-from spamcore.runs.store import load_classifier, read_run
-from spamcore.train import StepProgress
+from spamcore.runs.store import read_run
+from spamcore.training.loop import StepProgress
 
 
 def tiny_frozen(model_dir, **overrides):

@@ -12,9 +12,10 @@ import torch
 from conftest import messages_frame
 from torch import nn
 
-from spamcore.batching import pad_batch, tokenize
-from spamcore.config import recipe_defaults
 from spamcore.errors import ConfigError
+from spamcore.model.batching import pad_batch, tokenize
+from spamcore.model.classifier import SpamClassifier
+from spamcore.model.config import recipe_defaults
 from spamcore.model.loading import (
     FinetuneClassifier,
     FrozenEncoderClassifier,
@@ -23,7 +24,6 @@ from spamcore.model.loading import (
     load_tokenizer,
     pool,
 )
-from spamcore.predict import SpamClassifier
 from spamcore.teaching.explain import (
     METHODS,
     Explanation,
@@ -364,7 +364,7 @@ def test_the_embedding_hook_is_removed_and_ignores_other_threads(classifiers):
 @pytest.mark.slow
 def test_bundled_minilm_timing_on_a_40_token_message():
     """Measured, not asserted: prints the time per method for the bundled MiniLM (max length 64)."""
-    from spamcore.config import BUNDLED_MODEL
+    from spamcore.model.config import BUNDLED_MODEL
     from spamcore.model.loading import MLPHead
 
     message = ("URGENT! You have won a guaranteed £1000 cash prize. To claim, call 09061234567 before 5pm today "

@@ -1,12 +1,13 @@
-"""spamcore.features: frozen-encoder features equal a direct forward pass, and are cached in memory and on disk."""
+"""spamcore.model.features:
+frozen-encoder features equal a direct forward pass, and are cached in memory and on disk."""
 
 from __future__ import annotations
 
 import pytest
 import torch
 
-from spamcore import features
-from spamcore.batching import pad_batch, tokenize
+from spamcore.model import features
+from spamcore.model.batching import pad_batch, tokenize
 from spamcore.model.loading import load_encoder, load_tokenizer, pool
 
 TEXTS = ["ok lar", "see you at the cinema at seven", "WINNER! Call now", "home", "free entry to win a new phone"]

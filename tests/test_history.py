@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from spamcore.evaluation.history import overfitting_signals
-from spamcore.train import EpochRecord
+from spamcore.training.loop import EpochRecord
 
 
 def _records(losses: list[float]) -> list[EpochRecord]:

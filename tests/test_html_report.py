@@ -1,4 +1,4 @@
-"""spamcore.evaluation.html_report and ``spamcore report``: one self-contained HTML file per run, escaped, with
+"""spamcore.runs.report and ``spamcore report``: one self-contained HTML file per run, escaped, with
 interactive charts that need no network; clear errors for a run without metrics, a missing run, a folder as output."""
 
 # ruff: noqa: F811  (the fixture tiny_run is imported from test_app, then used as an argument)
@@ -15,9 +15,9 @@ from test_app import tiny_run  # noqa: F401  (fixture)
 from test_bad_input import IMG, SCRIPT
 
 from spamcore.cli import main
-from spamcore.data import CITATION
+from spamcore.data.messages import CITATION
 from spamcore.errors import RunError, SpamcoreError
-from spamcore.evaluation.html_report import _table, build_report, write_report
+from spamcore.runs.report import _table, build_report, write_report
 
 
 @pytest.fixture()
@@ -52,7 +52,7 @@ def test_the_report_holds_every_section_and_the_plotly_script_once(run_dir):
 
 
 def test_the_citation_names_the_collection_only_for_runs_on_it():
-    from spamcore.evaluation.html_report import is_sms_collection
+    from spamcore.runs.report import is_sms_collection
 
     assert is_sms_collection("/data/SMSSpamCollection") and is_sms_collection("SMS Spam Collection (built-in)")
     assert not is_sms_collection("upload: SMSSpamCollection-copy.csv") and not is_sms_collection("hand-written")

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spamcore.config import BUNDLED_MODEL, recipe_defaults
-from spamcore.data import read_messages
-from spamcore.experiment import run_experiment
-from spamcore.runs.store import load_classifier
+from spamcore.data.messages import read_messages
+from spamcore.model.config import BUNDLED_MODEL, recipe_defaults
+from spamcore.model.saved import load_classifier
+from spamcore.runs.experiment import run_experiment
 
 pytestmark = pytest.mark.slow
 

@@ -12,11 +12,12 @@ import time
 
 import pytest
 
-from spamcore.config import recipe_defaults
 from spamcore.errors import ConfigError, DataError, ModelLoadError
+from spamcore.model.config import recipe_defaults
+from spamcore.model.saved import load_classifier
 from spamcore.runs.jobs import JobBusyError, JobManager, get_manager
 from spamcore.runs.processes import launcher_prefix
-from spamcore.runs.store import list_runs, load_classifier, read_run
+from spamcore.runs.store import list_runs, read_run
 
 
 def tiny_config(model_dir, **overrides):
@@ -220,8 +221,8 @@ def test_the_job_life_needs_no_posix_only_module(tiny_model_dir, small_frame, tm
     script = textwrap.dedent(f"""
         import sys, time
         sys.modules["fcntl"] = None  # import fcntl now raises ImportError
-        from spamcore.config import recipe_defaults
-        from spamcore.data import read_messages
+        from spamcore.model.config import recipe_defaults
+        from spamcore.data.messages import read_messages
         from spamcore.runs.jobs import JobBusyError, JobManager
         frame = read_messages({str(data)!r})
         config = lambda epochs: recipe_defaults("finetune", model={str(tiny_model_dir)!r}, epochs=epochs,

@@ -10,9 +10,9 @@ import torch
 from conftest import messages_frame
 from test_app import tiny_config, tiny_run  # noqa: F401 (fixture)
 
-from spamcore.config import TrainConfig
 from spamcore.errors import ConfigError
-from spamcore.train import kept_loss, soft_targets
+from spamcore.model.config import TrainConfig
+from spamcore.training.loop import kept_loss, soft_targets
 
 
 def test_the_kept_loss_is_smallest_at_the_teachers_own_prediction_and_skips_rows_without_targets():
@@ -51,9 +51,9 @@ def test_a_saved_run_gives_targets_on_the_training_split_only(tiny_run):  # noqa
 
 
 def test_a_retrain_that_keeps_the_attacked_runs_predictions_trains_end_to_end(tiny_run, tmp_path):  # noqa: F811
-    from spamcore.data import write_messages
-    from spamcore.experiment import run_experiment
-    from spamcore.runs.store import load_classifier
+    from spamcore.data.messages import write_messages
+    from spamcore.model.saved import load_classifier
+    from spamcore.runs.experiment import run_experiment
 
     run = tiny_run / "tiny-finetune"
     class_file = write_messages(messages_frame(1).head(6), tmp_path / "class-round-1.tsv")

@@ -21,8 +21,9 @@ import pytest
 from conftest import messages_frame
 
 from spamcore.errors import RunError
+from spamcore.model.saved import load_classifier
 from spamcore.runs.layout import MODEL_FILE
-from spamcore.runs.store import list_runs, load_classifier, read_run
+from spamcore.runs.store import list_runs, read_run
 
 ROOT = Path(__file__).resolve().parents[1]
 

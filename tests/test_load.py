@@ -19,7 +19,7 @@ import pytest
 from test_browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server
 from test_browser_bad_input import tiny_lab
 
-from spamcore.runs.store import load_classifier
+from spamcore.model.saved import load_classifier
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

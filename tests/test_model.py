@@ -9,9 +9,9 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from spamcore.config import BUNDLED_MODEL
 from spamcore.errors import ConfigError, ModelLoadError
 from spamcore.model import loading as model_module
+from spamcore.model.config import BUNDLED_MODEL
 from spamcore.model.loading import (
     FinetuneClassifier,
     FrozenEncoderClassifier,

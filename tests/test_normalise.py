@@ -1,4 +1,4 @@
-"""spamcore.normalise: known answers for each trick, text in other scripts left alone, the scheme saved with a run
+"""spamcore.text.normalise: known answers for each trick, text in other scripts left alone, the scheme saved with a run
 and applied when it is loaded (and older runs read text as written)."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from conftest import messages_frame
 
-from spamcore.config import TrainConfig, recipe_defaults
-from spamcore.normalise import (
+from spamcore.model.config import TrainConfig, recipe_defaults
+from spamcore.text.normalise import (
     NormalisingTokenizer,
     fold_confusables,
     join_spaced,
@@ -96,9 +96,9 @@ def test_the_scheme_is_part_of_the_config_and_old_runs_read_text_as_written():
 
 
 def test_a_saved_run_applies_its_scheme_when_loaded(tiny_model_dir, tmp_path):
-    from spamcore.experiment import run_experiment
+    from spamcore.model.saved import load_classifier
+    from spamcore.runs.experiment import run_experiment
     from spamcore.runs.layout import RUN_FILE
-    from spamcore.runs.store import load_classifier
 
     config = recipe_defaults("finetune", model=str(tiny_model_dir), device="cpu", precision="fp32", augment="",
                              extra_data="", lr=5e-3, batch_size=8, epochs=1, warmup_ratio=0.0)
@@ -176,7 +176,7 @@ def test_v3_is_v2_then_short_words_and_old_v2_runs_read_as_before(tiny_model_dir
 
 
 def test_a_tokenizer_remembers_what_it_read_and_forgets_when_full(tiny_model_dir, monkeypatch):
-    import spamcore.normalise as module
+    import spamcore.text.normalise as module
     from spamcore.model.loading import load_tokenizer
 
     wrapped = normalising(load_tokenizer(str(tiny_model_dir)), "v3")

@@ -16,6 +16,7 @@ from conftest import messages_frame
 from test_app import tiny_run  # noqa: F401 (fixture)
 
 from spamcore.errors import SpamcoreError
+from spamcore.model.classifier import SpamClassifier
 from spamcore.model.onnx import (
     OnnxClassifier,
     chosen_engine,
@@ -23,8 +24,8 @@ from spamcore.model.onnx import (
     load_for_verdicts,
     load_onnx,
 )
-from spamcore.predict import SpamClassifier
-from spamcore.runs.store import load_classifier, read_run
+from spamcore.model.saved import load_classifier
+from spamcore.runs.store import read_run
 
 MESSAGES = ["WIN a free prize now, call 09061743810", "see you at six", "ok", "Y0u h@ve w0n!! cl4im", "lunch? x",
             "a message " * 40]
@@ -136,3 +137,12 @@ def test_a_one_shot_predict_imports_neither_torch_nor_transformers(run):
     assert "onnxruntime" in imported
     assert not {m for m in imported if m.split(".")[0] in ("torch", "transformers")}
     assert "engine: onnx" in done.stderr and done.stdout.split("\t")[0] in ("spam", "ham", "unsure")
+
+
+def test_spamcore_export_makes_the_graph_and_says_where(run, capsys):
+    from spamcore.cli import main
+
+    assert main(["export", str(run)]) == 0
+    out, err = capsys.readouterr()
+    assert "exported to ONNX" in err and out.strip().endswith(".onnx") and Path(out.strip()).is_file()
+    assert main(["export", str(run)]) == 0 and capsys.readouterr().err == ""  # made once

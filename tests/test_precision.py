@@ -81,8 +81,8 @@ def test_matmul_gflops_measures_a_positive_rate():
 
 
 def test_the_run_saves_how_its_precision_was_chosen(tiny_model_dir, small_frame, tmp_path):
-    from spamcore.config import recipe_defaults
-    from spamcore.experiment import run_experiment
+    from spamcore.model.config import recipe_defaults
+    from spamcore.runs.experiment import run_experiment
 
     config = recipe_defaults("frozen", model=str(tiny_model_dir), device="cpu", pooling="mean", epochs=1)
     saved = run_experiment(config, small_frame, tmp_path / "run").meta["precision"]

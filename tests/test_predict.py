@@ -1,4 +1,4 @@
-"""spamcore.predict: probabilities in input order, labels, truncation flags, clear refusals."""
+"""spamcore.model.classifier: probabilities in input order, labels, truncation flags, clear refusals."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from spamcore.config import recipe_defaults
 from spamcore.errors import SpamcoreError
+from spamcore.model.classifier import MAX_MESSAGE_CHARS, SpamClassifier
+from spamcore.model.config import recipe_defaults
 from spamcore.model.loading import FinetuneClassifier, load_sequence_classifier, load_tokenizer
-from spamcore.predict import MAX_MESSAGE_CHARS, SpamClassifier
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +78,7 @@ def test_bf16_inference_copy_matches_autocast_and_keeps_the_module_fp32(classifi
     assert linear and all(m.weight.dtype == torch.bfloat16 for m in linear)
     assert all(p.dtype == torch.float32 for p in bf16.module.parameters())
     with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16):
-        from spamcore.batching import pad_batch, tokenize
+        from spamcore.model.batching import pad_batch, tokenize
 
         ids, mask = pad_batch(tokenize(classifier.tokenizer, TEXTS[:1], config.max_length), 0)
         expected = torch.softmax(classifier.module(ids, mask).float(), -1)[0, 1].item()

@@ -6,7 +6,7 @@ import json
 
 from spamcore.runs.layout import PROGRESS_FILE
 from spamcore.runs.progress import ProgressReader, ProgressWriter, shared_reader
-from spamcore.train import EpochRecord, StageProgress, StepProgress
+from spamcore.training.loop import EpochRecord, StageProgress, StepProgress
 
 
 def step(n: int, loss: float) -> StepProgress:

@@ -9,12 +9,13 @@ from pathlib import Path
 import pytest
 import torch
 
-from spamcore.config import BUNDLED_MODEL, recipe_defaults
 from spamcore.errors import RunError
-from spamcore.model.packaging import package
+from spamcore.model.config import BUNDLED_MODEL, recipe_defaults
 from spamcore.model.ready import DELTA_FILE, READY_DESCRIPTION, READY_NAME, load_delta
-from spamcore.repair import KnownWords
-from spamcore.runs.store import load_classifier, read_run
+from spamcore.model.saved import load_classifier
+from spamcore.runs.packaging import package
+from spamcore.runs.store import read_run
+from spamcore.text.repair import KnownWords
 
 TEXTS = ["You have won a free cruise, reply YES", "see you at the station at six", "Yuor acount is suspnded"]
 

@@ -25,9 +25,9 @@ def with_ready_model(monkeypatch):
 
 
 def test_the_shipped_weights_reproduce_their_recorded_test_figures(with_ready_model, real_data):
-    from spamcore.data import read_messages, split_dataset
+    from spamcore.data.messages import read_messages, split_dataset
     from spamcore.evaluation.metrics import classification_report
-    from spamcore.runs.store import load_classifier
+    from spamcore.model.saved import load_classifier
 
     recorded = with_ready_model.metrics
     classifier = load_classifier(READY_MODEL)

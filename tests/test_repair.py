@@ -1,12 +1,13 @@
-"""spamcore.repair: the repair view (scheme v4) maps only words no vocabulary knows, and leaves known ones alone."""
+"""spamcore.text.repair:
+the repair view (scheme v4) maps only words no vocabulary knows, and leaves known ones alone."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from spamcore.normalise import NormalisingTokenizer, normalise
-from spamcore.repair import KNOWN_WORDS_FILE, KnownWords, Repair, word_hash
+from spamcore.text.normalise import NormalisingTokenizer, normalise
+from spamcore.text.repair import KNOWN_WORDS_FILE, KnownWords, Repair, word_hash
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +86,7 @@ def test_the_tokenizer_reads_with_the_runs_words_and_saves_them(tiny_model_dir, 
 def test_ham_is_rarely_rewritten_once_the_training_words_are_known(real_data):
     """The damage measure's first half, on text: the ham of the 2011 corpus read through the view made with its own
     words. Every word is known, so nothing changes (v3 rewrote 820 of 3,000 ham messages)."""
-    from spamcore.data import read_messages
+    from spamcore.data.messages import read_messages
 
     frame = read_messages(real_data)
     fixed = Repair(KnownWords.of(frame["text"]))

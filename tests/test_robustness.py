@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spamcore.corpora import load_extra
+from spamcore.data.corpora import load_extra
 from spamcore.evaluation.calibration import UnsureBand
 from spamcore.evaluation.robustness import (
     GROUPS,
@@ -60,7 +60,7 @@ def _words(text: str) -> set[str]:
 def test_no_supplement_message_is_a_near_copy_of_a_suite_message():
     """Not even reworded: a training line sharing half its words with a suite line would make the suite an easier
     exam than the messages people write (word-set Jaccard similarity, both suites)."""
-    from spamcore.suites.evasion import load_evasion_suite
+    from spamcore.evaluation.suites.evasion import load_evasion_suite
 
     suite = [_words(t) for t in [*load_suite()["text"], *load_evasion_suite()["text"]]]
     close = []
@@ -73,7 +73,7 @@ def test_no_supplement_message_is_a_near_copy_of_a_suite_message():
 
 
 def test_suite_shares_no_message_with_the_sms_collection(real_data):
-    from spamcore.data import read_messages
+    from spamcore.data.messages import read_messages
 
     corpus = set(read_messages(real_data)["text"].str.lower().str.strip())
     assert not set(load_suite()["text"].str.lower().str.strip()) & corpus

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 from conftest import messages_frame
 
-from spamcore.config import recipe_defaults
 from spamcore.errors import ConfigError, RunError
-from spamcore.experiment import run_experiment
+from spamcore.model.config import recipe_defaults
+from spamcore.runs.experiment import run_experiment
 from spamcore.runs.layout import RUN_FILE
 from spamcore.runs.store import (
     delete_run,

@@ -12,13 +12,14 @@ import pandas as pd
 import pytest
 from conftest import messages_frame
 
-from spamcore.config import recipe_defaults
-from spamcore.data import split_dataset
+from spamcore.data.messages import split_dataset
 from spamcore.errors import ConfigError, RunError
-from spamcore.experiment import run_experiment
+from spamcore.model.config import recipe_defaults
+from spamcore.model.saved import load_classifier
+from spamcore.runs.experiment import run_experiment
 from spamcore.runs.layout import HEAD_FILE, MODEL_FILE, RUN_FILE, run_path
-from spamcore.runs.store import list_runs, load_classifier, read_run, save_classifier, write_json
-from spamcore.train import train
+from spamcore.runs.store import list_runs, read_run, save_classifier, write_json
+from spamcore.training.loop import train
 
 PROBES = ["WINNER! Claim your free cash prize now", "See you at home later", "ok", "Txt WIN to 80086 " * 20]
 
@@ -297,7 +298,7 @@ def test_a_second_stop_aborts_as_a_stop_not_as_nothing_trained(tiny_model_dir, s
 
     from spamcore.runs.progress import ProgressReader
     from spamcore.runs.trainer import ABORTED, train_run
-    from spamcore.train import StepProgress
+    from spamcore.training.loop import StepProgress
 
     def stop_twice_at_the_first_step(event) -> None:
         if isinstance(event, StepProgress):
@@ -324,7 +325,7 @@ def test_one_stop_seen_first_by_the_marker_watcher_is_a_stop_not_an_abort(tiny_m
     from spamcore.runs.layout import STOP_FILE
     from spamcore.runs.store import read_run
     from spamcore.runs.trainer import train_run
-    from spamcore.train import StepProgress
+    from spamcore.training.loop import StepProgress
 
     run = tmp_path / "run"
 

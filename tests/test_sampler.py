@@ -1,4 +1,5 @@
-"""spamcore.sampler: perturbations drawn afresh per read — every augmentation drawn over a pass, labels kept, seeded,
+"""spamcore.training.sampler:
+perturbations drawn afresh per read — every augmentation drawn over a pass, labels kept, seeded,
 ham-only perturbations never on spam, and nothing perturbed outside the training split."""
 
 from __future__ import annotations
@@ -9,10 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spamcore.augment import AUGMENTATIONS, HAM_ONLY
-from spamcore.config import recipe_defaults
-from spamcore.sampler import PerturbationSampler
-from spamcore.train import fresh_sampler, training_frame
+from spamcore.model.config import recipe_defaults
+from spamcore.text.augment import AUGMENTATIONS, HAM_ONLY
+from spamcore.training.loop import fresh_sampler, training_frame
+from spamcore.training.sampler import PerturbationSampler
 from tests.conftest import messages_frame
 
 
@@ -72,9 +73,9 @@ def test_the_default_finetune_reads_through_the_sampler_and_makes_no_copies(tmp_
 
 def test_training_perturbs_the_training_split_only(tiny_model_dir, monkeypatch):
     """What the model reads in each pass: validation is read as written; training rows are the sampler's."""
-    from spamcore.data import split_dataset
-    from spamcore.recipes import finetune
-    from spamcore.train import train
+    from spamcore.data.messages import split_dataset
+    from spamcore.model.recipes import finetune
+    from spamcore.training.loop import train
 
     split = split_dataset(messages_frame(6))
     reads: list[list[str]] = []
@@ -97,15 +98,15 @@ def test_training_perturbs_the_training_split_only(tiny_model_dir, monkeypatch):
     sampler = fresh_sampler(split.train, config)
     assert list(sampler.epoch(1)["text"]) == reads[1]
     # Validation is read as written: the sampler never reaches it (nor the test split, which train() never sees).
-    from spamcore.batching import tokenize
+    from spamcore.model.batching import tokenize
 
     task = tasks[-1]
     assert task.val_ids == tokenize(task.tokenizer, list(split.validation["text"]), config.max_length)
 
 
 def test_the_frozen_recipe_reads_each_pass_through_the_sampler_too(tiny_model_dir):
-    from spamcore.data import split_dataset
-    from spamcore.train import train
+    from spamcore.data.messages import split_dataset
+    from spamcore.training.loop import train
 
     split = split_dataset(messages_frame(6))
     config = recipe_defaults("frozen", model=str(tiny_model_dir), augment="crop,chat", perturb_share=0.5, epochs=2)

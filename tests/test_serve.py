@@ -56,7 +56,7 @@ def auth(token: str = TOKEN) -> dict:
 
 
 def test_one_message_and_a_batch_get_the_verdicts_the_library_gives(served):
-    from spamcore.runs.store import load_classifier
+    from spamcore.model.saved import load_classifier
 
     url = served["url"]
     one = httpx.post(f"{url}/v1/classify", json={"text": "WIN a free cruise, reply YES"}, headers=auth(), timeout=30)

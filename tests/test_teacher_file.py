@@ -18,7 +18,7 @@ from spamcore.model.teacher_file import (
     text_key,
     write_teacher_file,
 )
-from spamcore.train import teacher_probabilities
+from spamcore.training.loop import teacher_probabilities
 
 
 def test_the_file_round_trips_within_its_rounding_and_holds_no_message(tmp_path):
@@ -52,15 +52,15 @@ def test_unknown_texts_and_other_files_are_clear_errors(tmp_path):
 
 def test_a_student_learns_the_same_targets_from_the_file_as_from_the_run(tiny_run, tiny_model_dir,  # noqa: F811
                                                                           tmp_path):
-    from spamcore.experiment import run_experiment
-    from spamcore.model.packaging import store_teacher, student_texts
+    from spamcore.runs.experiment import run_experiment
+    from spamcore.runs.packaging import store_teacher, student_texts
 
     run = tiny_run / "tiny-finetune"
     data = messages_frame(4)
     path = store_teacher(run, data, tmp_path / "teacher.json", commit="test")
     teacher, table = read_teacher_file(path)
     assert teacher["commit"] == "test" and teacher["messages"] == len(table)
-    from spamcore.config import recipe_defaults
+    from spamcore.model.config import recipe_defaults
     from spamcore.model.ready import student_settings
 
     texts = student_texts(recipe_defaults("finetune", **student_settings(str(run))), data)

@@ -1,4 +1,5 @@
-"""spamcore.train on a tiny random BERT: both recipes learn, stop flag, determinism, progress records, best epoch."""
+"""spamcore.training.loop
+on a tiny random BERT: both recipes learn, stop flag, determinism, progress records, best epoch."""
 
 from __future__ import annotations
 
@@ -9,12 +10,12 @@ import pandas as pd
 import pytest
 import torch
 
-from spamcore import features
-from spamcore.config import recipe_defaults
-from spamcore.data import Split, split_dataset
+from spamcore.data.messages import Split, split_dataset
 from spamcore.errors import ConfigError
+from spamcore.model import features
+from spamcore.model.config import recipe_defaults
 from spamcore.model.loading import load_encoder
-from spamcore.train import EpochRecord, StageProgress, StepProgress, train
+from spamcore.training.loop import EpochRecord, StageProgress, StepProgress, train
 
 # Settings that make the tiny model learn in a few dozen steps. The frozen recipe uses mean pooling: the pooled
 # [CLS] output of a *random* BERT is nearly the same vector for every message (tanh of tiny values), so a head
@@ -99,7 +100,7 @@ def test_stop_flag_is_honoured(tiny_model_dir, small_frame, recipe):
 
 def test_a_stop_in_the_first_epoch_validates_a_sample_and_keeps_that_checkpoint(tiny_model_dir, small_frame,
                                                                                  monkeypatch):
-    from spamcore import train as train_module
+    from spamcore.training import loop as train_module
 
     monkeypatch.setattr(train_module, "STOP_VALIDATION_LIMIT", 5)
     split = split_dataset(small_frame)

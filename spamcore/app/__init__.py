@@ -10,4 +10,6 @@
 - ``settings``: the Streamlit options the app runs with; ``warmup``: the heavy imports, once per server process.
 
 The core (``spamcore`` outside this folder) never imports it, and nothing here trains: pages call the library.
+
+Layer 8, the top with the CLI. Import rule: may import every layer; nothing imports it.
 """

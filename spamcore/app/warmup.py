@@ -22,13 +22,13 @@ MODULES = (
     "plotly.graph_objects",
     "plotly.express",
     "spamcore.model.loading",
-    "spamcore.predict",
-    "spamcore.experiment",
-    "spamcore.recipes.frozen",
-    "spamcore.recipes.finetune",
+    "spamcore.model.classifier",
+    "spamcore.runs.experiment",
+    "spamcore.model.recipes.frozen",
+    "spamcore.model.recipes.finetune",
     "spamcore.runs.store",
-    "spamcore.baseline",
-    "spamcore.figures",
+    "spamcore.evaluation.baseline",
+    "spamcore.evaluation.figures",
     "spamcore.evaluation.metrics",
     "spamcore.evaluation.robustness",
     "spamcore.evaluation.calibration",
@@ -64,6 +64,21 @@ def _import_everything() -> None:
     from spamcore.classroom.lesson import warm_up
 
     warm_up()
+    _prepare_ready_graph()
+
+
+def _prepare_ready_graph() -> None:
+    """The ready model's ONNX graph, exported once per install (kept in the cache folder), so that the first student's
+    verdict does not wait for it; a failure here is the verdict's to report (it falls back to torch)."""
+    import contextlib
+
+    from spamcore.errors import SpamcoreError
+    from spamcore.model.onnx import graph_ready, load_onnx
+    from spamcore.model.ready import READY_MODEL, shipped_folder
+
+    if (shipped_folder() / "run.json").is_file() and not graph_ready(READY_MODEL):
+        with contextlib.suppress(SpamcoreError, OSError, ValueError):
+            load_onnx(READY_MODEL)
 
 
 def start() -> None:

@@ -19,8 +19,8 @@ import re
 
 import pandas as pd
 
-from spamcore.normalise import fold_confusables, join_spaced, remove_invisible
 from spamcore.teaching.indicators import find_indicators
+from spamcore.text.normalise import fold_confusables, join_spaced, remove_invisible
 
 TRICKS = ("spaced letters", "look-alike letters", "leetspeak", "invisible characters", "letter swaps", "link",
           "friendly wrapper", "as written")
@@ -105,7 +105,7 @@ def _swap_tables() -> tuple[frozenset[str], ...]:
     """English words of four letters or more (the most frequent of symspellpy's frequency dictionary, MIT: a maintained
     list rather than one of ours), their sorted letters, every one-letter drop, and the sorted letters of every drop
     (built once per process, in the app's warm-up: well under a second)."""
-    from spamcore.repair import dictionary
+    from spamcore.text.repair import dictionary
 
     words = list(dictionary())[:SWAP_VOCABULARY]  # most frequent first (the repair view's dictionary)
     vocab = frozenset(w for w in words if len(w) >= 4)
@@ -163,7 +163,7 @@ def lesson_csv(frame: pd.DataFrame, comparison: pd.DataFrame | None = None) -> b
 
 def lesson_html(round_id: int, run_name: str, frame: pd.DataFrame, comparison: pd.DataFrame | None = None) -> str:
     """One self-contained HTML page (no script, no link to fetch; every text escaped) for the end of the lesson."""
-    from spamcore.evaluation.html_report import STYLE, _cards, _table
+    from spamcore.runs.report import STYLE, _cards, _table
 
     summary = round_summary(frame)
     parts = [f"<h1>Class round {round_id}</h1>",

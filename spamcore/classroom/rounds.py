@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from spamcore.config import BUNDLED_MODERN, TrainConfig, recipe_defaults
+from spamcore.model.config import BUNDLED_MODERN, TrainConfig, recipe_defaults
 
 #: Original messages replayed when retraining (a stratified sample of the training split), and the retrain's
 #: learning rate: chosen with bench/class_round.py over three seeds. The finetune default (1e-4, 1,500 replayed)
@@ -52,7 +52,7 @@ def distance_to_fooling(spam_probability: float, claimed: str, band) -> float:
 def class_file_name(round_id: int) -> str:
     """The file in the retrained run's folder that holds the class messages it learns from (the trainer reads files,
     never the class store; a folder holding it still counts as new, :data:`spamcore.runs.layout.CLASS_FILE`);
-    :func:`spamcore.config.model_description` names the round from it."""
+    :func:`spamcore.model.config.model_description` names the round from it."""
     return f"class-round-{int(round_id)}.tsv"
 
 
@@ -67,7 +67,7 @@ def retrain_config(run) -> TrainConfig:
     keep = model
     normalise = None  # the recipe's
     if getattr(run, "is_ready_model", False):  # weights stored as a delta: continue from the whole model
-        from spamcore.model.packaging import full_model_folder
+        from spamcore.runs.packaging import full_model_folder
 
         model, normalise = str(full_model_folder(run.path)), run.config.normalise
     return recipe_defaults("finetune", model=model, extra_data=BUNDLED_MODERN, normalise=normalise,
@@ -78,7 +78,7 @@ def retrain_config(run) -> TrainConfig:
 def replay_data(frame: pd.DataFrame) -> pd.DataFrame:
     """The messages a retrain may replay: the original seed-42 training split only, so that the original test
     split stays unseen by both models and compares them fairly."""
-    from spamcore.data import split_dataset
+    from spamcore.data.messages import split_dataset
 
     return split_dataset(frame).train.reset_index(drop=True)
 

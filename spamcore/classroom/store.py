@@ -340,7 +340,7 @@ def moderation_targets(frame: pd.DataFrame, scope: str, selected: Sequence[int] 
 
 def to_csv(frame: pd.DataFrame) -> bytes:
     """The class's messages as CSV (text escaped against spreadsheet formulas)."""
-    from spamcore.message_io import escape_formula
+    from spamcore.data.message_io import escape_formula
 
     out = frame.copy()
     out["created"] = [datetime.fromtimestamp(t, UTC).isoformat(timespec="seconds") for t in out["created_at"]]

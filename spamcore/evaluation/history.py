@@ -1,7 +1,7 @@
 """A run's training history: smoothed step losses, the epoch table, and overfitting made visible (where
 validation loss was lowest and where it went up again).
 
-Works on a run's epoch records, as :class:`~spamcore.train.EpochRecord` objects or as the dicts of
+Works on a run's epoch records, as :class:`~spamcore.training.loop.EpochRecord` objects or as the dicts of
 ``history.json``. Training keeps the weights of the best epoch; early stopping (``TrainConfig.patience``) ends
 a run after that many epochs without a new best.
 """

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from spamcore.errors import ConfigError
-from spamcore.labels import LABEL_NAMES
+from spamcore.text.labels import LABEL_NAMES
 
 #: A message is spam when its spam probability is at least the threshold; runs start at 0.5.
 DEFAULT_THRESHOLD = 0.5

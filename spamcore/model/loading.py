@@ -1,7 +1,8 @@
 """Models: load a BERT-family tokenizer and encoder, build the classifier of each recipe, pick the device.
 
 Everything goes through ``from_pretrained``, so a Hugging Face id, a local directory, the bundled offline MiniLM
-(:data:`~spamcore.config.BUNDLED_MODEL`) and the larger MPNet (:data:`~spamcore.config.BUNDLED_LARGE`) load through
+(:data:`~spamcore.model.config.BUNDLED_MODEL`) and the larger MPNet (:data:`~spamcore.model.config.BUNDLED_LARGE`) load
+through
 the same code.
 """
 
@@ -17,9 +18,9 @@ import torch
 from safetensors import SafetensorError
 from torch import nn
 
-from spamcore.config import BUNDLED_LARGE, BUNDLED_MODEL
 from spamcore.errors import ConfigError, ModelLoadError
-from spamcore.labels import LABEL_NAMES
+from spamcore.model.config import BUNDLED_LARGE, BUNDLED_MODEL
+from spamcore.text.labels import LABEL_NAMES
 
 LABELS = dict(enumerate(LABEL_NAMES))  # id2label of the Hugging Face heads
 #: Files a tokenizer's vocabulary is read from. Without any of them, ``AutoTokenizer`` (transformers 5) quietly

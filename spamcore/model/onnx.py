@@ -27,8 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from spamcore.batching import pad_arrays, sorted_batches
 from spamcore.errors import RunError, SpamcoreError
+from spamcore.model.batching import pad_arrays, sorted_batches
 from spamcore.model.verdicts import Verdicts
 
 #: The engines a verdict can come from; "auto" is ONNX Runtime with torch as the fallback.
@@ -94,7 +94,7 @@ class FastTokenizer:
 def weights_file(folder: Path, recipe: str) -> Path:
     """The file whose bytes name the graph: the run's weights (the ready model: its delta)."""
     from spamcore.model.ready import DELTA_FILE
-    from spamcore.recipes import REGISTRY
+    from spamcore.model.recipes import REGISTRY
 
     delta = folder / DELTA_FILE
     return delta if delta.is_file() else folder / REGISTRY[recipe].weights_file
@@ -127,6 +127,17 @@ def graph_path(folder: Path, recipe: str, is_ready: bool) -> Path:
     return cache_dir() / "onnx" / f"{'ready' if is_ready else folder.name}-{name}"
 
 
+def graph_ready(run: str | os.PathLike[str]) -> bool:
+    """Whether the graph of ``run``'s weights exists already (a verdict then needs neither torch nor an export)."""
+    from spamcore.model.saved import SavedModel
+
+    try:
+        saved = SavedModel.read(run)
+        return graph_path(saved.path, saved.config.recipe, saved.is_ready_model).is_file()
+    except (OSError, SpamcoreError):
+        return False
+
+
 def export_graph(run_dir: Path, target: Path) -> Path:
     """Export the run's classifier (fp32, on the CPU) to ``target`` through a temporary file renamed at the end.
     Imports torch: paid once per set of weights."""
@@ -134,7 +145,7 @@ def export_graph(run_dir: Path, target: Path) -> Path:
 
     import torch
 
-    from spamcore.runs.store import load_classifier
+    from spamcore.model.saved import load_classifier
 
     classifier = load_classifier(run_dir, device="cpu")
     module = classifier.module.float().eval()
@@ -201,18 +212,16 @@ def open_session(path: Path) -> Any:
 def load_onnx(run: str | os.PathLike[str], notice: Callable[[str], None] = lambda line: None) -> OnnxClassifier:
     """The run's classifier on ONNX Runtime, its graph exported first when there is none for these weights
     (``notice`` hears one line while it is made). Raises :class:`EngineError` when it cannot be made or loaded."""
-    from spamcore.model.ready import READY_MODEL, resolve
-    from spamcore.normalise import normalising
-    from spamcore.runs.store import known_words_of, read_run
+    from spamcore.model.saved import SavedModel, known_words_of
+    from spamcore.text.normalise import normalising
 
-    folder = resolve(run)
-    info = read_run(folder)
+    info = SavedModel.read(run)
+    folder = info.path
     config = info.config
-    if not info.has_weights:
-        raise RunError(f"run {info.name!r} has no weights (still training, or interrupted)")
+    info.check_weights()
     try:
         tokenizer = normalising(FastTokenizer(folder), config.normalise, known_words_of(folder, config))
-        path = graph_path(folder, config.recipe, str(run) == READY_MODEL or info.is_ready_model)
+        path = graph_path(folder, config.recipe, info.is_ready_model)
         if not path.is_file():
             notice(f"preparing the fast verdict engine for {info.model_name if info.is_ready_model else info.name} "
                    "(once: the model is exported to ONNX)…")
@@ -223,8 +232,8 @@ def load_onnx(run: str | os.PathLike[str], notice: Callable[[str], None] = lambd
     except Exception as err:  # a failed export or load of any kind: torch answers instead
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise EngineError(first[:200]) from None
-    name = info.model_name if info.is_ready_model else f"run {info.name} ({info.model_name})"
-    return OnnxClassifier(session, tokenizer, config, info.threshold, info.temperature, info.unsure_half_width, name)
+    return OnnxClassifier(session, tokenizer, config, info.threshold, info.temperature, info.unsure_half_width,
+                          info.display_name)
 
 
 def load_for_verdicts(run: str | os.PathLike[str], engine: str | None = None,
@@ -240,6 +249,6 @@ def load_for_verdicts(run: str | os.PathLike[str], engine: str | None = None,
             if choice == "onnx":
                 raise SpamcoreError(f"the ONNX engine cannot answer for this model: {err}") from None
             notice(f"verdicts come from torch (slower to start): the ONNX engine could not be prepared ({err})")
-    from spamcore.runs.store import load_classifier
+    from spamcore.model.saved import load_classifier
 
     return load_classifier(run)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import torch
 
-from spamcore.host_cache import cache_path, host_key, read_entry, write_entry
+from spamcore.cache import cache_path, host_key, read_entry, write_entry
 
 #: bf16 must be at least this many times as fast as fp32 to be chosen: noise and the casts around each
 #: matmul eat a small lead.

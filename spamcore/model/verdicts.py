@@ -1,6 +1,7 @@
 """A saved classifier's verdicts, whatever engine computes them: tokenising once, the "not sure" band, the threshold,
 "only the beginning was read". The engines subclass :class:`Verdicts` with one method, the spam probability of rows of
-token ids: :class:`spamcore.predict.SpamClassifier` runs the torch module (training, attributions, the fallback),
+token ids: :class:`spamcore.model.classifier.SpamClassifier` runs the torch module (training, attributions, the
+fallback),
 :class:`spamcore.model.onnx.OnnxClassifier` an ONNX Runtime session (issue 39: a verdict without torch).
 
 Nothing here imports torch or transformers.
@@ -14,11 +15,11 @@ from typing import Any
 
 import numpy as np
 
-from spamcore.config import TrainConfig
 from spamcore.errors import SpamcoreError
 from spamcore.evaluation.calibration import UnsureBand, band_around
 from spamcore.evaluation.metrics import predict_labels
-from spamcore.labels import LABEL_NAMES
+from spamcore.model.config import TrainConfig
+from spamcore.text.labels import LABEL_NAMES
 
 #: Messages longer than this many characters are cut before tokenising (max length cuts far earlier).
 MAX_MESSAGE_CHARS = 20_000

@@ -1,8 +1,9 @@
-"""Runs on disk and their life, in one module family:
+"""Layer 6, runs: run folders and the jobs that make them — a run trained and written whole (:mod:`.experiment`),
+its file names and status words (:mod:`.layout`), saving, listing, sharing and deleting (:mod:`.store`), a run's saved
+test scores (:mod:`.scores`) and HTML report (:mod:`.report`), the trainer's progress file (:mod:`.progress`), the
+trainer and the app's jobs (:mod:`.trainer`, :mod:`.jobs`, :mod:`.processes`), the time a training will take
+(:mod:`.estimate`), and the ready model's making (:mod:`.packaging`).
 
-- ``layout``: a run folder's file names, the status words, where runs live and what a new run's folder must be;
-- ``store``: save a run, read it back (metadata, classifier), list, choose a threshold, zip, delete;
-- ``progress``: the trainer's append-only progress file, written and read incrementally;
-- ``trainer``: the trainer's side of a job (run lock, progress, final status, stop signals);
-- ``jobs``: the app's side of a job (launch ``spamcore train`` as a process, watch it, stop it).
+Import rule: may import every layer below (training, evaluation, model, data, text); loading a classifier is asked
+of the model layer, never done here. Above it: teaching, classroom, serving, the app and the CLI.
 """

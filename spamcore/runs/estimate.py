@@ -14,8 +14,8 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from spamcore.config import TrainConfig
-from spamcore.host_cache import cache_path, host_key, read_entry, write_entry
+from spamcore.cache import cache_path, host_key, read_entry, write_entry
+from spamcore.model.config import TrainConfig
 
 CACHE_NAME = "step-rate.json"
 #: Tokens of a typical training message as the default reads it (the SMS split's mean is 25; chat perturbations add).
@@ -59,7 +59,7 @@ def reads_per_epoch(config: TrainConfig, train_rows: int, extra_rows: int) -> in
 def estimate(config: TrainConfig, data_rows: int, *, rate: Rate | None = None,
              cache_dir: Path | None = None) -> Estimate:
     """The time ``config`` will take on ``data_rows`` messages (the 70 / 15 / 15 split), on this computer."""
-    from spamcore.corpora import load_extra
+    from spamcore.data.corpora import load_extra
 
     rows = min(data_rows, config.max_rows or data_rows)
     train_rows, val_rows, test_rows = round(rows * 0.7), round(rows * 0.15), round(rows * 0.15)

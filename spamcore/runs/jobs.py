@@ -33,8 +33,8 @@ from pathlib import Path
 import pandas as pd
 from filelock import BaseFileLock
 
-from spamcore.config import TrainConfig
 from spamcore.errors import ConfigError, SpamcoreError
+from spamcore.model.config import TrainConfig
 from spamcore.runs.layout import (
     ACTIVE,
     FINAL_STATUSES,
@@ -72,7 +72,7 @@ class JobSnapshot:
     elapsed: float  # seconds since the job started
     eta: float | None  # estimated seconds left for the training steps; None when unknown
     step_losses: tuple[float, ...]
-    epoch_records: tuple  # spamcore.train.EpochRecord of each finished epoch
+    epoch_records: tuple  # spamcore.training.loop.EpochRecord of each finished epoch
     error: str | None  # why the job failed (or why a stop left nothing to keep)
     data_rows: int = 0  # messages in the data it was started on (before any row limit)
     steps_per_epoch: int = 1  # optimiser steps in one epoch (1 until the first step reports it)
@@ -201,7 +201,7 @@ def _eta(progress, status: str) -> float | None:
 
 
 def _records(rows: list[dict]) -> list:
-    from spamcore.train import EpochRecord
+    from spamcore.training.loop import EpochRecord
 
     return [EpochRecord(**row) for row in rows]
 
@@ -228,8 +228,8 @@ class JobManager:
         Raises :class:`JobBusyError` when every slot is taken, and a :class:`SpamcoreError` for a bad run name, an
         existing run or unusable data — before anything starts.
         """
-        from spamcore.data import split_dataset, subsample, write_messages
-        from spamcore.experiment import check_model
+        from spamcore.data.messages import split_dataset, subsample, write_messages
+        from spamcore.runs.experiment import check_model
         from spamcore.runs.layout import new_run_name, run_path
 
         run_name = run_name or new_run_name(config.recipe)

@@ -8,7 +8,7 @@ A run folder holds the run (written by :mod:`spamcore.runs.store`) and, while it
     history.json           per-epoch records and per-step training losses
     metrics.json           test-set report
     test_predictions.csv   test messages with their label and spam probability
-    tokenizer files, and the weights as the run's recipe stores them (spamcore.recipes)
+    tokenizer files, and the weights as the run's recipe stores them (spamcore.model.recipes)
 
     job.json               the job's settings, command and the trainer's pid
     progress.jsonl         the trainer's progress, one JSON line per event
@@ -31,9 +31,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from spamcore.errors import ConfigError
-from spamcore.recipes import REGISTRY
+from spamcore.model.recipes import REGISTRY
+from spamcore.model.saved import RUN_FILE  # noqa: F401 (a saved model's file: the model layer reads it)
 
-RUN_FILE = "run.json"
 HISTORY_FILE = "history.json"
 METRICS_FILE = "metrics.json"
 PREDICTIONS_FILE = "test_predictions.csv"

@@ -36,7 +36,7 @@ class ProgressWriter:
         self._fh: IO[str] | None = None
 
     def __call__(self, event: Any) -> None:
-        from spamcore.train import EpochRecord, StageProgress, StepProgress
+        from spamcore.training.loop import EpochRecord, StageProgress, StepProgress
 
         kind = {StageProgress: "stage", StepProgress: "step", EpochRecord: "epoch"}.get(type(event))
         if kind is not None:

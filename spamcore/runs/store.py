@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from spamcore.config import TrainConfig, model_description
-from spamcore.errors import ConfigError, RunError
+from spamcore.errors import RunError
 from spamcore.evaluation.metrics import DEFAULT_THRESHOLD, check_threshold
-from spamcore.recipes import REGISTRY
+
+# The runs layer asks the model layer to load; load_classifier is named here too for the callers that read runs.
+from spamcore.model.saved import SavedModel, load_classifier, read_json, read_meta  # noqa: F401
 from spamcore.runs.layout import (
     HISTORY_FILE,
     METRICS_FILE,
@@ -35,7 +36,7 @@ from spamcore.runs.layout import (
 
 if TYPE_CHECKING:  # torch and the model code load only when weights do: listing runs stays fast (app start)
 
-    from spamcore.predict import SpamClassifier
+    from spamcore.model.classifier import SpamClassifier
 
 # --------------------------------------------------------------------------------------------- writing
 
@@ -61,7 +62,7 @@ def atomic_write(path: Path, content: bytes) -> None:
 
 def save_classifier(classifier: SpamClassifier, run_dir: Path) -> None:
     """Write the classifier's weights (as its recipe stores them) and tokenizer into ``run_dir``, each atomically."""
-    from spamcore.recipes import recipe
+    from spamcore.model.recipes import recipe
 
     run_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=run_dir, prefix=".staging-"))
@@ -79,32 +80,11 @@ def save_classifier(classifier: SpamClassifier, run_dir: Path) -> None:
 
 
 @dataclass(frozen=True)
-class RunInfo:
-    """What ``run.json`` says about a run, plus its test metrics when it has them."""
+class RunInfo(SavedModel):
+    """What ``run.json`` says about a run (spamcore.model.saved), its life (status, history) and its test metrics
+    when it has them."""
 
-    path: Path
-    meta: dict[str, Any]
-    metrics: dict[str, Any] | None
-
-    @property
-    def name(self) -> str:
-        """The folder's name; the ready model's own name (``spamcore-ready``)."""
-        return str(self.meta.get("name") or self.path.name)
-
-    @property
-    def model_name(self) -> str:
-        """How the run's model reads to a person (see :func:`spamcore.config.model_description`)."""
-        config = self.meta["config"]
-        return str(self.meta.get("model_name") or model_description(config.get("model", ""), config.get("extra_data")))
-
-    @property
-    def is_ready_model(self) -> bool:
-        """The ready model shipped in the package (spamcore.model.ready), not a run of this computer."""
-        return "ready" in self.meta
-
-    @property
-    def config(self) -> TrainConfig:
-        return TrainConfig.from_dict(self.meta["config"])
+    metrics: dict[str, Any] | None = None
 
     @property
     def status(self) -> str:
@@ -117,63 +97,13 @@ class RunInfo:
         """Finished or stopped, with weights and test metrics: Evaluate and Classify can use it."""
         return self.status in USABLE_STATUSES and bool(self.metrics) and self.has_weights
 
-    @property
-    def has_weights(self) -> bool:
-        entry = REGISTRY.get(self.meta["config"].get("recipe"))
-        if entry is None:
-            return False
-        from spamcore.model.ready import DELTA_FILE
-
-        return (self.path / entry.weights_file).is_file() or (self.path / DELTA_FILE).is_file()
-
-    @property
-    def threshold(self) -> float:
-        """The spam threshold chosen for this run (see :func:`set_threshold`); 0.5 until one is chosen."""
-        value = self.meta.get("threshold", DEFAULT_THRESHOLD)
-        try:
-            return check_threshold(value)
-        except ConfigError:
-            raise RunError(f"{self.path / RUN_FILE}: invalid threshold {value!r}; set it again") from None
-
-    @property
-    def temperature(self) -> float:
-        """The temperature fitted on the validation split (1: uncalibrated, as runs saved before calibration)."""
-        return float(self.meta.get("calibration", {}).get("temperature", 1.0))
-
-    @property
-    def unsure_half_width(self) -> float:
-        """Half the width of the "not sure" band around the threshold (0: no band, as older runs)."""
-        return float(self.meta.get("calibration", {}).get("unsure_half_width", 0.0))
-
     def history(self) -> dict[str, Any]:
         return read_json(self.path / HISTORY_FILE, missing_ok=True) or {"epochs": [], "steps": []}
 
 
-def read_json(path: Path, missing_ok: bool = False) -> Any:
-    if not path.is_file():
-        if missing_ok:
-            return None
-        raise RunError(f"{path}: file missing; the run is incomplete or not a spamcore run")
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise RunError(f"{path}: not valid JSON ({err}); the file is corrupted") from None
-
-
 def read_run(run_dir: str | os.PathLike[str]) -> RunInfo:
     """Read and check a run's metadata (no weights); ``bundled:spamcore-ready`` reads the ready model."""
-    from spamcore.model.ready import resolve
-
-    path = resolve(run_dir)
-    if not path.is_dir():
-        raise RunError(f"run folder {str(path)!r} does not exist")
-    meta = read_json(path / RUN_FILE)
-    if not isinstance(meta, dict) or not isinstance(meta.get("config"), dict):
-        raise RunError(f"{path / RUN_FILE}: has no 'config' section; not a spamcore run")
-    try:
-        TrainConfig.from_dict(meta["config"])
-    except (ConfigError, TypeError) as err:
-        raise RunError(f"{path / RUN_FILE}: invalid config ({err})") from None
+    path, meta = read_meta(run_dir)
     metrics = read_json(path / METRICS_FILE, missing_ok=True)
     return RunInfo(path, meta, metrics)
 
@@ -203,55 +133,6 @@ def ready_run() -> RunInfo | None:
         return read_run(READY_MODEL)
     except RunError:
         return None
-
-
-def load_classifier(run_dir: str | os.PathLike[str], device: str = "auto") -> SpamClassifier:
-    """Load a run's classifier, refusing missing, truncated, corrupted or mismatched files clearly."""
-    from spamcore.model.loading import resolve_device
-    from spamcore.normalise import normalising
-    from spamcore.predict import SpamClassifier
-    from spamcore.recipes import recipe
-
-    info = read_run(run_dir)
-    config = info.config
-    threshold = info.threshold
-    if not info.has_weights:
-        state = "is still training or was interrupted" if info.status == "running" else "has no weights"
-        raise RunError(f"run {info.name!r} {state}: its checkpoint file is missing (incomplete run)")
-    torch_device = resolve_device(device)
-    tokenizer = normalising(_load_run_tokenizer(info.path), config.normalise, known_words_of(info.path, config))
-    module = recipe(config.recipe).load(info.path, config)
-    name = info.model_name if info.is_ready_model else f"run {info.name} ({info.model_name})"
-    return SpamClassifier(module.to(torch_device), tokenizer, config, torch_device, threshold=threshold,
-                          temperature=info.temperature, unsure_half_width=info.unsure_half_width, name=name)
-
-
-def known_words_of(path: Path, config: TrainConfig):
-    """The training data's words a ``v4`` run's repair view leaves alone (spamcore.repair)."""
-    if config.normalise != "v4":
-        return None
-    from spamcore.repair import KNOWN_WORDS_FILE, KnownWords
-
-    try:
-        known = KnownWords.load(path)
-    except ValueError as err:
-        raise RunError(f"{path}: {err}; the run is damaged") from None
-    if known is None:
-        raise RunError(f"{path}: {KNOWN_WORDS_FILE} missing (its repair view needs it); the run is incomplete")
-    return known
-
-
-def _load_run_tokenizer(path: Path):
-    from transformers import AutoTokenizer
-
-    from spamcore.model.loading import has_tokenizer_files
-
-    if not has_tokenizer_files(path):
-        raise RunError(f"{path}: tokenizer files missing (tokenizer.json); the run is incomplete")
-    try:
-        return AutoTokenizer.from_pretrained(str(path))
-    except (OSError, ValueError, KeyError) as err:
-        raise RunError(f"{path}: tokenizer files missing or corrupted ({str(err).splitlines()[0]})") from None
 
 
 # ------------------------------------------------------------------------------- choosing, listing, sharing
@@ -367,7 +248,7 @@ def pipeline_snippet(info: RunInfo) -> str | None:
     body = [f"classify = pipeline(\"text-classification\", model={path!r})"]
     read = "text"
     if scheme != "none":  # the pipeline knows nothing of spamcore's normalisation: apply it first
-        imports.insert(0, "from spamcore.normalise import normalising")
+        imports.insert(0, "from spamcore.text.normalise import normalising")
         body.append(f"read_as = normalising(classify.tokenizer, {scheme!r}).normalise")
         read = "read_as(text)"
     lines = [*imports, "", *body, "text = \"WINNER! Claim your free prize now\"",

@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from spamcore.config import TrainConfig
+from spamcore.model.config import TrainConfig
 from spamcore.runs.layout import FAILED, FINISHED, LOCK_FILE, NOTHING_TRAINED, STOP_FILE, STOPPED
 from spamcore.runs.processes import hold_lock
 from spamcore.runs.progress import ProgressWriter
@@ -34,9 +34,9 @@ def train_run(
     """Train ``config`` on ``data`` into ``run_dir`` as a job's trainer; the saved :class:`RunInfo` (None in a
     process other than the main one). ``on_event`` sees every progress event too (the CLI's bars);
     ``on_stop_request`` is called when the first stop signal arrives."""
-    from spamcore.distributed import is_main_process
-    from spamcore.experiment import run_experiment
-    from spamcore.train import StepProgress
+    from spamcore.runs.experiment import run_experiment
+    from spamcore.training.distributed import is_main_process
+    from spamcore.training.loop import StepProgress
 
     run_dir = Path(run_dir)
     stop = threading.Event()

@@ -6,4 +6,7 @@
 - :mod:`spamcore.serving.server`: the command behind ``spamcore serve``: checks, then uvicorn.
 
 FastAPI, uvicorn and prometheus-client come with the ``serve`` extra (``pip install "spamcore[serve]"``).
+
+Layer 7 (beside teaching and classroom). Import rule: may import the model layer (verdicts load through
+:func:`spamcore.model.onnx.load_for_verdicts`) and the runs layer; never the app, the classroom or the CLI.
 """

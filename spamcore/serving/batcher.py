@@ -1,7 +1,8 @@
 """Micro-batching: requests that arrive together share one forward pass.
 
 A CPU classifies 64 short messages in one pass far faster than in 64 (the bulk path sorts them by length and pads
-each batch to its longest: :meth:`spamcore.predict.SpamClassifier.predict`). The batcher holds the first request
+each batch to its longest: :meth:`spamcore.model.classifier.SpamClassifier.predict`). The batcher holds the first
+request
 of a batch for at most ``wait_ms``, adds whatever else arrives up to ``max_batch`` messages, classifies them in one
 call on a worker thread (so the event loop keeps accepting connections), and hands each request its own answers.
 Messages waiting beyond ``max_queue`` are refused at once (:class:`QueueFull`: the API answers 429), so an overload
@@ -16,7 +17,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from spamcore.predict import Prediction
+from spamcore.model.classifier import Prediction
 
 
 class QueueFull(RuntimeError):

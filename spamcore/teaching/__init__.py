@@ -4,4 +4,8 @@ next-sentence views (``pretraining``, ``masked``), the embedding map (``embeddin
 ``spamcore.evaluation``.
 
 The library never imports this package; the front ends do: the app, the benchmarks and the CLI's ``mlm-head``.
+
+Layer 7 (beside classroom and serving). Import rule: may import every layer below (runs, evaluation, training, model,
+data,
+text); never the classroom, serving, the app or the CLI.
 """

@@ -21,7 +21,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.numpy import load_file, save
 
-from spamcore.batching import pad_batch, sorted_batches, tokenize
+from spamcore.model.batching import pad_batch, sorted_batches, tokenize
 from spamcore.model.loading import FinetuneClassifier, FrozenEncoderClassifier, pool
 from spamcore.model.precision import autocast
 from spamcore.runs.store import atomic_write

@@ -44,9 +44,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from spamcore.batching import pad_batch
 from spamcore.errors import ConfigError, SpamcoreError
-from spamcore.predict import MAX_MESSAGE_CHARS, SpamClassifier
+from spamcore.model.batching import pad_batch
+from spamcore.model.classifier import MAX_MESSAGE_CHARS, SpamClassifier
 
 METHODS: tuple[str, ...] = ("integrated_gradients", "occlusion")
 #: Chosen by the numbers in the module docstring: more faithful from k = 3 words on, under 2 s.

@@ -27,8 +27,8 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import save
 
-from spamcore.batching import pad_batch, sorted_batches, tokenize
 from spamcore.errors import ModelLoadError
+from spamcore.model.batching import pad_batch, sorted_batches, tokenize
 from spamcore.model.loading import from_pretrained, resolve_model_path
 from spamcore.model.precision import autocast
 from spamcore.runs.store import atomic_write
@@ -272,7 +272,7 @@ def fit_and_score(mlm, tokenizer, train_texts: Sequence[str], held_out: Sequence
 
 def head_file(model: str, cache_dir: Path) -> Path:
     """Where a head trained here for ``model`` is kept (one per model and training version)."""
-    from spamcore.features import model_fingerprint
+    from spamcore.model.features import model_fingerprint
 
     key = hashlib.sha256(f"{model_fingerprint(resolve_model_path(model))}|v{HEAD_VERSION}".encode()).hexdigest()
     return cache_dir / f"mlm-head-{key[:24]}.safetensors"
@@ -311,7 +311,7 @@ def train_and_save(model: str, data_path: str | Path, cache_dir: Path,
     """Train an MLM head for ``model`` on the training split of ``data_path`` (the lab's seeded split), score it
     on the validation split, and keep it in ``cache_dir``. ``mlm``: the model as :func:`load_mlm` returned it,
     when the caller has it already."""
-    from spamcore.data import read_messages, split_dataset
+    from spamcore.data.messages import read_messages, split_dataset
     from spamcore.model.loading import load_tokenizer
     from spamcore.model.precision import cpu_supports_bf16
 

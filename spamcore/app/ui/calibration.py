@@ -6,8 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from spamcore import figures
 from spamcore.app.ui import charts
+from spamcore.evaluation import figures
 from spamcore.evaluation.calibration import band_around, band_summary, reliability, scale
 
 

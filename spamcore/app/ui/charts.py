@@ -1,4 +1,5 @@
-"""Drawing :mod:`spamcore.figures` in Streamlit: one look for every chart, clicks where a view needs them, and
+"""Drawing :mod:`spamcore.evaluation.figures` in Streamlit:
+one look for every chart, clicks where a view needs them, and
 the verdict badge in the class colours."""
 
 from __future__ import annotations
@@ -6,7 +7,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
-#: Streamlit's named colours of the same hue as :data:`spamcore.figures.CLASS_COLORS`.
+#: Streamlit's named colours of the same hue as :data:`spamcore.evaluation.figures.CLASS_COLORS`.
 CLASS_BADGES = {"ham": "blue", "spam": "orange"}
 
 
@@ -30,7 +31,7 @@ def probability_bar(probability: float, threshold: float) -> go.Figure:
 
 @st.cache_resource(max_entries=512, show_spinner=False)
 def _probability_bar(probability: float, threshold: float) -> go.Figure:
-    from spamcore import figures
+    from spamcore.evaluation import figures
 
     return figures.spam_probability_bar(probability, threshold)
 

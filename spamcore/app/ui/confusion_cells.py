@@ -6,9 +6,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from spamcore import figures
 from spamcore.app.ui import charts, highlight, resources, state
 from spamcore.errors import SpamcoreError
+from spamcore.evaluation import figures
 from spamcore.evaluation.thresholds import CELLS, cell_messages
 
 CHART_KEY = "chart_cm_threshold"

@@ -32,14 +32,14 @@ class Dataset:
 
 @st.cache_data(show_spinner="Reading the SMS Spam Collection…", max_entries=4)
 def _read_builtin(path: str, mtime: float) -> pd.DataFrame:
-    from spamcore.data import read_messages
+    from spamcore.data.messages import read_messages
 
     return read_messages(path)
 
 
 def builtin_path() -> Path:
     """The built-in data file; raises DataError with the fix when there is none."""
-    from spamcore.data import resolve_data
+    from spamcore.data.messages import resolve_data
 
     path = resolve_data(download=False)
     if not path.is_file():
@@ -48,7 +48,7 @@ def builtin_path() -> Path:
 
 
 def _fix() -> str:
-    from spamcore.data import missing_data_message
+    from spamcore.data.messages import missing_data_message
 
     return missing_data_message()
 

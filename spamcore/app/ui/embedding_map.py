@@ -8,11 +8,11 @@ import html
 import numpy as np
 import streamlit as st
 
-from spamcore import figures
 from spamcore.app.ui import charts, resources, state
 from spamcore.errors import SpamcoreError
+from spamcore.evaluation import figures
 from spamcore.evaluation.metrics import predict_labels
-from spamcore.evaluation.scores import test_scores
+from spamcore.runs.scores import test_scores
 
 HOVER_CHARS = 140
 

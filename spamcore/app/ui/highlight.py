@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import pandas as pd
 import streamlit as st
 
-from spamcore.figures import HAM_COLOR, SPAM_COLOR
+from spamcore.evaluation.figures import HAM_COLOR, SPAM_COLOR
 
 _SPAM_RGB = tuple(int(SPAM_COLOR[i : i + 2], 16) for i in (1, 3, 5))
 _HAM_RGB = tuple(int(HAM_COLOR[i : i + 2], 16) for i in (1, 3, 5))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from spamcore import figures
 from spamcore.app.ui import charts, state
+from spamcore.evaluation import figures
 from spamcore.evaluation.history import epoch_table, overfitting_signals
 
 

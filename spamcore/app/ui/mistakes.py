@@ -6,7 +6,7 @@ import streamlit as st
 
 from spamcore.app.ui import highlight, resources, state
 from spamcore.errors import SpamcoreError
-from spamcore.evaluation.scores import wrong_predictions
+from spamcore.runs.scores import wrong_predictions
 
 
 def show(run) -> None:

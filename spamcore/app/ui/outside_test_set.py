@@ -8,9 +8,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from spamcore import figures
 from spamcore.app.ui import charts, resources, state
 from spamcore.errors import SpamcoreError
+from spamcore.evaluation import figures
 
 PROBE_EXAMPLE = "WINNER!! You have won a £1000 prize. Call 09061701461 now to claim, T&Cs apply"
 
@@ -58,6 +58,7 @@ def show(run) -> None:
                 "message": st.column_config.TextColumn(width="large")})
 
     tricks(run)
+    intent(run)
 
     st.markdown("**Shortcut probes:** the same message cut short, without its numbers, in another case. A model "
                 "that learned the content barely moves; one that learned length or digits swings.")
@@ -93,5 +94,27 @@ def tricks(run) -> None:
     columns = ["trick", "messages", "spam caught", *(["not sure"] if "not sure" in table else [])]
     st.dataframe(table[columns], hide_index=True, key="eval_tricks",
                  column_config={"spam caught": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0,
+                                                                              format="%.2f"),
+                                "not sure": st.column_config.NumberColumn(format="percent")})
+
+
+def intent(run) -> None:
+    """What a message asks, not what it is about: the intent suite by category."""
+    try:
+        report = resources.intent_report(run)
+    except SpamcoreError as err:
+        state.show_error(err)
+        return
+    st.markdown("**What it asks, not what it is about:** messages that *talk about* a scam (a friend's warning, a "
+                "bank's \"we will never ask\", \"is this fake?\"), real new numbers and money between family, against "
+                "scams that ask for money from a \"new number\" and scams with no link at all (reply with your "
+                "details, call us back). Share right per category; hand-written, never trained on.")
+    table = pd.DataFrame(report["categories"]).rename(columns={"share_correct": "share right", "n": "messages",
+                                                               "share_unsure": "not sure"})
+    names = {"ham_about_scams": "ham: messages about scams", "ham_family_new_number": "ham: family, new numbers",
+             "scam_money_new_number": "spam: new number, asks for money", "scam_no_link": "spam: no link"}
+    table["category"] = table["category"].map(names).fillna(table["category"])
+    st.dataframe(table[["category", "messages", "share right", "not sure"]], hide_index=True, key="eval_intent",
+                 column_config={"share right": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0,
                                                                               format="%.2f"),
                                 "not sure": st.column_config.NumberColumn(format="percent")})

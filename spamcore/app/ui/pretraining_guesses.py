@@ -7,8 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from spamcore.app.ui import data_choice, resources, state
-from spamcore.config import BUNDLED_MODEL
 from spamcore.errors import SpamcoreError
+from spamcore.model.config import BUNDLED_MODEL
 from spamcore.teaching.masked import guesses, head_training_running, last_log_line, start_background
 
 MINILM_NO_HEAD = ("The bundled MiniLM ships its encoder alone, without the masked-word head, and MiniLM never learned "

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from spamcore.config import BUNDLED_MODEL
+from spamcore.model.config import BUNDLED_MODEL
 
 
 @st.cache_resource(show_spinner="Loading the tokenizer…")
@@ -24,14 +24,14 @@ def base_tokenizer(model: str = BUNDLED_MODEL):
 
 @st.cache_data(show_spinner="Counting WordPiece tokens…", max_entries=8)
 def token_lengths(model: str, key: int, _texts: tuple[str, ...]) -> list[int]:
-    from spamcore.data import token_counts
+    from spamcore.data.messages import token_counts
 
     return token_counts(base_tokenizer(model), list(_texts)).tolist()
 
 
 @st.cache_resource(show_spinner="Loading the run's classifier…", max_entries=4)
 def _load_classifier(path: str, stamp: float):
-    from spamcore.runs.store import load_classifier
+    from spamcore.model.saved import load_classifier
 
     return load_classifier(path)
 
@@ -43,8 +43,12 @@ def run_classifier(run):
 
 @st.cache_resource(show_spinner="Loading the model…", max_entries=4)
 def _load_verdicts(path: str, stamp: float):
-    from spamcore.model.onnx import load_for_verdicts
+    from spamcore.model.onnx import graph_ready, load_for_verdicts
 
+    if not graph_ready(path):  # the graph is exported by torch, once: after the background imports, never beside them
+        from spamcore.app import warmup
+
+        warmup.wait()
     notes: list[str] = []
     classifier = load_for_verdicts(path, notice=notes.append)
     return classifier, tuple(notes)
@@ -79,11 +83,13 @@ def explanation(run, text: str, method: str):
 
 @st.cache_data(show_spinner="Scoring the run on the suite…", max_entries=32)
 def _suite_scores(path: str, stamp: float, suite: str) -> dict:
-    from spamcore.evaluation.robustness import suite_report
-    from spamcore.suites.evasion import evasion_report
+    from spamcore.evaluation.robustness import load_intent_suite, suite_report
+    from spamcore.evaluation.suites.evasion import evasion_report
 
-    clf = _load_classifier(path, stamp)
+    clf = _load_verdicts(path, stamp)[0]
     # By the verdict a user sees: "not sure" counts as neither caught nor passed, as a new run saves it.
+    if suite == "intent":
+        return suite_report(clf.predict_proba, clf.threshold, suite=load_intent_suite(), band=clf.unsure_band)
     return {"robustness": suite_report, "evasion": evasion_report}[suite](clf.predict_proba, clf.threshold,
                                                                             band=clf.unsure_band)
 
@@ -96,6 +102,11 @@ def _saved_or_scored(run, suite: str) -> dict:
 def suite_report(run) -> dict:
     """The run's robustness-suite report."""
     return _saved_or_scored(run, "robustness")
+
+
+def intent_report(run) -> dict:
+    """The run's intent-suite report: messages about scams, family new numbers, link-less scams (issue 38)."""
+    return _saved_or_scored(run, "intent")
 
 
 def evasion_report(run) -> dict:
@@ -125,8 +136,8 @@ def pretrained_encoder(model: str):
 
 @st.cache_data(show_spinner="Placing the test messages on the maps (once per run)…", max_entries=8)
 def _embedding_map(path: str, stamp: float):
-    from spamcore.data import cache_dir
-    from spamcore.evaluation.scores import test_scores
+    from spamcore.data.messages import cache_dir
+    from spamcore.runs.scores import test_scores
     from spamcore.teaching.embedding import cached_map
 
     classifier = _load_classifier(path, stamp)
@@ -154,7 +165,7 @@ def place_sentence(run, text: str):
 
 
 def mlm_cache() -> Path:
-    from spamcore.data import cache_dir
+    from spamcore.data.messages import cache_dir
 
     return cache_dir() / "mlm"
 

@@ -6,8 +6,8 @@ import streamlit as st
 
 from spamcore.app.ui import data_choice, jobs
 from spamcore.app.ui.state import RUN_SELECT, finished_runs, model_label, runs_root
-from spamcore.config import BUNDLED_MODEL
 from spamcore.errors import DataError
+from spamcore.model.config import BUNDLED_MODEL
 
 
 def sidebar() -> None:

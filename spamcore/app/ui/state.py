@@ -10,14 +10,14 @@ from pathlib import Path
 
 import streamlit as st
 
-from spamcore.config import model_description
+from spamcore.model.config import model_description
 
 RUN_SELECT = "run_select"  # the sidebar's run selector (rendered on every page, so it persists)
 ADOPTED_RUN = "adopted_run"
 
 
 def model_label(model: str, extra_data: str | None = None) -> str:
-    """How a model setting reads in the UI (never a path: see :func:`spamcore.config.model_description`)."""
+    """How a model setting reads in the UI (never a path: see :func:`spamcore.model.config.model_description`)."""
     return model_description(model, extra_data)
 
 

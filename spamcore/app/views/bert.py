@@ -4,10 +4,10 @@ tokenizer, then what this lab's two recipes do with the pre-trained encoder, on 
 import pandas as pd
 import streamlit as st
 
-from spamcore import figures
 from spamcore.app.ui import charts, embedding_map, pretraining_guesses, resources, state
-from spamcore.config import BUNDLED_MODEL
 from spamcore.errors import SpamcoreError
+from spamcore.evaluation import figures
+from spamcore.model.config import BUNDLED_MODEL
 from spamcore.runs.store import run_table
 from spamcore.teaching.pretraining import MASK_PROBABILITY, build_pair, mask_tokens
 

@@ -4,7 +4,6 @@ the labels, learn from the class, and compare before with after."""
 import pandas as pd
 import streamlit as st
 
-from spamcore import figures
 from spamcore.app.ui import charts, classroom, data_choice, jobs, state
 from spamcore.classroom.lesson import lesson_csv, lesson_html, round_summary, trick_table
 from spamcore.classroom.rounds import (
@@ -27,6 +26,7 @@ from spamcore.classroom.store import (
     to_csv,
 )
 from spamcore.errors import SpamcoreError
+from spamcore.evaluation import figures
 
 
 def round_controls(current) -> None:
@@ -208,7 +208,7 @@ def comparison(round_, held_out: pd.DataFrame) -> None:
         if error:
             st.error(f"The comparison failed: {error}", icon=":material/error:")
             return
-        from spamcore.data import split_dataset
+        from spamcore.data.messages import split_dataset
 
         classroom.start_comparison(before_info, after_info, held_out,
                                    split_dataset(data_choice.builtin_dataset().frame).test, key)

@@ -6,9 +6,9 @@ import streamlit as st
 
 from spamcore.app import paths
 from spamcore.app.ui import charts, classroom, data_choice, highlight, jobs, resources, roles, state
-from spamcore.config import recipe_defaults
+from spamcore.data.message_io import predictions_frame, read_texts, split_lines, to_csv_bytes
 from spamcore.errors import SpamcoreError
-from spamcore.message_io import predictions_frame, read_texts, split_lines, to_csv_bytes
+from spamcore.model.config import recipe_defaults
 from spamcore.teaching.explain import METHODS
 from spamcore.teaching.indicators import find_indicators
 
@@ -152,9 +152,10 @@ def page() -> None:
         if note.startswith("verdicts come from torch"):
             st.caption(note[:1].upper() + note[1:] + ".")
     who = "The ready model shipped with spamcore (train your own on Train)" if run.is_ready_model else f"Run {run.name}"
+    engine = "ONNX Runtime" if classifier.engine == "onnx" else "torch"
     st.caption(f"{who} · {run.model_name} · {run.config.recipe} · test accuracy {run.metrics['accuracy']:.1%} · "
                f"spam threshold {classifier.threshold:.2f}"
-               + ("" if run.is_ready_model else " (choose it on Evaluate)"))
+               + ("" if run.is_ready_model else " (choose it on Evaluate)") + f" · verdicts by {engine}")
     single, bulk = st.tabs(["One message", "Many messages"])
     with single:
         one_message(run, classifier)

@@ -3,9 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from spamcore import figures
 from spamcore.app.ui import charts, data_choice, resources, state
-from spamcore.data import (
+from spamcore.data.messages import (
     LABEL_NAMES,
     duplicate_audit,
     label_summary,
@@ -16,8 +15,9 @@ from spamcore.data import (
     word_counts,
 )
 from spamcore.errors import SpamcoreError
-from spamcore.normalise import DEFAULT_SCHEME, normalising
+from spamcore.evaluation import figures
 from spamcore.teaching.token_view import explain_tokens
+from spamcore.text.normalise import DEFAULT_SCHEME, normalising
 
 PLACEHOLDERS = ("`&lt;#&gt;` and `&lt;DECIMAL&gt;` are the collection's own placeholders (`<#>`: a number its "
                 "authors removed to keep messages anonymous); `&amp;` is `&`. They are kept as written: the "

@@ -4,14 +4,14 @@
 import pandas as pd
 import streamlit as st
 
-from spamcore import figures
 from spamcore.app.ui import calibration, charts, confusion_cells, mistakes, outside_test_set, state
-from spamcore.baseline import disagreements
 from spamcore.errors import SpamcoreError
+from spamcore.evaluation import figures
+from spamcore.evaluation.baseline import disagreements
 from spamcore.evaluation.history import loss_curves
 from spamcore.evaluation.metrics import report_table
-from spamcore.evaluation.scores import baseline_comparison, row_normalised, test_scores
 from spamcore.evaluation.thresholds import confusion_at, scores_at
+from spamcore.runs.scores import baseline_comparison, row_normalised, test_scores
 from spamcore.runs.store import set_threshold
 from spamcore.teaching.indicators import operating_point_words
 

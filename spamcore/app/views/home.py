@@ -3,7 +3,7 @@
 import streamlit as st
 
 from spamcore.app.ui import data_choice, state
-from spamcore.data import CITATION, UCI_URL
+from spamcore.data.messages import CITATION, UCI_URL
 from spamcore.errors import SpamcoreError
 
 
@@ -53,7 +53,7 @@ def data_status() -> None:
             f"3. **Download** it (needs internet) from {UCI_URL} with the button below."
         )
         if st.button("Download the SMS Spam Collection", key="home_download", icon=":material/download:"):
-            from spamcore.data import download_dataset
+            from spamcore.data.messages import download_dataset
 
             try:
                 with st.spinner("Downloading…"):

@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from spamcore import figures
 from spamcore.app.ui import charts, state
 from spamcore.errors import SpamcoreError
-from spamcore.evaluation.html_report import build_report
+from spamcore.evaluation import figures
+from spamcore.runs.report import build_report
 from spamcore.runs.store import delete_run, list_runs, pipeline_snippet, run_table, zip_run
 
 
@@ -95,7 +95,7 @@ def use_elsewhere(run) -> None:
         st.code(snippet, language=None, wrap_lines=True)  # plain: the highlighter's colours fail WCAG AA
     else:
         st.caption("A `frozen` run keeps only its small head (the encoder is the base model); load it with "
-                   f"`spamcore.runs.store.load_classifier({str(run.path.resolve())!r})`.")
+                   f"`spamcore.model.pretrained.from_pretrained({str(run.path.resolve())!r})`.")
 
 
 def page() -> None:

@@ -4,11 +4,11 @@ import streamlit as st
 
 from spamcore.app.ui import data_choice, jobs, state
 from spamcore.app.ui import job_panel as job_view
-from spamcore.augment import AUGMENTATIONS
-from spamcore.config import BUNDLED_LARGE, BUNDLED_MODEL, BUNDLED_MODERN, RECIPES, ROBUST_RECIPE, recipe_defaults
 from spamcore.errors import SpamcoreError
 from spamcore.model.bundled import INSTALL_HINT
-from spamcore.normalise import DEFAULT_SCHEME
+from spamcore.model.config import BUNDLED_LARGE, BUNDLED_MODEL, BUNDLED_MODERN, RECIPES, ROBUST_RECIPE, recipe_defaults
+from spamcore.text.augment import AUGMENTATIONS
+from spamcore.text.normalise import DEFAULT_SCHEME
 
 POLL_SECONDS = 1.0
 SETTINGS = ("epochs", "max_length", "batch_size", "lr", "seed", "dedupe")
