@@ -172,13 +172,18 @@ def test_predict_empty_stdin(run_dir, capsys, monkeypatch):
 
 
 def test_predict_matches_the_library(run_dir, capsys):
+    from spamcore.model.onnx import load_for_verdicts
     from spamcore.model.saved import load_classifier
 
     texts = ["Claim your free prize now", "Running late, start without me"]
     assert main(["predict", str(run_dir), "--json", *texts]) == 0
     rows = json.loads(capsys.readouterr().out)
-    expected = load_classifier(run_dir).predict_proba(texts)
+    assert {r["engine"] for r in rows} == {"onnx"}
+    expected = load_for_verdicts(run_dir).predict_proba(texts)
     assert [r["spam_probability"] for r in rows] == pytest.approx(expected.tolist(), abs=1e-6)
+    torch_fp32 = load_classifier(run_dir, device="cpu")
+    torch_fp32.bf16 = False  # the graph's arithmetic
+    assert [r["spam_probability"] for r in rows] == pytest.approx(torch_fp32.predict_proba(texts).tolist(), abs=1e-3)
 
 
 # ------------------------------------------------------------------------------------------ bad input

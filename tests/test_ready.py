@@ -102,7 +102,7 @@ def test_a_truncated_delta_is_refused(shipped, tmp_path):
 
 def test_a_class_retrain_continues_from_the_whole_model(shipped, monkeypatch, tmp_path):
     from spamcore.classroom.rounds import retrain_config
-    from spamcore.model import packaging
+    from spamcore.runs import packaging
 
     monkeypatch.setenv("SPAMCORE_CACHE", str(tmp_path / "cache"))
     config = retrain_config(read_run(shipped))

@@ -302,7 +302,7 @@ def _check_classes(frame: pd.DataFrame, name: str) -> None:
 
 #: Where a checkout of this repository finds the collection when it sits beside a course's ``shared`` folder
 #: (``../shared/data`` from the project's root), as the tests and CI do.
-BESIDE_CHECKOUT = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / UCI_FILE
+BESIDE_CHECKOUT = Path(__file__).resolve().parents[3] / "shared" / "data" / UCI_FILE
 
 
 def find_data(path: str | os.PathLike[str] | None = None) -> Path | None:

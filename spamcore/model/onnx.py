@@ -115,13 +115,29 @@ def weights_digest(path: Path) -> str:
     return _sha256(str(path.resolve()), stat.st_size, stat.st_mtime_ns)
 
 
+def graph_key(folder: Path, recipe: str) -> str:
+    """What names a graph: the SHA-256 of the weights, of the architecture (``config.json``) and of the settings that
+    shape the module (recipe, base model, pooling, head); for a frozen run, whose encoder is its base model's, that
+    model's files too (by size and time: a changed base model gets a new graph)."""
+    parts = [weights_digest(weights_file(folder, recipe))]
+    architecture = folder / "config.json"
+    if architecture.is_file():
+        parts.append(hashlib.sha256(architecture.read_bytes()).hexdigest())
+    settings = json.loads((folder / "run.json").read_text(encoding="utf-8")).get("config", {})
+    parts.append(json.dumps({k: settings.get(k) for k in ("recipe", "model", "pooling", "hidden_units")},
+                            sort_keys=True))
+    base = Path(str(settings.get("model", ""))).expanduser()
+    if recipe == "frozen" and base.is_dir():
+        parts += [f"{f.name}:{f.stat().st_size}:{f.stat().st_mtime_ns}" for f in sorted(base.iterdir()) if f.is_file()]
+    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()[:16]
+
+
 def graph_path(folder: Path, recipe: str, is_ready: bool) -> Path:
-    """Where the graph of the weights in ``folder`` lives: beside a run (when the folder can be written), else in the
-    user cache (the ready model, a read-only run)."""
+    """Where the graph of the model in ``folder`` lives (named by :func:`graph_key`): beside a run (when the folder
+    can be written), else in the user cache (the ready model, a read-only run)."""
     from spamcore.cache import cache_dir
 
-    digest = weights_digest(weights_file(folder, recipe))[:16]
-    name = f"classifier-{digest}.onnx"
+    name = f"classifier-{graph_key(folder, recipe)}.onnx"
     if not is_ready and os.access(folder, os.W_OK):
         return folder / name
     return cache_dir() / "onnx" / f"{'ready' if is_ready else folder.name}-{name}"
