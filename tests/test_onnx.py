@@ -146,3 +146,19 @@ def test_spamcore_export_makes_the_graph_and_says_where(run, capsys):
     out, err = capsys.readouterr()
     assert "exported to ONNX" in err and out.strip().endswith(".onnx") and Path(out.strip()).is_file()
     assert main(["export", str(run)]) == 0 and capsys.readouterr().err == ""  # made once
+
+
+def test_two_verdicts_asking_at_once_share_one_export(run):
+    """The app's warm-up and a first page can ask for the same graph together (seen in a browser: torch's exporter
+    refused the second, 'in_onnx_export must be False')."""
+    import threading
+
+    results, notes = [], []
+    threads = [threading.Thread(target=lambda: results.append(load_for_verdicts(run, notice=notes.append)))
+               for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [c.engine for c in results] == ["onnx"] * 3, notes
+    assert len(list(run.glob("classifier-*.onnx"))) == 1

@@ -157,17 +157,29 @@ def graph_ready(run: str | os.PathLike[str]) -> bool:
 def export_graph(run_dir: Path, target: Path) -> Path:
     """Export the run's classifier (fp32, on the CPU) to ``target`` through a temporary file renamed at the end.
     Imports torch: paid once per set of weights."""
+    from filelock import FileLock
+
+    from spamcore.model.saved import load_classifier
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with _EXPORTING, FileLock(str(target) + ".lock"):  # torch's exporter is one per process; a graph made once
+        if target.is_file():  # made meanwhile by another thread or process
+            return target
+        return _export(load_classifier(run_dir, device="cpu"), target)
+
+
+#: torch.onnx.export keeps process-wide state ("in_onnx_export"): two exports at once in one process fail.
+_EXPORTING = threading.Lock()
+
+
+def _export(classifier: Any, target: Path) -> Path:
     import warnings
 
     import torch
 
-    from spamcore.model.saved import load_classifier
-
-    classifier = load_classifier(run_dir, device="cpu")
     module = classifier.module.float().eval()
     ids = torch.tensor(classifier.encode(["an example message to trace the graph with"]).ids, dtype=torch.long)
     mask = torch.ones_like(ids)
-    target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}-{threading.get_ident()}.tmp")
     try:
         with warnings.catch_warnings(), torch.inference_mode():
