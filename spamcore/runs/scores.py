@@ -25,15 +25,21 @@ def row_normalised(matrix: Sequence[Sequence[float]]) -> np.ndarray:
     return np.divide(matrix, sums, out=np.zeros_like(matrix), where=sums > 0)
 
 
-def read_test_predictions(run_dir: str | Path, threshold: float = 0.5) -> pd.DataFrame:
-    """A run's test messages: text, true label, predicted label, spam probability, correct."""
+def predictions_path(run_dir: str | Path) -> Path:
+    """A run's test predictions file (the ready model's is made on this computer, from the data found here)."""
     path = Path(run_dir) / PREDICTIONS_FILE
     if not path.is_file() and (Path(run_dir) / "model-delta.safetensors").is_file():
-        from spamcore.runs.packaging import test_predictions  # the ready model: scored here, from the data found
+        from spamcore.runs.packaging import test_predictions
 
         path = test_predictions(Path(run_dir))
     if not path.is_file():
         raise RunError(f"{path}: missing; the run has no test predictions (still training or stopped early)")
+    return path
+
+
+def read_test_predictions(run_dir: str | Path, threshold: float = 0.5) -> pd.DataFrame:
+    """A run's test messages: text, true label, predicted label, spam probability, correct."""
+    path = predictions_path(run_dir)
     try:
         frame = pd.read_csv(path, dtype={"text": str}, keep_default_na=False)
         labels = frame["label"].astype(int)
@@ -59,13 +65,7 @@ def wrong_predictions(run_dir: str | Path, threshold: float = 0.5) -> pd.DataFra
 def test_scores(run_dir: str | Path) -> pd.DataFrame:
     """A run's test messages with their true label and both spam probabilities: columns ``text``, ``label``
     (0 ham, 1 spam), ``bert`` and ``baseline`` (NaN when the run has no TF-IDF baseline)."""
-    path = Path(run_dir) / PREDICTIONS_FILE
-    if not path.is_file() and (Path(run_dir) / "model-delta.safetensors").is_file():
-        from spamcore.runs.packaging import test_predictions  # the ready model: scored here, from the data found
-
-        path = test_predictions(Path(run_dir))
-    if not path.is_file():
-        raise RunError(f"{path}: missing; the run has no test predictions (still training or stopped early)")
+    path = predictions_path(run_dir)
     try:
         frame = pd.read_csv(path, dtype={"text": str}, keep_default_na=False)
         baseline = (frame["baseline_spam_probability"].astype(float) if "baseline_spam_probability" in frame

@@ -91,10 +91,14 @@ def tricks(run) -> None:
                 "paraphrases. Share of the spam still caught (never trained on); \"not sure\" is not caught.")
     table = pd.DataFrame(evasion["tricks"]).rename(columns={"recall": "spam caught", "n": "messages",
                                                             "share_unsure": "not sure"})
-    columns = ["trick", "messages", "spam caught", *(["not sure"] if "not sure" in table else [])]
-    st.dataframe(table[columns], hide_index=True, key="eval_tricks",
-                 column_config={"spam caught": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0,
-                                                                              format="%.2f"),
+    share_table(table, "trick", "spam caught", "eval_tricks")
+
+
+def share_table(table: pd.DataFrame, name: str, share: str, key: str) -> None:
+    """A table of shares per row (a bar for ``share``, "not sure" as a percentage where the report has it)."""
+    columns = [name, "messages", share, *(["not sure"] if "not sure" in table else [])]
+    st.dataframe(table[columns], hide_index=True, key=key,
+                 column_config={share: st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="%.2f"),
                                 "not sure": st.column_config.NumberColumn(format="percent")})
 
 
@@ -114,7 +118,4 @@ def intent(run) -> None:
     names = {"ham_about_scams": "ham: messages about scams", "ham_family_new_number": "ham: family, new numbers",
              "scam_money_new_number": "spam: new number, asks for money", "scam_no_link": "spam: no link"}
     table["category"] = table["category"].map(names).fillna(table["category"])
-    st.dataframe(table[["category", "messages", "share right", "not sure"]], hide_index=True, key="eval_intent",
-                 column_config={"share right": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0,
-                                                                              format="%.2f"),
-                                "not sure": st.column_config.NumberColumn(format="percent")})
+    share_table(table, "category", "share right", "eval_intent")
