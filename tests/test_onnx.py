@@ -162,3 +162,13 @@ def test_two_verdicts_asking_at_once_share_one_export(run):
         t.join()
     assert [c.engine for c in results] == ["onnx"] * 3, notes
     assert len(list(run.glob("classifier-*.onnx"))) == 1
+
+
+def test_the_verdict_server_imports_neither_torch_nor_transformers():
+    """``spamcore serve`` answers through ONNX Runtime; its modules must not pull in torch on the way (they did, by
+    taking Prediction and MAX_MESSAGE_CHARS from the torch engine's module)."""
+    code = ("import sys, spamcore.serving.server, spamcore.serving.api, spamcore.model.onnx; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'transformers')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "[]"

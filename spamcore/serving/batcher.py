@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from spamcore.model.classifier import Prediction
+from spamcore.model.verdicts import Prediction
 
 
 class QueueFull(RuntimeError):

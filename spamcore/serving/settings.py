@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from spamcore.errors import ConfigError
-from spamcore.model.classifier import MAX_MESSAGE_CHARS
+from spamcore.model.verdicts import MAX_MESSAGE_CHARS
 
 #: Where the serve extra comes from (the message every missing import gives).
 SERVE_EXTRA = 'spamcore serve needs its extra packages: pip install "spamcore[serve]"'
