@@ -62,46 +62,25 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--log-text", action="store_true", help="log each message's text (off: text is never logged)")
 
     t = sub.add_parser("train", help="train a classifier and write a run folder")
-    t.add_argument("--data", help="labelled messages (UCI, CSV or TSV); default: $SPAMCORE_DATA, cache, download")
-    t.add_argument("--recipe", choices=RECIPES, help="frozen encoder + MLP head (default), or full fine-tuning")
     t.add_argument("--out", required=True, help="run folder to create")
-    t.add_argument("--config", help="JSON file of training settings (a run's run.json or job.json works); "
-                   "flags given too override it")
-    t.add_argument("--data-name", dest="data_name", help=argparse.SUPPRESS)  # how the app names its data
-    t.add_argument("--report-to", dest="report_to", choices=("none", "tensorboard", "mlflow", "wandb", "all"),
-                   help="also log losses and metrics to an experiment tracker through Accelerate (off by default); "
-                        "TensorBoard logs go to RUN/logs")
-    t.add_argument("--model", help="Hugging Face id or local folder (default: the bundled MiniLM BERT; "
-                   f"{BUNDLED_LARGE!r}: the larger bundled MPNet, after {INSTALL_HINT})")
-    t.add_argument("--epochs", type=int)
-    t.add_argument("--max-length", type=int, dest="max_length")
-    t.add_argument("--batch-size", type=int, dest="batch_size")
-    t.add_argument("--lr", type=float)
-    t.add_argument("--seed", type=int)
-    t.add_argument("--device", choices=DEVICES)
-    t.add_argument("--pooling", choices=POOLINGS, help="frozen recipe: pooled [CLS] output or mean of tokens")
-    t.add_argument("--precision", choices=PRECISIONS, help="bf16 autocast where supported (auto), or force one")
-    t.add_argument("--max-rows", type=int, dest="max_rows", help="train on a stratified sample of this many messages")
-    t.add_argument("--patience", type=int, help="stop after this many epochs without a better validation loss")
-    t.add_argument("--augment", help=f"training-split augmentations, comma-separated from {', '.join(AUGMENTATIONS)}, "
-                   f"or 'none' (finetune default: {recipe_defaults('finetune').augment})")
-    t.add_argument("--normalise", choices=SCHEMES, help="undo look-alike letters, invisible characters and spaced-out "
-                   "letters before the model reads text (finetune default: v3, which also repairs leetspeak, "
-                   "one-letter misspellings and short words with a dropped letter; v2 leaves short words, v1 "
-                   "repairs nothing; none reads text as written)")
-    t.add_argument("--unsure-width", type=float, dest="unsure_width", help="half-width of the 'not sure' band "
-                   "around the threshold (default: chosen on the validation split; 0: no band)")
-    t.add_argument("--extra-data", dest="extra_data", help=f"labelled file added to the training split only, "
-                   f"{BUNDLED_MODERN!r} for the bundled modern supplement (finetune default), or 'none'")
-    t.add_argument("--perturb-share", dest="perturb_share", help="with --augment: the share of reads that draw one "
-                   "perturbation afresh (finetune default: 0.6; 'copies' = one fixed copy of the split per "
-                   "augmentation, the default before issue 31: about 3x the time, somewhat more robust, "
-                   "docs/robustness.md)")
-    t.add_argument("--originals-last", dest="originals_last", action=argparse.BooleanOptionalAction, default=None,
-                   help="each epoch trains on the augmented copies first and ends on the messages as written "
-                   "(measured, not the finetune default)")
-    t.add_argument("--dedupe", action=argparse.BooleanOptionalAction, default=None,
-                   help="drop repeated messages before splitting (default: off, to keep the reference split)")
+    _training_flags(t)
+
+    w = sub.add_parser("worker", help="run trainings queued in PostgreSQL (a school's server; needs the school "
+                       "extra: pip install \"spamcore[school]\")")
+    w.add_argument("--database", help="PostgreSQL URL of the queue (default: $SPAMCORE_QUEUE)")
+    w.add_argument("--concurrency", type=int, default=1, help="trainings at once (default 1: on 2-4 cores, a second "
+                   "one only slows both)")
+    j = sub.add_parser("jobs", help="the training queue of a school's server, for scripts (JSON on stdout)")
+    js = j.add_subparsers(dest="jobs_command", required=True)
+    submit = js.add_parser("submit", help="queue a training; prints its job id and run folder")
+    submit.add_argument("--runs", help="runs folder the app and the workers share (default: $SPAMCORE_RUNS or ./runs)")
+    submit.add_argument("--name", help="run name (default: recipe and time)")
+    _training_flags(submit)
+    listed = js.add_parser("list", help="every training job in the queue, oldest first")
+    cancel = js.add_parser("cancel", help="cancel a waiting job, or stop a running one (its best checkpoint stays)")
+    cancel.add_argument("job_id", type=int)
+    for p in (submit, listed, cancel):
+        p.add_argument("--database", help="PostgreSQL URL of the queue (default: $SPAMCORE_QUEUE)")
 
     e = sub.add_parser("evaluate", help="metrics of a saved run on a labelled file")
     e.add_argument("run_dir")
@@ -140,6 +119,49 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _training_flags(t: argparse.ArgumentParser) -> None:
+    """The settings of a training, shared by ``train`` and ``jobs submit``."""
+    t.add_argument("--data", help="labelled messages (UCI, CSV or TSV); default: $SPAMCORE_DATA, cache, download")
+    t.add_argument("--recipe", choices=RECIPES, help="frozen encoder + MLP head (default), or full fine-tuning")
+    t.add_argument("--config", help="JSON file of training settings (a run's run.json or job.json works); "
+                   "flags given too override it")
+    t.add_argument("--data-name", dest="data_name", help=argparse.SUPPRESS)  # how the app names its data
+    t.add_argument("--report-to", dest="report_to", choices=("none", "tensorboard", "mlflow", "wandb", "all"),
+                   help="also log losses and metrics to an experiment tracker through Accelerate (off by default); "
+                        "TensorBoard logs go to RUN/logs")
+    t.add_argument("--model", help="Hugging Face id or local folder (default: the bundled MiniLM BERT; "
+                   f"{BUNDLED_LARGE!r}: the larger bundled MPNet, after {INSTALL_HINT})")
+    t.add_argument("--epochs", type=int)
+    t.add_argument("--max-length", type=int, dest="max_length")
+    t.add_argument("--batch-size", type=int, dest="batch_size")
+    t.add_argument("--lr", type=float)
+    t.add_argument("--seed", type=int)
+    t.add_argument("--device", choices=DEVICES)
+    t.add_argument("--pooling", choices=POOLINGS, help="frozen recipe: pooled [CLS] output or mean of tokens")
+    t.add_argument("--precision", choices=PRECISIONS, help="bf16 autocast where supported (auto), or force one")
+    t.add_argument("--max-rows", type=int, dest="max_rows", help="train on a stratified sample of this many messages")
+    t.add_argument("--patience", type=int, help="stop after this many epochs without a better validation loss")
+    t.add_argument("--augment", help=f"training-split augmentations, comma-separated from {', '.join(AUGMENTATIONS)}, "
+                   f"or 'none' (finetune default: {recipe_defaults('finetune').augment})")
+    t.add_argument("--normalise", choices=SCHEMES, help="undo look-alike letters, invisible characters and spaced-out "
+                   "letters before the model reads text (finetune default: v3, which also repairs leetspeak, "
+                   "one-letter misspellings and short words with a dropped letter; v2 leaves short words, v1 "
+                   "repairs nothing; none reads text as written)")
+    t.add_argument("--unsure-width", type=float, dest="unsure_width", help="half-width of the 'not sure' band "
+                   "around the threshold (default: chosen on the validation split; 0: no band)")
+    t.add_argument("--extra-data", dest="extra_data", help=f"labelled file added to the training split only, "
+                   f"{BUNDLED_MODERN!r} for the bundled modern supplement (finetune default), or 'none'")
+    t.add_argument("--perturb-share", dest="perturb_share", help="with --augment: the share of reads that draw one "
+                   "perturbation afresh (finetune default: 0.6; 'copies' = one fixed copy of the split per "
+                   "augmentation, the default before issue 31: about 3x the time, somewhat more robust, "
+                   "docs/robustness.md)")
+    t.add_argument("--originals-last", dest="originals_last", action=argparse.BooleanOptionalAction, default=None,
+                   help="each epoch trains on the augmented copies first and ends on the messages as written "
+                   "(measured, not the finetune default)")
+    t.add_argument("--dedupe", action=argparse.BooleanOptionalAction, default=None,
+                   help="drop repeated messages before splitting (default: off, to keep the reference split)")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     # argparse fills a '*' positional once: in "predict RUN --json TEXT ..." the TEXTs come back unparsed.
@@ -152,7 +174,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _quiet_transformers()
     try:
         commands = {"app": _app, "serve": _serve, "train": _train, "evaluate": _evaluate, "predict": _predict,
-                    "export": _export, "report": _report, "mlm-head": _mlm_head}
+                    "export": _export, "report": _report, "mlm-head": _mlm_head, "worker": _worker, "jobs": _jobs}
         return commands[args.command](args)
     except SpamcoreError as err:
         print(f"error: {err}", file=sys.stderr)
@@ -175,6 +197,54 @@ def _app(args: argparse.Namespace) -> int:
     from spamcore.app.server import serve
 
     return serve(port=args.port, host=args.host, runs=args.runs)
+
+
+def _database(args: argparse.Namespace) -> str:
+    from spamcore.runs.queue import QUEUE_ENV, queue_url
+
+    url = args.database or queue_url()
+    if not url:
+        raise ConfigError(f"name the queue's database: --database postgresql://user:password@host/db (or set "
+                          f"{QUEUE_ENV})")
+    return url
+
+
+def _worker(args: argparse.Namespace) -> int:
+    import logging
+
+    from spamcore.runs.queue import run_worker
+
+    url = _database(args)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    print(f"spamcore worker: running queued trainings, {args.concurrency} at a time (Ctrl-C stops; a running "
+          "training stops after its step and keeps its best checkpoint)", file=sys.stderr, flush=True)
+    run_worker(url, concurrency=args.concurrency)
+    return 0
+
+
+def _jobs(args: argparse.Namespace) -> int:
+    from spamcore.runs import queue
+
+    url = _database(args)
+    if args.jobs_command == "list":
+        print(json.dumps([job.to_dict() for job in queue.jobs(url)], indent=1))
+    elif args.jobs_command == "cancel":
+        done = queue.cancel(url, args.job_id)
+        print(json.dumps({"id": args.job_id, "cancelled": done, "status": queue.status(url, args.job_id)}))
+        return 0 if done else 1
+    else:
+        from spamcore.data.messages import read_messages, resolve_data
+        from spamcore.runs.jobs import JobManager
+        from spamcore.runs.layout import default_runs_root
+
+        config = _train_config(args)
+        data_path = resolve_data(args.data)
+        manager = JobManager(args.runs or default_runs_root(), queue=url)
+        job = manager.start(config, read_messages(data_path), args.data_name or data_path.name, run_name=args.name,
+                            data_path=data_path)
+        print(json.dumps({"id": job.queue_id, "run": job.run_name, "run_dir": str(job.run_dir.resolve()),
+                          "status": queue.status(url, job.queue_id)}))
+    return 0
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -76,6 +76,9 @@ class JobSnapshot:
     error: str | None  # why the job failed (or why a stop left nothing to keep)
     data_rows: int = 0  # messages in the data it was started on (before any row limit)
     steps_per_epoch: int = 1  # optimiser steps in one epoch (1 until the first step reports it)
+    queue_position: int | None = None  # in a school's queue: 1 for the next to run; None when not waiting
+    queue_wait: float | None = None  # about how many seconds until it starts (None when unknown)
+    queue_note: str | None = None  # why the queue could not be read (its database away), in one sentence
 
     @property
     def active(self) -> bool:
@@ -87,6 +90,19 @@ class JobSnapshot:
         if self.status == "finished":
             return 1.0
         return min(1.0, self.step / self.total_steps) if self.total_steps else 0.0
+
+    def waiting(self) -> str:
+        """Where a queued job stands. Example: ``2nd in line, about 4 minutes``."""
+        if self.queue_note:
+            return self.queue_note
+        if self.queue_position is None:
+            return "starting"
+        n = self.queue_position
+        place = "next in line" if n == 1 else f"{n}{_ordinal(n)} in line"
+        if self.queue_wait is None:
+            return place
+        minutes = self.queue_wait / 60
+        return place + (f", about {minutes:.0f} minutes" if minutes >= 1.5 else f", about {self.queue_wait:.0f} s")
 
     def describe(self) -> str:
         """One line about the job, e.g. ``run 'x' (frozen recipe, ...) is running: epoch 2/10, step 300/2440 ...``."""
@@ -101,6 +117,10 @@ class JobSnapshot:
                 f"data {self.data_name}) is {self.status}: {where}, {self.elapsed:.0f} s elapsed{eta}")
 
 
+def _ordinal(n: int) -> str:
+    return "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+
+
 def _tail(path: Path, lines: int = 8) -> str:
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
@@ -113,8 +133,9 @@ def _tail(path: Path, lines: int = 8) -> str:
 class Job:
     """A training job, read from its run folder. Create jobs with :meth:`JobManager.start`."""
 
-    def __init__(self, run_dir: Path, process: subprocess.Popen | None = None) -> None:
+    def __init__(self, run_dir: Path, process: subprocess.Popen | None = None, queue: str | None = None) -> None:
         self.run_dir = Path(run_dir)
+        self.queue = queue  # the PostgreSQL queue it waits in (a school's server), or None
         self.run_name = self.run_dir.name
         self.process = process  # set in the server that launched it (reaps the child)
         self._meta = json.loads((self.run_dir / JOB_FILE).read_text(encoding="utf-8"))
@@ -135,8 +156,39 @@ class Job:
     def _trainer_alive(self) -> bool:
         return process_alive(self.run_dir / LOCK_FILE, self.pid, self.started, self.process)
 
+    @property
+    def queue_id(self) -> int | None:
+        return self._meta.get("queue_id")
+
+    def _waiting(self) -> tuple[str, str | None, dict]:
+        """A queued job that no worker has launched yet: its status, error and queue fields."""
+        from spamcore.runs import queue
+
+        try:
+            said = queue.status(self.queue, self.queue_id)
+            ahead = [j for j in queue.jobs(self.queue, active_only=True)]
+        except SpamcoreError as err:
+            return "queued", None, {"queue_note": f"{err} — it waits until the database is back."}
+        if said in ("cancelled", "aborted"):
+            return STOPPED, "Cancelled before it started: nothing was trained.", {}
+        if said == "failed":
+            return "failed", "The worker could not start it; see trainer.log in its run folder.", {}
+        if said != "todo":
+            return "queued", None, {}  # a worker has just taken it: its trainer is starting
+        mine = next((j for j in ahead if j.id == self.queue_id), None)
+        wait = _wait_before(self.queue_id, ahead)
+        return "queued", None, {"queue_position": mine.position if mine else None, "queue_wait": wait}
+
     def snapshot(self) -> JobSnapshot:
         progress = self._reader.read()
+        if self.queue and self.pid is None and progress.status not in FINAL_STATUSES:
+            status, error, fields = self._waiting()
+            submitted = float(self._meta.get("submitted", self.started))
+            return JobSnapshot(
+                run_name=self.run_name, run_dir=self.run_dir, config=self.config, data_name=self.data_name,
+                status=status, stage="queued" if status == "queued" else "done", stage_done=0, stage_total=0,
+                epoch=0, step=0, total_steps=0, elapsed=max(0.0, time.time() - submitted), eta=None,
+                step_losses=(), epoch_records=(), error=error, data_rows=self.data_rows, **fields)
         alive = self._trainer_alive()
         stop_asked = (self.run_dir / STOP_FILE).exists()
         error = progress.error
@@ -170,10 +222,20 @@ class Job:
         return self.snapshot().active
 
     def stop(self) -> None:
-        """Ask the trainer to stop after its current step (it keeps the best checkpoint). A second call kills it."""
+        """Ask the trainer to stop after its current step (it keeps the best checkpoint). A second call kills it.
+        A queued job is taken out of the queue, or its worker told: the worker stops its trainer (it may run on
+        another machine, so this process signals nothing)."""
         marker = self.run_dir / STOP_FILE
         second = marker.exists()
         marker.write_text(f"{time.time():.3f}\n")
+        if self.queue:
+            from spamcore.runs import queue
+
+            if second:
+                (self.run_dir / queue.KILL_FILE).write_text(f"{time.time():.3f}\n")
+            if self.queue_id is not None:
+                queue.cancel(self.queue, self.queue_id)
+            return
         if not self._trainer_alive() or not self.pid:
             return
         # The launcher and, with accelerate or torchrun, its workers: signal the whole tree.
@@ -189,6 +251,28 @@ class Job:
         if self.process is not None:
             self.process.poll()
         return True
+
+
+def _wait_before(job_id: int, active) -> float | None:
+    """About how long until job ``job_id`` starts: what the running jobs have left and the estimates of those ahead
+    of it (each from its own settings and this computer's measured pace); None when one of them cannot be told."""
+    total = 0.0
+    for other in active:
+        if other.id == job_id or (other.status == "todo" and other.id > job_id):
+            continue
+        try:
+            from spamcore.runs.estimate import estimate
+
+            job = Job(Path(other.run_dir))
+            whole = estimate(job.config, job.data_rows).seconds
+            if other.status == "todo":
+                total += whole
+                continue
+            snap = job.snapshot()
+            total += snap.eta if snap.status == "running" and snap.eta is not None else max(0.0, whole - snap.elapsed)
+        except Exception:  # a folder gone or unreadable, or no pace known: say the place without a time
+            return None
+    return total
 
 
 def _eta(progress, status: str) -> float | None:
@@ -209,11 +293,14 @@ def _records(rows: list[dict]) -> list:
 class JobManager:
     """Starts jobs as processes and finds them again from the runs folder alone."""
 
-    def __init__(self, runs_root: str | os.PathLike[str], max_jobs: int = 1) -> None:
+    def __init__(self, runs_root: str | os.PathLike[str], max_jobs: int = 1, queue: str | None = None) -> None:
+        """``queue``: a PostgreSQL URL whose workers run the trainings (:mod:`spamcore.runs.queue`); None: this
+        process launches them itself, ``max_jobs`` at a time."""
         if isinstance(max_jobs, bool) or not isinstance(max_jobs, int) or max_jobs < 1:
             raise ConfigError(f"max_jobs must be a whole number of at least 1; got {max_jobs!r}")
         self.runs_root = Path(runs_root)
         self.max_jobs = max_jobs
+        self.queue = queue
         self._launched: dict[str, subprocess.Popen] = {}
 
     def start(
@@ -228,7 +315,7 @@ class JobManager:
         Raises :class:`JobBusyError` when every slot is taken, and a :class:`SpamcoreError` for a bad run name, an
         existing run or unusable data — before anything starts.
         """
-        from spamcore.data.messages import split_dataset, subsample, write_messages
+        from spamcore.data.messages import split_dataset, subsample
         from spamcore.runs.experiment import check_model
         from spamcore.runs.layout import new_run_name, run_path
 
@@ -242,23 +329,42 @@ class JobManager:
         check_model(config)
         if run_dir.exists() and any(run_dir.iterdir()):
             raise ConfigError(f"a run named {run_name!r} already exists; choose another name")
+        if self.queue is not None:  # a school's server: the job waits in PostgreSQL for a worker
+            from spamcore.runs import queue
+
+            run_dir.mkdir(parents=True, exist_ok=True)
+            data_path = self._write_inputs(run_dir, data, data_path, extra)
+            meta = _job_meta(config, data_name, data, data_path, run_dir)
+            (run_dir / JOB_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
+            try:
+                meta["queue_id"] = queue.submit(self.queue, run_dir)
+            except SpamcoreError:
+                import shutil
+
+                shutil.rmtree(run_dir, ignore_errors=True)  # nothing was queued: leave no half job behind
+                raise
+            (run_dir / JOB_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
+            return Job(run_dir, queue=self.queue)
         with self._launch_lock():
             self._refuse_when_busy()
             run_dir.mkdir(parents=True, exist_ok=True)
-            if data_path is None:
-                data_path = write_messages(data, run_dir / UPLOAD_FILE)
-            for name, messages in extra.items():
-                write_messages(messages, run_dir / name)
-            command = [*launcher_prefix(), "train", "--config", str(run_dir / JOB_FILE), "--data", str(data_path),
-                       "--out", str(run_dir), "--data-name", data_name]
-            meta = {"config": config.to_dict(), "data_name": data_name, "data_rows": len(data),
-                    "command": command, "started": time.time(), "pid": None}
-            (run_dir / JOB_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
-            process = launch(command, run_dir / LOG_FILE)
-            meta["pid"] = process.pid  # from here on the job counts as alive (start grace, then its lock)
-            (run_dir / JOB_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
+            data_path = self._write_inputs(run_dir, data, data_path, extra)
+            (run_dir / JOB_FILE).write_text(json.dumps(_job_meta(config, data_name, data, data_path, run_dir),
+                                                       indent=2), encoding="utf-8")
+            process = launch_job(run_dir)
         self._launched[run_name] = process
         return Job(run_dir, process)
+
+    @staticmethod
+    def _write_inputs(run_dir: Path, data: pd.DataFrame, data_path, extra: Mapping[str, pd.DataFrame]) -> str:
+        """Write what the trainer reads into the run folder; the data file's path."""
+        from spamcore.data.messages import write_messages
+
+        if data_path is None:
+            data_path = write_messages(data, run_dir / UPLOAD_FILE)
+        for name, messages in extra.items():
+            write_messages(messages, run_dir / name)
+        return str(data_path)
 
     def _launch_lock(self) -> BaseFileLock:
         """Held while a start counts the live jobs and launches: two servers (or two clicks) cannot both take the
@@ -284,7 +390,7 @@ class JobManager:
         if not (run_dir / JOB_FILE).is_file():
             return None
         try:
-            return Job(run_dir, self._launched.get(run_name))
+            return Job(run_dir, self._launched.get(run_name), queue=self.queue)
         except (OSError, ValueError, KeyError, SpamcoreError):
             return None
 
@@ -298,6 +404,26 @@ class JobManager:
     def active(self) -> list[Job]:
         """Jobs queued, running or stopping, oldest first."""
         return [job for job in self.jobs() if job.active]
+
+
+def _job_meta(config: TrainConfig, data_name: str, data: pd.DataFrame, data_path, run_dir: Path) -> dict:
+    command = [*launcher_prefix(), "train", "--config", str(run_dir / JOB_FILE), "--data", str(data_path),
+               "--out", str(run_dir), "--data-name", data_name]
+    return {"config": config.to_dict(), "data_name": data_name, "data_rows": len(data), "command": command,
+            "started": time.time(), "submitted": time.time(), "pid": None}
+
+
+def launch_job(run_dir: str | os.PathLike[str]) -> subprocess.Popen:
+    """Start the trainer of the prepared run folder ``run_dir`` (its ``job.json``), record its pid and the time it
+    started; the process. The app's runner calls it at once, a queue's worker when the job's turn comes."""
+    run_dir = Path(run_dir)
+    meta = json.loads((run_dir / JOB_FILE).read_text(encoding="utf-8"))
+    meta["started"] = time.time()
+    (run_dir / JOB_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
+    process = launch(meta["command"], run_dir / LOG_FILE)
+    meta["pid"] = process.pid  # from here on the job counts as alive (start grace, then its lock)
+    (run_dir / JOB_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
+    return process
 
 
 def max_jobs_from_env() -> int:
@@ -316,11 +442,14 @@ _MANAGERS: dict[Path, JobManager] = {}
 
 
 def get_manager(runs_root: str | os.PathLike[str] | None = None) -> JobManager:
-    """The job manager of ``runs_root`` (default: ``$SPAMCORE_RUNS`` or ``runs/``), one per folder per process."""
+    """The job manager of ``runs_root`` (default: ``$SPAMCORE_RUNS`` or ``runs/``), one per folder per process; its
+    trainings queued in ``$SPAMCORE_QUEUE`` when that names a PostgreSQL database."""
     from spamcore.runs.layout import default_runs_root
 
     root = Path(runs_root) if runs_root is not None else default_runs_root()
     key = root.resolve()
     if key not in _MANAGERS:
-        _MANAGERS[key] = JobManager(root, max_jobs_from_env())
+        from spamcore.runs.queue import queue_url
+
+        _MANAGERS[key] = JobManager(root, max_jobs_from_env(), queue=queue_url())
     return _MANAGERS[key]
