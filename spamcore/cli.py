@@ -44,6 +44,10 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--host", help="address to listen on (default: every address, so phones on the class network "
                    "reach it; 127.0.0.1 for this machine only)")
     a.add_argument("--runs", help="folder of training runs (default: $SPAMCORE_RUNS, else ./runs)")
+    a.add_argument("--school", action="store_true", help="many classes on this server, made with an admin code "
+                   "(docs/school.md)")
+    a.add_argument("--database", help="the class messages' database; a PostgreSQL URL also queues trainings there "
+                   "for spamcore worker (default: $SPAMCORE_DB, else a SQLite file beside the runs folder)")
 
     v = sub.add_parser("serve", help="serve a run's verdicts over HTTP (needs the serve extra: pip install "
                        "\"spamcore[serve]\")")
@@ -196,7 +200,7 @@ def _quiet_transformers() -> None:
 def _app(args: argparse.Namespace) -> int:
     from spamcore.app.server import serve
 
-    return serve(port=args.port, host=args.host, runs=args.runs)
+    return serve(port=args.port, host=args.host, runs=args.runs, school=args.school, database=args.database)
 
 
 def _database(args: argparse.Namespace) -> str:

@@ -14,11 +14,11 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
+from test_jobs import tiny_config, wait_until
 
 from spamcore.runs import queue
 from spamcore.runs.jobs import JobManager
 from spamcore.runs.progress import ProgressReader
-from test_jobs import tiny_config, wait_until
 
 POSTGRES = os.environ.get("SPAMCORE_TEST_POSTGRES", "")
 pytestmark = pytest.mark.skipif(not POSTGRES, reason="set SPAMCORE_TEST_POSTGRES=postgresql://user:pass@host/db")
@@ -116,7 +116,7 @@ def test_a_killed_workers_job_fails_within_a_minute_and_the_next_one_runs(databa
                                                                           small_frame, tmp_path):
     manager = JobManager(tmp_path / "runs", queue=database)
     lost = manager.start(tiny_config(tiny_model_dir, epochs=200), small_frame, "hand-written", run_name="lost")
-    after = manager.start(tiny_config(tiny_model_dir, epochs=1), small_frame, "hand-written", run_name="after")
+    manager.start(tiny_config(tiny_model_dir, epochs=1), small_frame, "hand-written", run_name="after")
     first = workers(database)
     wait_until(lambda: manager.get("lost").snapshot().step >= 2, timeout=120, every=0.2)
     trainer = manager.get("lost").pid

@@ -12,7 +12,7 @@ import functools
 import streamlit as st
 
 from spamcore.app import paths, warmup
-from spamcore.app.ui import classroom, jobs, roles, sidebar, state
+from spamcore.app.ui import classroom, jobs, roles, school, sidebar, state
 
 
 @functools.cache
@@ -34,11 +34,28 @@ def main() -> None:
     st.logo(str(paths.asset("logo.svg")), size="large")
     st.html(f"<style>{_stylesheet()}</style>")  # a style-only block: no space on the page
 
+    try:
+        _navigate_and_run(teacher)
+    except Exception as err:  # the database away: one sentence, not a traceback (Streamlit's own rerun and stop
+        said = classroom.database_away(err)  # exceptions are not Exceptions of this kind and pass through)
+        if said is None:
+            raise
+        st.warning(said, icon=":material/cloud_off:")
+
+
+def _navigate_and_run(teacher: bool) -> None:
     challenge = _page("challenge", "Challenge", ":material/sports_esports:", url_path="challenge")
     classify = _page("classify", "Classify", ":material/mark_email_read:")
     home = _page("home", "Home", ":material/home:", default=True)
-    roles.teacher_code()  # made (and printed in the server's terminal) on the first visit
-    if teacher:
+    if school.school_mode():
+        school.admin_code()  # made (and printed in the server's terminal) on the first visit
+    else:
+        roles.teacher_code()  # made (and printed in the server's terminal) on the first visit
+    admin = school.school_mode() and school.is_admin()
+    if admin and not teacher:
+        page = st.navigation([_page("school", "School", ":material/domain:", default=True), classify])
+        roles.sign_in()
+    elif teacher:
         page = st.navigation([
             home,
             _page("data", "Data", ":material/table_chart:"),
@@ -49,6 +66,7 @@ def main() -> None:
             _page("bert", "How BERT learns", ":material/school:"),
             _page("board", "Class board", ":material/groups:", url_path="board"),
             challenge,
+            *([_page("school", "School", ":material/domain:")] if admin else []),
         ])
         jobs.adopt_finished_job()
         sidebar.sidebar()
@@ -58,8 +76,9 @@ def main() -> None:
         current = classroom.current_round()
         state.use_run(current.run_name if current else None)  # students classify with the run the class attacks
         roles.sign_in()
-    # By title, not URL path: a student's default page (Challenge) has the empty URL path Home has for the teacher.
-    if page.title != home.title and not warmup.ready():
+    # By title, not URL path (Home and School need no model libraries): a student's default page (Challenge) has
+    # the empty URL path Home has for the teacher.
+    if page.title not in (home.title, "School") and not warmup.ready():
         with st.spinner("Loading the model libraries (once after the app starts)…"):
             warmup.wait()
     page.run()

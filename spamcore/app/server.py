@@ -46,8 +46,21 @@ def streamlit_argv(port: int, host: str | None) -> list[str]:
     return argv
 
 
-def serve(port: int | None = None, host: str | None = None, runs: str | os.PathLike[str] | None = None) -> int:
-    """Start the app (blocks until the server stops); returns the exit status."""
+def _use_database(url: str) -> None:
+    """Class messages in ``url``; on PostgreSQL, trainings queued there too (run by ``spamcore worker``)."""
+    from spamcore.classroom.store import DB_ENV
+    from spamcore.runs.queue import QUEUE_ENV
+
+    os.environ[DB_ENV] = url
+    if url.startswith(("postgresql", "postgres")):
+        os.environ[QUEUE_ENV] = url
+
+
+def serve(port: int | None = None, host: str | None = None, runs: str | os.PathLike[str] | None = None,
+          school: bool = False, database: str | None = None) -> int:
+    """Start the app (blocks until the server stops); returns the exit status. ``school``: many classes on this
+    server (an admin code makes them); ``database``: the PostgreSQL that holds the classes' messages and queues
+    their trainings (docs/school.md)."""
     try:
         from streamlit.web import cli as streamlit_cli
     except ImportError:
@@ -60,13 +73,26 @@ def serve(port: int | None = None, host: str | None = None, runs: str | os.PathL
         raise ConfigError(f"--port must be from 1 to 65535; got {port}")
     if runs is not None:
         os.environ["SPAMCORE_RUNS"] = str(Path(runs).expanduser().resolve())
+    if database:
+        _use_database(database)
     port = port or free_port(host or "")
-    code = os.environ.get(CODE_ENV, "").strip() or secrets.token_hex(3)
-    os.environ[CODE_ENV] = code  # the server's pages read the same code
-    print(f"\n  spamcore {__version__}: open http://localhost:{port} on this machine (you are the teacher there)\n"
-          f"  runs folder: {default_runs_root().resolve()}\n"
-          f"  teacher code: {code}   (type it in the sidebar of another device to act as the teacher there)\n",
-          file=sys.stderr, flush=True)
+    if school:
+        from spamcore.classroom.classes import ADMIN_CODE_ENV, SCHOOL_ENV
+
+        os.environ[SCHOOL_ENV] = "1"
+        code = os.environ.get(ADMIN_CODE_ENV, "").strip() or secrets.token_hex(4)
+        os.environ[ADMIN_CODE_ENV] = code
+        print(f"\n  spamcore {__version__} for a school: http://localhost:{port}\n"
+              f"  runs folder: {default_runs_root().resolve()}\n"
+              f"  admin code: {code}   (type it in the sidebar to make classes; each class gets its own codes)\n",
+              file=sys.stderr, flush=True)
+    else:
+        code = os.environ.get(CODE_ENV, "").strip() or secrets.token_hex(3)
+        os.environ[CODE_ENV] = code  # the server's pages read the same code
+        print(f"\n  spamcore {__version__}: open http://localhost:{port} on this machine (you are the teacher there)\n"
+              f"  runs folder: {default_runs_root().resolve()}\n"
+              f"  teacher code: {code}   (type it in the sidebar of another device to act as the teacher there)\n",
+              file=sys.stderr, flush=True)
     warmup.start()
     sys.argv = streamlit_argv(port, host)
     try:

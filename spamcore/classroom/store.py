@@ -47,6 +47,8 @@ rounds = sa.Table(
     sa.Column("started_at", sa.Float, nullable=False),
     sa.Column("ended_at", sa.Float),
     sa.Column("retrained_run", sa.String(200)),
+    # The class it belongs to on a school's server (spamcore.classroom.classes); NULL: the laptop's one class.
+    sa.Column("class_id", sa.Integer, index=True),
 )
 submissions = sa.Table(
     "submissions", metadata,
@@ -65,8 +67,26 @@ submissions = sa.Table(
     sa.UniqueConstraint("round_id", "text", name="one_text_per_round"),
 )
 
-#: version -> what creates it. Version 1 is the first schema: the tables above as they were first released.
-MIGRATIONS: dict[int, Sequence[sa.Table]] = {1: (rounds, submissions)}
+classes = sa.Table(
+    "classes", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(80), nullable=False),
+    sa.Column("code", sa.String(12), nullable=False, unique=True),  # what students type (or their QR code holds)
+    sa.Column("teacher_hash", sa.String(128), nullable=False),  # the teacher code, salted and hashed
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+
+def _rounds_class_column(conn: sa.Connection) -> None:
+    """Version 2 on a database made before it: rounds gain ``class_id`` (a new database has it from version 1's
+    table, which is defined as the code has it now)."""
+    if "class_id" not in {c["name"] for c in sa.inspect(conn).get_columns("rounds")}:
+        conn.execute(sa.text("ALTER TABLE rounds ADD COLUMN class_id INTEGER"))
+
+
+#: version -> what creates it: tables (created when missing) and functions of a connection. Version 1 is the first
+#: schema; version 2 adds a school's classes (issue 41).
+MIGRATIONS: dict[int, Sequence] = {1: (rounds, submissions), 2: (classes, _rounds_class_column)}
 
 
 class ClassError(SpamcoreError):
@@ -80,6 +100,7 @@ class Round:
     started_at: float
     ended_at: float | None
     retrained_run: str | None
+    class_id: int | None = None
 
 
 def default_url(runs_root: str | os.PathLike[str] | None = None) -> str:
@@ -125,8 +146,11 @@ def migrate(engine: sa.Engine) -> int:
         schema_version.create(conn, checkfirst=True)
         current = conn.execute(sa.select(sa.func.max(schema_version.c.version))).scalar() or 0
         for version in sorted(v for v in MIGRATIONS if v > current):
-            for table in MIGRATIONS[version]:
-                table.create(conn, checkfirst=True)
+            for step in MIGRATIONS[version]:
+                if isinstance(step, sa.Table):
+                    step.create(conn, checkfirst=True)
+                else:
+                    step(conn)
             conn.execute(sa.insert(schema_version).values(version=version))
             current = version
     return current
@@ -140,40 +164,52 @@ def clean_text(text: str, limit: int) -> str:
 
 
 class ClassStore:
-    """Rounds and submissions of one class (one database)."""
+    """Rounds and submissions of one class: the laptop's (``class_id`` None) or one of a school's classes. Nothing
+    here reads or changes another class's rounds or messages."""
 
-    def __init__(self, engine: sa.Engine) -> None:
+    def __init__(self, engine: sa.Engine, class_id: int | None = None) -> None:
         self.engine = engine
+        self.class_id = class_id
+
+    def _our_rounds(self):
+        return rounds.c.class_id.is_(None) if self.class_id is None else rounds.c.class_id == self.class_id
+
+    def _ours(self):
+        """Submissions of this class's rounds."""
+        return submissions.c.round_id.in_(sa.select(rounds.c.id).where(self._our_rounds()))
 
     # ------------------------------------------------------------------------------------------------ rounds
     def start_round(self, run_name: str) -> Round:
         """A new round against ``run_name``; the one before it ends."""
         now = time.time()
         with self.engine.begin() as conn:
-            conn.execute(sa.update(rounds).where(rounds.c.ended_at.is_(None)).values(ended_at=now))
-            new_id = conn.execute(sa.insert(rounds).values(run_name=run_name, started_at=now)).inserted_primary_key[0]
+            conn.execute(sa.update(rounds).where(rounds.c.ended_at.is_(None), self._our_rounds()).values(ended_at=now))
+            new_id = conn.execute(sa.insert(rounds).values(run_name=run_name, started_at=now,
+                                                           class_id=self.class_id)).inserted_primary_key[0]
         return self.round(new_id)
 
     def current_round(self) -> Round | None:
         with self.engine.connect() as conn:
-            row = conn.execute(sa.select(rounds).where(rounds.c.ended_at.is_(None))
+            row = conn.execute(sa.select(rounds).where(rounds.c.ended_at.is_(None), self._our_rounds())
                                .order_by(rounds.c.id.desc()).limit(1)).first()
         return Round(**row._mapping) if row else None
 
     def round(self, round_id: int) -> Round:
         with self.engine.connect() as conn:
-            row = conn.execute(sa.select(rounds).where(rounds.c.id == round_id)).first()
+            row = conn.execute(sa.select(rounds).where(rounds.c.id == round_id, self._our_rounds())).first()
         if row is None:
             raise ClassError(f"no class round {round_id}")
         return Round(**row._mapping)
 
     def rounds(self) -> list[Round]:
         with self.engine.connect() as conn:
-            return [Round(**r._mapping) for r in conn.execute(sa.select(rounds).order_by(rounds.c.id))]
+            return [Round(**r._mapping) for r in conn.execute(sa.select(rounds).where(self._our_rounds())
+                                                              .order_by(rounds.c.id))]
 
     def set_retrained(self, round_id: int, run_name: str) -> None:
         with self.engine.begin() as conn:
-            conn.execute(sa.update(rounds).where(rounds.c.id == round_id).values(retrained_run=run_name))
+            conn.execute(sa.update(rounds).where(rounds.c.id == round_id, self._our_rounds())
+                         .values(retrained_run=run_name))
 
     # ------------------------------------------------------------------------------------------- submissions
     def submit(self, round_id: int, session_id: str, nickname: str, text: str, claimed: str, verdict: str,
@@ -189,6 +225,7 @@ class ClassStore:
             raise ClassError("say whether your message is truly spam or ham")
         if verdict not in (*LABELS, "unsure") or source not in SOURCES:
             raise ClassError(f"unknown verdict {verdict!r} or source {source!r}")
+        self.round(round_id)  # this class's round, or a clear error
         now = time.time()
         with self.engine.begin() as conn:
             recent = conn.execute(sa.select(sa.func.count()).select_from(submissions).where(
@@ -210,20 +247,20 @@ class ClassStore:
         if status not in STATUSES:
             raise ClassError(f"status must be one of {', '.join(STATUSES)}")
         with self.engine.begin() as conn:
-            if conn.execute(sa.update(submissions).where(submissions.c.id == submission_id)
+            if conn.execute(sa.update(submissions).where(submissions.c.id == submission_id, self._ours())
                             .values(status=status)).rowcount == 0:
                 raise ClassError(f"no message {submission_id}")
 
     def delete(self, submission_id: int) -> None:
         with self.engine.begin() as conn:
-            conn.execute(sa.delete(submissions).where(submissions.c.id == submission_id))
+            conn.execute(sa.delete(submissions).where(submissions.c.id == submission_id, self._ours()))
 
     # ------------------------------------------------------------------ moderation of many rows, with an undo
     def rows(self, ids: Sequence[int]) -> list[dict]:
         """The stored rows of ``ids`` (as dicts), for an undo."""
         with self.engine.connect() as conn:
             return [dict(r) for r in conn.execute(sa.select(submissions).where(
-                submissions.c.id.in_([int(i) for i in ids]))).mappings()]
+                submissions.c.id.in_([int(i) for i in ids]), self._ours())).mappings()]
 
     def moderate_many(self, ids: Sequence[int], status: str) -> list[dict]:
         """Set ``status`` on every message of ``ids`` in one transaction; the rows as they were (see
@@ -257,6 +294,9 @@ class ClassStore:
     def restore(self, rows: Sequence[dict]) -> None:
         """Put ``rows`` back exactly as they were (undoes :meth:`moderate_many`, :meth:`flip_labels` and
         :meth:`delete_many`)."""
+        ours = {r.id for r in self.rounds()}
+        if any(int(r["round_id"]) not in ours for r in rows):
+            raise ClassError("those messages belong to another class")
         with self.engine.begin() as conn:
             conn.execute(sa.delete(submissions).where(submissions.c.id.in_([r["id"] for r in rows])))
             if rows:
@@ -269,7 +309,8 @@ class ClassStore:
         teacher rejected fooled nobody, a flipped one is scored against its corrected label (:meth:`flip_labels`),
         and a pending one counts until it is checked, with ``verified`` False so that the board can say so. Every
         figure of the round (board, leaderboard, fooled-rate curve, lesson report) reads this frame."""
-        query = sa.select(submissions).order_by(submissions.c.created_at.desc(), submissions.c.id.desc())
+        query = (sa.select(submissions).where(self._ours())
+                 .order_by(submissions.c.created_at.desc(), submissions.c.id.desc()))
         if round_id is not None:
             query = query.where(submissions.c.round_id == round_id)
         with self.engine.connect() as conn:
@@ -281,11 +322,11 @@ class ClassStore:
 
     def count(self) -> int:
         with self.engine.connect() as conn:
-            return int(conn.execute(sa.select(sa.func.count()).select_from(submissions)).scalar())
+            return int(conn.execute(sa.select(sa.func.count()).select_from(submissions).where(self._ours())).scalar())
 
 
-def open_store(url: str | None = None) -> ClassStore:
-    return ClassStore(open_engine(url or default_url()))
+def open_store(url: str | None = None, class_id: int | None = None) -> ClassStore:
+    return ClassStore(open_engine(url or default_url()), class_id)
 
 
 # ----------------------------------------------------------------------------------------------- summaries

@@ -16,10 +16,38 @@ SESSION_ID = "class_session_id"
 
 
 def store():
-    """The class store of this server (SQLite beside the runs folder, or ``$SPAMCORE_DB``)."""
-    from spamcore.classroom.store import default_url
+    """The class store of this session's class: the server's one class (SQLite beside the runs folder, or
+    ``$SPAMCORE_DB``), or on a school's server the class this session belongs to (:mod:`spamcore.app.ui.school`)."""
+    from spamcore.app.ui import school
+    from spamcore.classroom.store import ClassStore
 
-    return _store(default_url(state.runs_root()))
+    base = base_store()
+    if not school.school_mode():
+        return base
+    joined = school.session_class()
+    return ClassStore(base.engine, joined.id if joined else -1)  # no class yet: a class with no rounds
+
+
+def database_away(err: Exception) -> str | None:
+    """One sentence for a page when ``err`` says the server's database cannot be reached (a school's PostgreSQL
+    restarting mid-lesson), else None: the page shows it instead of a traceback and works again once it is back."""
+    import sqlalchemy as sa
+
+    from spamcore.runs.queue import QueueError
+
+    if isinstance(err, (sa.exc.OperationalError, sa.exc.InterfaceError, QueueError)) or (
+            isinstance(err, sa.exc.DBAPIError) and err.connection_invalidated):
+        return ("The class database cannot be reached just now (restarting?). Nothing already sent is lost: "
+                "reload this page in a moment, or press Send again.")
+    return None
+
+
+def base_store():
+    """The server's database, with the laptop's one class."""
+    from spamcore.classroom.store import default_url
+    from spamcore.runs.layout import default_runs_root
+
+    return _store(default_url(default_runs_root()))
 
 
 @st.cache_resource(show_spinner=False)
@@ -63,7 +91,13 @@ def lan_address() -> str:
 
 
 def student_url() -> str:
-    """The address students open: the app's root, where a student's device lands on Challenge."""
+    """The address students open: the app's root, where a student's device lands on Challenge; on a school's
+    server, the proxy's address with this session's class code."""
+    from spamcore.app.ui import school
+
+    joined = school.session_class() if school.school_mode() else None
+    if joined is not None:
+        return school.student_url(joined)
     port = st.get_option("server.port")
     return f"http://{lan_address()}:{port}/"
 

@@ -33,6 +33,9 @@ def progress(snap) -> None:
         st.info(f"Row limit {snap.config.max_rows:,} is not below the {snap.data_rows:,} messages of this data: "
                 "training on all of them.", icon=":material/info:")
     eta = f"{snap.eta:.0f} s" if snap.eta is not None else "…"
+    if snap.status == "queued" and (snap.queue_position is not None or snap.queue_note):
+        st.info(f"Waiting for the school's training worker: {snap.waiting()}.", icon=":material/schedule:")
+        return
     if not snap.active and snap.total_steps == 0:
         return  # ended before its first step: there is no progress to draw (the outcome says why)
     if snap.stage in ("loading", "queued"):

@@ -58,7 +58,9 @@ def is_loopback(address: object) -> bool:
 
 
 def _is_local() -> bool:
-    if os.environ.get(LOCAL_ENV, "1").strip() == "0":
+    from spamcore.classroom.classes import school_mode
+
+    if os.environ.get(LOCAL_ENV, "1").strip() == "0" or school_mode():  # behind a school's proxy all look local
         return False
     return is_loopback(st.context.ip_address)
 
@@ -67,8 +69,31 @@ def is_teacher() -> bool:
     return bool(st.session_state.get(TEACHER)) or _is_local()
 
 
+REFUSED = "sign_in_refused"
+
+
+def _school_sign_in() -> None:
+    """The code box's callback (before the script runs, so the page drawn next is already the signed-in one); the
+    box is emptied, so a rerun never signs in again."""
+    from spamcore.app.ui import school
+
+    code = st.session_state.get("teacher_code_input", "")
+    st.session_state["teacher_code_input"] = ""
+    st.session_state[REFUSED] = school.sign_in(code) if code.strip() else None
+
+
 def sign_in() -> None:
-    """The sidebar's teacher code box (students only); a right code makes this session the teacher's."""
+    """The sidebar's teacher code box (students only); a right code makes this session the teacher's (on a school's
+    server: the teacher's of the class the code belongs to, or the admin's)."""
+    from spamcore.app.ui import school
+
+    if school.school_mode():
+        with st.sidebar, st.expander("Teacher or admin", expanded=bool(st.session_state.get(REFUSED))):
+            st.text_input("Code", type="password", key="teacher_code_input", on_change=_school_sign_in,
+                          help="A class's teacher code, or the school's admin code")
+            if st.session_state.get(REFUSED):
+                st.error(st.session_state[REFUSED])
+        return
     with st.sidebar, st.expander("Teacher"):
         code = st.text_input("Teacher code", type="password", key="teacher_code_input",
                              help="Shown in the terminal where the app was started")

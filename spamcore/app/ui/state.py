@@ -22,9 +22,15 @@ def model_label(model: str, extra_data: str | None = None) -> str:
 
 
 def runs_root() -> Path:
+    """The session's runs folder: the server's, or on a school's server its class's own inside it."""
+    from spamcore.app.ui import school
     from spamcore.runs.layout import default_runs_root
 
-    return default_runs_root()
+    root = default_runs_root()
+    if not school.school_mode():
+        return root
+    joined = school.session_class()
+    return joined.runs_root(root) if joined else root / "classes" / "none"
 
 
 def finished_runs() -> list:

@@ -3,7 +3,7 @@ then, once the verdict is on screen, the words that pushed it; a "not sure" says
 
 import streamlit as st
 
-from spamcore.app.ui import charts, classroom, highlight, resources, state
+from spamcore.app.ui import charts, classroom, highlight, resources, school, state
 from spamcore.classroom.rounds import distance_to_fooling, judge
 from spamcore.classroom.store import MAX_NICKNAME_CHARS, MAX_TEXT_CHARS, ClassError
 from spamcore.errors import SpamcoreError
@@ -84,8 +84,26 @@ def why_it_said_so(run) -> None:
         state.show_error(err)
 
 
+def join_class() -> None:
+    """A school's server: the class code first (the QR code's address carries it)."""
+    with st.form("challenge_join", border=True):
+        code = st.text_input("Class code", max_chars=12, placeholder="the code your teacher shows")
+        joined = st.form_submit_button("Join", type="primary", icon=":material/login:")
+    if joined:
+        if school.join(code) is None:
+            st.error("No class has that code: check it with your teacher.", icon=":material/error:")
+        else:
+            st.rerun()
+
+
 def page() -> None:
     st.title("Fool the spam filter")
+    if school.school_mode():
+        joined = school.session_class()
+        if joined is None:
+            join_class()
+            return
+        st.caption(f"Class {joined.name}")
     round_ = classroom.current_round()
     if round_ is None:
         waiting()
