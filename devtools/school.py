@@ -19,7 +19,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -54,10 +53,11 @@ class Postgres:
     folder: Path
     port: int
     prefix: list[str]  # runs a command in the server's namespace
+    host: str  # the server's address: the servers and the tests on this machine both reach it
 
     @property
     def url(self) -> str:
-        return f"postgresql://spamcore@127.0.0.1:{self.port}/school"
+        return f"postgresql://spamcore@{self.host}:{self.port}/school"
 
     def _as_postgres(self, *command: str, check: bool = True) -> subprocess.CompletedProcess:
         return subprocess.run([*self.prefix, "runuser", "-u", "postgres", "--", *command], check=check,
@@ -68,13 +68,15 @@ class Postgres:
         shutil.chown(self.folder, "postgres", "postgres")
         self._as_postgres(_pg_bin("initdb"), "-D", str(self.folder / "data"), "-U", "spamcore", "--auth=trust",
                           "-E", "UTF8", "--no-instructions")
+        with open(self.folder / "data" / "pg_hba.conf", "a") as hba:  # the server's own subnet (the namespace's)
+            hba.write("host all all samenet trust\n")
         self.start()
-        self._as_postgres(_pg_bin("psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "spamcore", "-d",
+        self._as_postgres(_pg_bin("psql"), "-h", self.host, "-p", str(self.port), "-U", "spamcore", "-d",
                           "postgres", "-qc", "CREATE DATABASE school")
 
     def start(self) -> None:
         self._as_postgres(_pg_bin("pg_ctl"), "-D", str(self.folder / "data"), "-l", str(self.folder / "pg.log"),
-                          "-w", "-o", f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.folder} "
+                          "-w", "-o", f"-c listen_addresses={self.host} -p {self.port} -k {self.folder} "
                           "-c max_connections=200 -c fsync=off", "start")
 
     def stop(self) -> None:
@@ -168,7 +170,7 @@ def school_server(runs: Path, data: Path, *, worker: bool = True) -> Iterator[Sc
             warnings.warn("no network namespace could be made: the school runs on loopback", stacklevel=2)
         prefix = ["ip", "netns", "exec", netns[0]] if netns else []
         host = netns[1] if netns else "127.0.0.1"
-        postgres = Postgres(tmp / "postgres", free_port(), prefix)
+        postgres = Postgres(tmp / "postgres", free_port(), prefix, host)
         admin = secrets.token_hex(4)
         ports = [free_port() for _ in range(3)]
         env = {**os.environ, "SPAMCORE_RUNS": str(runs), "SPAMCORE_DATA": str(data), "SPAMCORE_ADMIN_CODE": admin,

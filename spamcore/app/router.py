@@ -49,6 +49,7 @@ def _navigate_and_run(teacher: bool) -> None:
     home = _page("home", "Home", ":material/home:", default=True)
     if school.school_mode():
         school.admin_code()  # made (and printed in the server's terminal) on the first visit
+        school.keep_class_in_address()
     else:
         roles.teacher_code()  # made (and printed in the server's terminal) on the first visit
     admin = school.school_mode() and school.is_admin()

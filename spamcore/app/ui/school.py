@@ -68,6 +68,14 @@ def session_class() -> SchoolClass | None:
         return None
 
 
+def keep_class_in_address() -> None:
+    """Keep ``?class=CODE`` in the address on every page (Streamlit drops it when the page changes), so that a reload
+    or a restarted replica brings the browser back to its class."""
+    joined = session_class()
+    if joined is not None and st.query_params.get("class") != joined.code:
+        st.query_params["class"] = joined.code
+
+
 def join(code: str) -> SchoolClass | None:
     """Join the class whose code is ``code``; the class, or None for an unknown code."""
     found = school().by_code(code)
