@@ -201,7 +201,15 @@ def test_a_school_with_three_classes(tiny_run, tiny_model_dir, real_data, tmp_pa
             verdict(page)
         assert sum(ClassStore(engine, c.id).count() for c in School(engine).all()) == 2 * len(pages)
 
-        # PostgreSQL stopped for half a minute mid-lesson: one sentence, then everything carries on.
+        # PostgreSQL stopped for half a minute mid-lesson, a training running: one sentence on the pages, then
+        # everything carries on, the training included.
+        during = school.spamcore("jobs", "submit", "--database", school.postgres.url, "--runs",
+                                 str(runs / "classes" / "class-3"), "--data", str(real_data), "--recipe", "finetune",
+                                 "--model", str(tiny_model_dir), "--max-rows", "300", "--epochs", "25",
+                                 "--augment", "none", "--extra-data", "none", "--name", "during-the-outage")
+        during_id = int(re.search(r'"id": (\d+)', during.stdout).group(1))
+        while queue.status(school.postgres.url, during_id) != "doing":
+            time.sleep(0.5)
         school.postgres.stop()
         down = pages[0]
         down.locator(".st-key-challenge_text textarea").fill("sent while the database was away")
@@ -216,6 +224,11 @@ def test_a_school_with_three_classes(tiny_run, tiny_model_dir, real_data, tmp_pa
         down.locator(".st-key-challenge_text textarea").fill("sent once the database was back")
         send(down)
         verdict(down)
+        deadline = time.monotonic() + 240
+        while queue.status(school.postgres.url, during_id) in ("todo", "doing"):
+            assert time.monotonic() < deadline
+            time.sleep(1)
+        assert queue.status(school.postgres.url, during_id) == "succeeded", (school.tmp / "worker.log").read_text()
         texts = [t for c in School(engine).all() for t in ClassStore(engine, c.id).frame()["text"]]
         assert len(texts) == 2 * len(pages) + 1 and "sent once the database was back" in texts
         after = school.spamcore("jobs", "submit", "--database", school.postgres.url, "--runs",

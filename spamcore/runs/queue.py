@@ -227,11 +227,29 @@ async def recover_stalled(app, stalled_after_s: float = STALLED_AFTER_S) -> list
     failed = []
     for job in await app.job_manager.get_stalled_jobs(queue=QUEUE, task_name=TASK,
                                                      seconds_since_heartbeat=stalled_after_s):
-        end_orphan(Path(str(job.task_kwargs.get("run_dir", ""))))
+        run_dir = Path(str(job.task_kwargs.get("run_dir", "")))
+        if _trained_here(run_dir):
+            # This worker's own job, its heartbeat late only because the database was away for a while (a restart
+            # mid-lesson): its trainer is this process's child and lives; the next heartbeat catches up.
+            continue
+        end_orphan(run_dir)
         await app.job_manager.finish_job_by_id_async(job.id, status=Status.FAILED, delete_job=False)
         log.warning("job %s failed: %s", job.id, WORKER_LOST)
         failed.append(int(job.id))
     return failed
+
+
+def _trained_here(run_dir: Path) -> bool:
+    """Whether the run's trainer is a live child of this process."""
+    import psutil
+
+    from spamcore.runs.layout import JOB_FILE
+
+    try:
+        pid = json.loads((run_dir / JOB_FILE).read_text(encoding="utf-8")).get("pid")
+        return bool(pid) and psutil.Process(int(pid)).ppid() == os.getpid()
+    except (OSError, ValueError, psutil.Error):
+        return False
 
 
 def end_orphan(run_dir: Path) -> None:
