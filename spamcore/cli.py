@@ -216,7 +216,7 @@ def _database(args: argparse.Namespace) -> str:
 def _worker(args: argparse.Namespace) -> int:
     import logging
 
-    from spamcore.runs.queue import run_worker
+    from spamcore.runs.worker import run_worker
 
     url = _database(args)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")

@@ -12,7 +12,7 @@ import functools
 import streamlit as st
 
 from spamcore.app import paths, warmup
-from spamcore.app.ui import classroom, jobs, roles, school, sidebar, state
+from spamcore.app.ui import classroom, database, jobs, roles, school, sidebar, state
 
 
 @functools.cache
@@ -37,7 +37,7 @@ def main() -> None:
     try:
         _navigate_and_run(teacher)
     except Exception as err:  # the database away: one sentence, not a traceback (Streamlit's own rerun and stop
-        said = classroom.database_away(err)  # exceptions are not Exceptions of this kind and pass through)
+        said = database.database_away(err)  # exceptions are not Exceptions of this kind and pass through)
         if said is None:
             raise
         st.warning(said, icon=":material/cloud_off:")

@@ -5,24 +5,21 @@ The queue is Procrastinate's (``procrastinate_jobs``: ``FOR UPDATE SKIP LOCKED``
 cancellation and abort requests, worker heartbeats). Chosen over PgQueuer because it runs on psycopg 3, the driver
 the class store already uses, has a synchronous API for a Streamlit server beside its async worker, and keeps a
 job's whole life in one row that a script can read; PgQueuer is async-only (asyncpg). What Procrastinate leaves to
-its users, this module does: a job whose worker stopped sending heartbeats (killed, or its machine lost) is marked
-failed by the next worker that looks (:func:`recover_stalled`, every few seconds), its orphaned trainer stopped.
+its users — failing the job of a worker that stopped sending heartbeats (killed, or its machine lost), and ending its
+orphaned trainer — :mod:`spamcore.runs.worker` does.
 
+This module is the queue's client side — submit, list, cancel, where a job waits — used by the app and the CLI.
 What a job *is* stays where it was: a prepared run folder (:meth:`spamcore.runs.jobs.JobManager.start` writes its
 ``job.json``), trained by ``spamcore train`` as a process of the worker (:func:`spamcore.runs.jobs.launch_job`),
 with the same progress file, lock and stop marker as on a laptop: so Train's live panel reads a queued job like any
-other. The queue adds where it waits (:func:`position`) and who runs it. Everything here needs the ``postgres``
+other. The queue adds where it waits (:func:`jobs`' places) and who runs it. Everything here needs the ``postgres``
 extra (psycopg) and procrastinate; the laptop's in-process runner needs neither.
 """
 
 from __future__ import annotations
 
-import asyncio
 import functools
-import json
-import logging
 import os
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -41,9 +38,6 @@ KILL_FILE = "kill-requested"
 WORKER_LOST = ("its worker stopped sending heartbeats (killed, or its machine was lost): the training was ended and "
                "marked failed; start it again from Train")
 QUEUE_EXTRA = 'the school queue needs PostgreSQL\'s driver and procrastinate: pip install "spamcore[school]"'
-
-log = logging.getLogger("spamcore.queue")
-
 
 class QueueError(SpamcoreError):
     """The queue's database cannot be reached, or refused what was asked."""
@@ -78,7 +72,7 @@ def conninfo(url: str) -> str:
     return url
 
 
-def _safe(url: str) -> str:
+def safe_url(url: str) -> str:
     from psycopg.conninfo import conninfo_to_dict
 
     parts = conninfo_to_dict(conninfo(url))
@@ -102,7 +96,7 @@ def sync_app(url: str):
         ensure_schema(url)  # first: it fails at once where the pool would retry for its whole timeout
         app.open()
     except Exception as err:
-        raise QueueError(f"cannot reach the training queue at {_safe(url)}: {str(err).splitlines()[0]}") from None
+        raise QueueError(f"cannot reach the training queue at {safe_url(url)}: {str(err).splitlines()[0]}") from None
     return app
 
 
@@ -174,141 +168,3 @@ def workers_alive(url: str, within_s: float = STALLED_AFTER_S) -> int:
 
     sync_app(url)
     return _call("count its workers", count)
-
-
-# ------------------------------------------------------------------------------------------------------ worker
-def _worker_app(url: str):
-    import procrastinate
-
-    app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=conninfo(url)))
-    app.task(name=TASK, queue=QUEUE, pass_context=True)(_train)
-    return app
-
-
-async def _train(context, run_dir: str) -> str:
-    """The worker's side of a job: launch the prepared trainer, wait for it, pass a Stop (the run folder's marker,
-    or an abort through the queue) on to it.
-    Ends failed (an exception) when the trainer did not finish or stop cleanly, so the queue says what the run
-    folder says."""
-    from spamcore.runs.jobs import Job, launch_job
-    from spamcore.runs.processes import signal_tree
-
-    folder = Path(run_dir)
-    process = launch_job(folder)
-    asked = False
-    try:
-        while process.poll() is None:
-            await asyncio.sleep(0.5)
-            kill = (folder / KILL_FILE).exists()
-            if kill or (not asked and (folder / "stop-requested").exists()):
-                signal_tree(process.pid, kill=kill)
-                asked = True
-    except asyncio.CancelledError:
-        # Procrastinate cancels an async task to abort it (a Stop through the queue, or the worker shutting down):
-        # the trainer stops after its step and keeps its best checkpoint, and the job ends when it has.
-        signal_tree(process.pid, kill=False)
-        while process.poll() is None:
-            await asyncio.sleep(0.5)
-            if (folder / KILL_FILE).exists():
-                signal_tree(process.pid, kill=True)
-        raise
-    snap = Job(folder).snapshot()
-    if snap.status in ("finished", "stopped"):
-        return snap.status
-    why = (snap.error or "no reason given").splitlines()[0]
-    raise QueueError(f"training {folder.name} {snap.status}: {why}")
-
-
-async def recover_stalled(app, stalled_after_s: float = STALLED_AFTER_S) -> list[int]:
-    """Fail every running job whose worker has gone silent, stopping its trainer if it still runs on this machine;
-    the ids failed. Procrastinate notices silent workers but leaves their jobs to the application."""
-    from procrastinate.jobs import Status
-
-    failed = []
-    for job in await app.job_manager.get_stalled_jobs(queue=QUEUE, task_name=TASK,
-                                                     seconds_since_heartbeat=stalled_after_s):
-        run_dir = Path(str(job.task_kwargs.get("run_dir", "")))
-        if _trained_here(run_dir):
-            # This worker's own job, its heartbeat late only because the database was away for a while (a restart
-            # mid-lesson): its trainer is this process's child and lives; the next heartbeat catches up.
-            continue
-        end_orphan(run_dir)
-        await app.job_manager.finish_job_by_id_async(job.id, status=Status.FAILED, delete_job=False)
-        log.warning("job %s failed: %s", job.id, WORKER_LOST)
-        failed.append(int(job.id))
-    return failed
-
-
-def _trained_here(run_dir: Path) -> bool:
-    """Whether the run's trainer is a live child of this process."""
-    import psutil
-
-    from spamcore.runs.layout import JOB_FILE
-
-    try:
-        pid = json.loads((run_dir / JOB_FILE).read_text(encoding="utf-8")).get("pid")
-        return bool(pid) and psutil.Process(int(pid)).ppid() == os.getpid()
-    except (OSError, ValueError, psutil.Error):
-        return False
-
-
-def end_orphan(run_dir: Path) -> None:
-    """Stop a lost worker's trainer (when it still runs here) and write the run folder's final line, so that every
-    screen says failed, never running."""
-    from spamcore.runs.layout import FAILED, FINAL_STATUSES, JOB_FILE, LOCK_FILE
-    from spamcore.runs.processes import is_locked, signal_tree
-    from spamcore.runs.progress import ProgressReader, ProgressWriter
-
-    if not (run_dir / JOB_FILE).is_file():
-        return
-    try:
-        pid = json.loads((run_dir / JOB_FILE).read_text(encoding="utf-8")).get("pid")
-    except (OSError, ValueError):
-        pid = None
-    if pid and is_locked(run_dir / LOCK_FILE):
-        signal_tree(int(pid), kill=True)
-        deadline = time.monotonic() + 10
-        while is_locked(run_dir / LOCK_FILE) and time.monotonic() < deadline:
-            time.sleep(0.2)
-    if ProgressReader(run_dir).read().status not in FINAL_STATUSES:
-        writer = ProgressWriter(run_dir)
-        writer.status(FAILED, WORKER_LOST)
-        writer.close()
-
-
-def run_worker(url: str, *, concurrency: int = 1, heartbeat_s: float = HEARTBEAT_S,
-               stalled_after_s: float = STALLED_AFTER_S) -> None:
-    """Run trainings from the queue until SIGINT or SIGTERM (then the running training is asked to stop and keeps
-    its best checkpoint); fails stalled jobs at the start and every few seconds."""
-    if concurrency < 1:
-        raise ConfigError(f"--concurrency must be at least 1; got {concurrency}")
-    try:
-        import procrastinate  # noqa: F401
-    except ModuleNotFoundError:
-        raise ConfigError(QUEUE_EXTRA) from None
-    try:
-        ensure_schema(url)
-    except Exception as err:
-        raise QueueError(f"cannot reach the training queue at {_safe(url)}: {str(err).splitlines()[0]}") from None
-    app = _worker_app(url)
-
-    async def recover_forever() -> None:
-        while True:
-            try:
-                await recover_stalled(app, stalled_after_s)
-            except Exception as err:  # the database away for a while: try again, say so once per failure
-                log.warning("could not look for stalled jobs: %s", str(err).splitlines()[0])
-            await asyncio.sleep(RECOVER_EVERY_S)
-
-    async def main() -> None:
-        async with app.open_async():
-            recovering = asyncio.create_task(recover_forever())
-            try:
-                await app.run_worker_async(queues=[QUEUE], concurrency=concurrency, name="spamcore-worker",
-                                           update_heartbeat_interval=heartbeat_s,
-                                           stalled_worker_timeout=stalled_after_s,
-                                           shutdown_graceful_timeout=30.0)
-            finally:
-                recovering.cancel()
-
-    asyncio.run(main())

@@ -4,13 +4,12 @@ current round, and the address students open (with its QR code)."""
 from __future__ import annotations
 
 import io
-import socket
 import threading
 import uuid
 
 import streamlit as st
 
-from spamcore.app.ui import resources, state
+from spamcore.app.ui import database, resources, state
 
 SESSION_ID = "class_session_id"
 
@@ -21,41 +20,11 @@ def store():
     from spamcore.app.ui import school
     from spamcore.classroom.store import ClassStore
 
-    base = base_store()
+    base = database.base_store()
     if not school.school_mode():
         return base
     joined = school.session_class()
     return ClassStore(base.engine, joined.id if joined else -1)  # no class yet: a class with no rounds
-
-
-def database_away(err: Exception) -> str | None:
-    """One sentence for a page when ``err`` says the server's database cannot be reached (a school's PostgreSQL
-    restarting mid-lesson), else None: the page shows it instead of a traceback and works again once it is back."""
-    import sqlalchemy as sa
-
-    from spamcore.runs.queue import QueueError
-
-    if isinstance(err, (sa.exc.OperationalError, sa.exc.InterfaceError, QueueError)) or (
-            isinstance(err, sa.exc.DBAPIError) and err.connection_invalidated):
-        return ("The class database cannot be reached just now (restarting?). Nothing already sent is lost: "
-                "reload this page in a moment, or press Send again.")
-    return None
-
-
-def base_store():
-    """The server's database, with the laptop's one class."""
-    from spamcore.classroom.store import default_url
-    from spamcore.runs.layout import default_runs_root
-
-    return _store(default_url(default_runs_root()))
-
-
-@st.cache_resource(show_spinner=False)
-def _store(url: str):
-    """One store (one connection pool) per database per server process."""
-    from spamcore.classroom.store import open_store
-
-    return open_store(url)
 
 
 def session_id() -> str:
@@ -80,16 +49,6 @@ def round_run(round_):
     return read_run(run_path(state.runs_root(), round_.run_name))
 
 
-def lan_address() -> str:
-    """This machine's address on the class network (the one a route out would use; loopback when offline)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        try:
-            probe.connect(("10.255.255.255", 1))  # no packet is sent: this only picks the outgoing interface
-            return probe.getsockname()[0]
-        except OSError:
-            return "127.0.0.1"
-
-
 def student_url() -> str:
     """The address students open: the app's root, where a student's device lands on Challenge; on a school's
     server, the proxy's address with this session's class code."""
@@ -99,7 +58,7 @@ def student_url() -> str:
     if joined is not None:
         return school.student_url(joined)
     port = st.get_option("server.port")
-    return f"http://{lan_address()}:{port}/"
+    return f"http://{database.lan_address()}:{port}/"
 
 
 def qr_png(text: str) -> bytes:

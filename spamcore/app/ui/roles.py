@@ -79,7 +79,10 @@ def _school_sign_in() -> None:
 
     code = st.session_state.get("teacher_code_input", "")
     st.session_state["teacher_code_input"] = ""
-    st.session_state[REFUSED] = school.sign_in(code) if code.strip() else None
+    refused, teaches = school.sign_in(code) if code.strip() else (None, None)
+    st.session_state[REFUSED] = refused
+    if teaches is not None:
+        st.session_state[TEACHER] = True
 
 
 def sign_in() -> None:

@@ -27,9 +27,9 @@ __all__ = ["school_mode"]
 
 
 def school() -> School:
-    from spamcore.app.ui import classroom
+    from spamcore.app.ui import database
 
-    return School(classroom.base_store().engine)
+    return School(database.base_store().engine)
 
 
 def admin_code() -> str:
@@ -85,30 +85,29 @@ def join(code: str) -> SchoolClass | None:
     return found
 
 
-def sign_in(code: str) -> str | None:
-    """The admin's or a teacher's code typed in the sidebar: None when it signed this session in, else why not."""
-    from spamcore.app.ui.roles import TEACHER
-
+def sign_in(code: str) -> tuple[str | None, SchoolClass | None]:
+    """The admin's or a teacher's code typed in the sidebar: ``(None, class)`` when it is the teacher code of a class
+    this session may belong to (it joins it; :mod:`spamcore.app.ui.roles` makes it the teacher's), ``(None, None)``
+    for the admin's (this session is the admin's now), else ``(why not, None)``."""
     code = code.strip()
     if hmac.compare_digest(code, admin_code()):
         st.session_state[ADMIN] = True
-        return None
+        return None, None
     found = school().by_teacher_code(code)
     if found is None:
-        return "That is not a teacher code of this school."
+        return "That is not a teacher code of this school.", None
     current = st.session_state.get(CLASS_ID)
     if current is not None and int(current) != found.id:
-        return "That is another class's teacher code: this page belongs to a different class."
+        return "That is another class's teacher code: this page belongs to a different class.", None
     st.session_state[CLASS_ID] = found.id
-    st.session_state[TEACHER] = True
     st.query_params["class"] = found.code
-    return None
+    return None, found
 
 
 def student_url(class_: SchoolClass) -> str:
     """The address a class's students open: ``$SPAMCORE_PUBLIC_URL`` (the proxy's address) with the class code."""
-    from spamcore.app.ui import classroom
+    from spamcore.app.ui import database
 
     port = st.get_option("server.port")
-    base = os.environ.get(PUBLIC_URL_ENV, "").strip() or f"http://{classroom.lan_address()}:{port}/"
+    base = os.environ.get(PUBLIC_URL_ENV, "").strip() or f"http://{database.lan_address()}:{port}/"
     return f"{base.rstrip('/')}/?class={normalise_class_code(class_.code)}"
