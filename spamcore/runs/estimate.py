@@ -97,6 +97,14 @@ def measured_rate(config: TrainConfig, *, cache_dir: Path | None = None) -> Rate
         return rate
 
 
+def known_rate(config: TrainConfig, *, cache_dir: Path | None = None) -> Rate | None:
+    """The rate of ``config``'s model on this computer if it was measured before (this process or the cache), else
+    None: never measures (for a panel polled every second)."""
+    key = _key(config)
+    with _LOCK:
+        return _RATES.get(key) or _read(cache_dir, key)
+
+
 def record_pace(config: TrainConfig, seconds_per_step: float, *, cache_dir: Path | None = None) -> None:
     """Keep a finished training's own pace (its wall time over its steps, validation and loading included) as the
     step rate of its settings on this computer: a probe of a few steps measured while something else ran would

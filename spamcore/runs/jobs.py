@@ -166,7 +166,7 @@ class Job:
 
         try:
             said = queue.status(self.queue, self.queue_id)
-            ahead = [j for j in queue.jobs(self.queue, active_only=True)]
+            ahead = queue.jobs(self.queue, active_only=True)
         except SpamcoreError as err:
             return "queued", None, {"queue_note": f"{err} — it waits until the database is back."}
         if said in ("cancelled", "aborted"):
@@ -255,16 +255,20 @@ class Job:
 
 def _wait_before(job_id: int, active) -> float | None:
     """About how long until job ``job_id`` starts: what the running jobs have left and the estimates of those ahead
-    of it (each from its own settings and this computer's measured pace); None when one of them cannot be told."""
+    of it (each from its own settings and this computer's pace, when measured before: the panel asking is polled every
+    second and never measures); None when one of them cannot be told."""
+    from spamcore.runs.estimate import estimate, known_rate
+
     total = 0.0
     for other in active:
         if other.id == job_id or (other.status == "todo" and other.id > job_id):
             continue
         try:
-            from spamcore.runs.estimate import estimate
-
             job = Job(Path(other.run_dir))
-            whole = estimate(job.config, job.data_rows).seconds
+            rate = known_rate(job.config)
+            if rate is None:
+                return None
+            whole = estimate(job.config, job.data_rows, rate=rate).seconds
             if other.status == "todo":
                 total += whole
                 continue
